@@ -1,0 +1,90 @@
+import type { ContainerType } from 'type-graphql';
+import { AuditEventResolver } from './audit/audit-event.resolver';
+import { AuditLogService } from './audit/audit-log.service';
+import { Authenticator } from './auth/authenticate';
+import { BoardResolver } from './boards/board.resolver';
+import { BoardService } from './boards/board.service';
+import type { Config } from './config';
+import { createDataSource } from './db/data-source';
+import { Database } from './db/database';
+import type { Logger } from './logger';
+import { OrganizationService } from './organizations/organization.service';
+import { ApiTokenResolver } from './tokens/api-token.resolver';
+import { ApiTokenService } from './tokens/api-token.service';
+import { LastUseRecorder } from './tokens/last-use';
+import { ViewerResolver } from './tokens/viewer.resolver';
+
+/** Everything the server and the CLI share, wired once. */
+export interface Services {
+  db: Database;
+  logger: Logger;
+  lastUse: LastUseRecorder;
+  audit: AuditLogService;
+  tokens: ApiTokenService;
+  boards: BoardService;
+  organizations: OrganizationService;
+  authenticator: Authenticator;
+}
+
+/** Opens the database, applies pending migrations and builds the services. */
+export async function openServices(config: Config, logger: Logger): Promise<Services> {
+  const dataSource = createDataSource(config.database);
+  await dataSource.initialize();
+  const db = new Database(dataSource);
+  try {
+    await migrate(db);
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+  const lastUse = new LastUseRecorder(db, config.lastUsedWriteIntervalSeconds * 1000, logger);
+  const audit = new AuditLogService(db);
+  const tokens = new ApiTokenService(db, audit, lastUse);
+  return {
+    db,
+    logger,
+    lastUse,
+    audit,
+    tokens,
+    boards: new BoardService(db, audit),
+    organizations: new OrganizationService(db, tokens, audit),
+    authenticator: new Authenticator(tokens, lastUse),
+  };
+}
+
+/** Runs pending migrations (each in its own transaction). */
+export async function migrate(db: Database): Promise<void> {
+  await db.dataSource.runMigrations({ transaction: 'each' });
+}
+
+/** Names of migrations not yet applied; also proves the database answers. */
+export async function pendingMigrations(db: Database): Promise<string[]> {
+  const applied: { name: string }[] = await db.reader.query('SELECT name FROM migrations');
+  const names = new Set(applied.map((row) => row.name));
+  return db.dataSource.migrations.map((m) => m.name ?? m.constructor.name).filter((name) => !names.has(name));
+}
+
+/** Flushes last-use writes, then closes the database. */
+export async function closeServices(services: Services): Promise<void> {
+  await services.lastUse.flush();
+  await services.db.close();
+}
+
+/** type-graphql's container: the resolver instances of these services. */
+export function resolverContainer(services: Services): ContainerType {
+  const instances = new Map<unknown, object>([
+    [ViewerResolver, new ViewerResolver()],
+    [ApiTokenResolver, new ApiTokenResolver(services.tokens)],
+    [BoardResolver, new BoardResolver(services.boards)],
+    [AuditEventResolver, new AuditEventResolver(services.audit)],
+  ]);
+  return {
+    get(resolverClass) {
+      const instance = instances.get(resolverClass);
+      if (!instance) {
+        throw new Error(`No instance for resolver ${String(resolverClass)}`);
+      }
+      return instance;
+    },
+  };
+}

@@ -1,0 +1,67 @@
+import { resolve } from 'node:path';
+
+export type DatabaseConfig =
+  | { type: 'sqlite'; path: string }
+  | { type: 'postgres'; url: string };
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/** Every setting of the server and the CLI, validated once at start. */
+export interface Config {
+  port: number;
+  database: DatabaseConfig;
+  logLevel: LogLevel;
+  /** Seconds between two last-use writes of one token on one instance. */
+  lastUsedWriteIntervalSeconds: number;
+}
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export const DEFAULT_DATABASE_URL = 'sqlite:./data/statusgraph.sqlite';
+
+/** A setting that cannot be used; the process prints the message as one line and exits with 1. */
+export class ConfigError extends Error {}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number) {
+  const raw = env[name];
+  if (raw === undefined || raw === '') {
+    return fallback;
+  }
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}.`);
+  }
+  return Number(raw);
+}
+
+/** `sqlite:` + a path taken literally (relative to the working directory), or a PostgreSQL URL. */
+export function parseDatabaseUrl(url: string): DatabaseConfig {
+  if (url.startsWith('sqlite:')) {
+    const path = url.slice('sqlite:'.length);
+    if (path === '') {
+      throw new ConfigError('DATABASE_URL "sqlite:" needs a file path, e.g. sqlite:./data/statusgraph.sqlite.');
+    }
+    return { type: 'sqlite', path: resolve(path) };
+  }
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    try {
+      new URL(url);
+    } catch {
+      throw new ConfigError('DATABASE_URL is not a valid postgres:// URL.');
+    }
+    return { type: 'postgres', url };
+  }
+  throw new ConfigError('DATABASE_URL must start with sqlite:, postgres:// or postgresql://.');
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const logLevel = (env.LOG_LEVEL ?? 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}.`);
+  }
+  return {
+    port: integer(env, 'PORT', 4000, 0, 65535),
+    database: parseDatabaseUrl(env.DATABASE_URL || DEFAULT_DATABASE_URL),
+    logLevel,
+    lastUsedWriteIntervalSeconds: integer(env, 'LAST_USED_WRITE_INTERVAL_SECONDS', 60, 0, 86400),
+  };
+}

@@ -1,0 +1,68 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import { DateUtils } from 'typeorm/util/DateUtils';
+
+const SQLITE_BUSY = /SQLITE_BUSY/;
+const BUSY_RETRIES = 5;
+
+/**
+ * The one way the application reads and writes. On SQLite every write runs through a single
+ * in-process queue: TypeORM's SQLite driver shares one connection, so two transactions at once
+ * fail ("cannot start a transaction within a transaction") and a write issued meanwhile would
+ * join, and roll back with, another request's transaction.
+ */
+export class Database {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  constructor(readonly dataSource: DataSource) {}
+
+  get isSqlite(): boolean {
+    return this.dataSource.options.type === 'sqlite';
+  }
+
+  /** For reads: never use it to write. */
+  get reader(): EntityManager {
+    return this.dataSource.manager;
+  }
+
+  /** Runs `work` in one transaction; on SQLite after every write queued before it. */
+  write<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    if (!this.isSqlite) {
+      return this.dataSource.transaction(work);
+    }
+    const run = this.tail.then(() => this.withBusyRetry(work));
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * A timestamp as a query parameter that compares correctly with stored values: SQLite keeps
+   * `YYYY-MM-DD HH:MM:SS.SSS` text in UTC (a bound Date would compare as a number).
+   */
+  timestamp(date: Date): Date | string {
+    return this.isSqlite ? DateUtils.mixedDateToUtcDatetimeString(date) : date;
+  }
+
+  /** Waits for queued writes, then closes the connection. */
+  async close(): Promise<void> {
+    await this.tail;
+    if (this.dataSource.isInitialized) {
+      await this.dataSource.destroy();
+    }
+  }
+
+  // Another process (the CLI) may hold the write lock longer than the busy timeout, or commit
+  // between this transaction's first read and its first write (SQLITE_BUSY_SNAPSHOT, which the
+  // busy timeout does not cover): the whole transaction is then run again.
+  private async withBusyRetry<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.dataSource.transaction(work);
+      } catch (error) {
+        if (attempt >= BUSY_RETRIES || !SQLITE_BUSY.test(String(error))) {
+          throw error;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
+      }
+    }
+  }
+}

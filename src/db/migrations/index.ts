@@ -1,0 +1,5 @@
+import { InitialSchema1700000000000 } from './1700000000000-initial-schema';
+import { TokenPermission1700000001000 } from './1700000001000-token-permission';
+
+/** Every migration in order. Never edit one that has shipped; add the next instead. */
+export const MIGRATIONS = [InitialSchema1700000000000, TokenPermission1700000001000];

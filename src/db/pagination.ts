@@ -1,0 +1,115 @@
+import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+import { UserInputError } from '../errors';
+import type { Database } from './database';
+
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_PAGE_SIZE = 1000;
+
+export interface PageArgs {
+  first?: number | null;
+  after?: string | null;
+}
+
+/** The order of a list: a sort column and the id as tie-breaker, both in one direction. */
+export interface KeysetOrder<T> {
+  /** Property of the entity that sorts the list, e.g. `createdAt`. */
+  sortBy: keyof T & string;
+  /** How the sort value travels in a cursor. */
+  kind: 'timestamp' | 'string';
+  direction: 'ASC' | 'DESC';
+}
+
+export interface Edge<T> {
+  cursor: string;
+  node: T;
+}
+
+/** What a connection field returns; `edges` and `totalCount` are computed only when asked for. */
+export interface Page<T> {
+  nodes: T[];
+  readonly edges: Edge<T>[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  readonly totalCount: Promise<number>;
+}
+
+const encode = (value: string, id: string) =>
+  Buffer.from(JSON.stringify([value, id])).toString('base64url');
+
+function decode(cursor: string, kind: KeysetOrder<unknown>['kind']): [string, string] {
+  const malformed = () =>
+    new UserInputError(
+      'after must be an endCursor or edge cursor returned by this list; start again without after.',
+      'after',
+    );
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw malformed();
+  }
+  if (
+    !Array.isArray(parsed) ||
+    parsed.length !== 2 ||
+    typeof parsed[0] !== 'string' ||
+    typeof parsed[1] !== 'string' ||
+    (kind === 'timestamp' && Number.isNaN(Date.parse(parsed[0])))
+  ) {
+    throw malformed();
+  }
+  return [parsed[0], parsed[1]];
+}
+
+export function pageSize(first: number | null | undefined): number {
+  const size = first ?? DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(size) || size < 0 || size > MAX_PAGE_SIZE) {
+    throw new UserInputError(`first must be from 0 to ${MAX_PAGE_SIZE}.`, 'first');
+  }
+  return size;
+}
+
+function sortValue<T>(node: T, order: KeysetOrder<T>): string {
+  const value: unknown = node[order.sortBy];
+  return value instanceof Date ? value.toISOString() : String(value);
+}
+
+/**
+ * One keyset page of `query` (already filtered, organization included): rows after the cursor's
+ * `(sort value, id)`, so a page costs the same at any depth and ties never skip or repeat a row.
+ */
+export async function paginate<T extends ObjectLiteral & { id: string }>(
+  db: Database,
+  query: SelectQueryBuilder<T>,
+  order: KeysetOrder<T>,
+  args: PageArgs,
+): Promise<Page<T>> {
+  const size = pageSize(args.first);
+  const counter = query.clone();
+  const alias = query.alias;
+  const column = `${alias}.${order.sortBy}`;
+  if (args.after) {
+    const [value, id] = decode(args.after, order.kind);
+    const comparison = order.direction === 'ASC' ? '>' : '<';
+    query.andWhere(`(${column}, ${alias}.id) ${comparison} (:afterValue, :afterId)`, {
+      afterValue: order.kind === 'timestamp' ? db.timestamp(new Date(value)) : value,
+      afterId: id,
+    });
+  }
+  const rows = await query
+    .orderBy(column, order.direction)
+    .addOrderBy(`${alias}.id`, order.direction)
+    .limit(size + 1)
+    .getMany();
+  const nodes = rows.slice(0, size);
+  const last = nodes.at(-1);
+  const cursorOf = (node: T) => encode(sortValue(node, order), node.id);
+  return {
+    nodes,
+    get edges() {
+      return nodes.map((node) => ({ cursor: cursorOf(node), node }));
+    },
+    pageInfo: { hasNextPage: rows.length > size, endCursor: last ? cursorOf(last) : null },
+    get totalCount() {
+      return counter.getCount();
+    },
+  };
+}

@@ -1,0 +1,78 @@
+import 'reflect-metadata';
+import type { Server } from 'node:http';
+import { closeServices, openServices, type Services } from './app';
+import { ConfigError, loadConfig, type Config } from './config';
+import { createLogger } from './logger';
+import { createHttpApp } from './server';
+
+/** On an empty database: organization "Default" and one FULL_ACCESS secret, printed once. */
+async function bootstrap(services: Services, config: Config): Promise<void> {
+  if ((await services.organizations.count()) > 0) {
+    return;
+  }
+  const { organization, secret } = await services.organizations.create('Default', 'bootstrap');
+  const url = `http://localhost:${config.port}/graphql`;
+  process.stdout.write(
+    [
+      '',
+      `Created organization "${organization.name}" and its first full-access API token.`,
+      'This secret is shown only now; store it safely:',
+      '',
+      `  ${secret}`,
+      '',
+      `GraphQL endpoint and playground: ${url}`,
+      `Try it: curl -s ${url} -H 'Authorization: Bearer ${secret}' -H 'Content-Type: application/json' \\`,
+      `         -d '{"query":"{ viewer { permission organization { name } } }"}'`,
+      '',
+      '',
+    ].join('\n'),
+  );
+}
+
+function listen(app: ReturnType<typeof Object>, port: number): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server: Server = app.listen(port);
+    server.once('listening', () => resolve(server));
+    server.once('error', reject);
+  });
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel);
+  const services = await openServices(config, logger);
+  await bootstrap(services, config);
+  const { app, apollo } = await createHttpApp(services);
+  const server = await listen(app, config.port);
+  logger.info({ port: config.port }, `statusgraph listening on http://localhost:${config.port}/graphql`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) {
+      return;
+    }
+    stopping = true;
+    logger.info({ signal }, 'shutting down: finishing requests in flight');
+    // Stop accepting, let requests in flight finish, then flush last use and close the database.
+    server.close();
+    server.closeIdleConnections();
+    await apollo.stop();
+    await closeServices(services);
+    logger.flush();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  // One clear line, exit code 1: a bad setting, an unreachable database, a port in use.
+  const message =
+    error instanceof ConfigError
+      ? error.message
+      : error instanceof Error && 'code' in error && error.code === 'EADDRINUSE'
+        ? `port is already in use (${error.message}); set PORT to a free port.`
+        : `could not start: ${error instanceof Error ? error.message : String(error)}`;
+  process.stderr.write(`statusgraph: ${message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,63 @@
+import { randomUUID } from 'node:crypto';
+import type { AuditLogService } from '../audit/audit-log.service';
+import { AuditScope } from '../audit/audit-scope';
+import type { Actor } from '../context';
+import type { Database } from '../db/database';
+import type { ApiTokenService, CreatedToken } from '../tokens/api-token.service';
+import { TokenPermission } from '../tokens/token-permission';
+import { checkName } from '../validation';
+import { Organization } from './organization.entity';
+
+export interface CreatedOrganization extends CreatedToken {
+  organization: Organization;
+}
+
+/** Organizations are made by the command line and the first start, never through the API. */
+export class OrganizationService {
+  constructor(
+    private readonly db: Database,
+    private readonly tokens: ApiTokenService,
+    private readonly audit: AuditLogService,
+  ) {}
+
+  /** A new organization with its first FULL_ACCESS token, audited as `action` with no token. */
+  create(name: string, action: string): Promise<CreatedOrganization> {
+    checkName(name);
+    return this.db.write(async (manager) => {
+      const organization = Object.assign(new Organization(), {
+        id: randomUUID(),
+        name,
+        createdAt: new Date(),
+      });
+      await manager.insert(Organization, organization);
+      const created = await this.tokens.insert(manager, organization.id, {
+        name: 'First full-access token',
+        permission: TokenPermission.FULL_ACCESS,
+      });
+      const actor = systemActor(organization, action);
+      await this.audit.succeeded(manager, actor, { type: 'Organization', id: organization.id });
+      return { organization, ...created };
+    });
+  }
+
+  get(id: string): Promise<Organization | null> {
+    return this.db.reader.findOneBy(Organization, { id });
+  }
+
+  count(): Promise<number> {
+    return this.db.reader.count(Organization);
+  }
+}
+
+/** The actor of the command line and of start-up: no token, full access, no address. */
+export function systemActor(organization: Organization, action: string): Actor {
+  const audit = new AuditScope();
+  audit.enter(action);
+  return {
+    organization,
+    token: null,
+    permission: TokenPermission.FULL_ACCESS,
+    request: { id: action, ip: null, userAgent: null },
+    audit,
+  };
+}

@@ -1,0 +1,30 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { emitSchemaDefinitionFile } from 'type-graphql';
+import { buildBareSchema } from './schema';
+
+/** The package's root, from the sources (tests) or from the build in dist/. */
+function projectRoot(): string {
+  let dir = __dirname;
+  while (!existsSync(join(dir, 'package.json'))) {
+    dir = dirname(dir);
+  }
+  return dir;
+}
+
+/** The committed SDL, checked against the code by `npm run check` and a test. */
+export const SCHEMA_FILE = join(projectRoot(), 'schema', 'schema.graphql');
+
+/** The SDL as type-graphql emits it from the resolvers now. */
+export async function renderSchemaFile(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'statusgraph-schema-'));
+  try {
+    const file = join(dir, 'schema.graphql');
+    await emitSchemaDefinitionFile(file, await buildBareSchema());
+    return await readFile(file, 'utf8');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,96 @@
+import { ApolloServer } from '@apollo/server';
+import { expressMiddleware } from '@as-integrations/express5';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginUsageReportingDisabled } from '@apollo/server/plugin/disabled';
+import express, { type ErrorRequestHandler, type Request, type Response } from 'express';
+import { randomUUID } from 'node:crypto';
+import { type Services, pendingMigrations, resolverContainer } from './app';
+import { auditPlugin } from './audit/audit.plugin';
+import type { RequestContext, RequestMeta } from './context';
+import { ErrorCode } from './errors';
+import { createErrorFormatter } from './format-error';
+import { buildAppSchema } from './schema';
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+/** The HTTP app: GraphQL at /graphql, health and readiness; no business logic. */
+export interface HttpApp {
+  app: express.Express;
+  apollo: ApolloServer<RequestContext>;
+}
+
+function requestMeta(req: Request): RequestMeta {
+  return {
+    id: randomUUID(),
+    ip: req.ip ?? req.socket.remoteAddress ?? null,
+    userAgent: req.get('user-agent')?.slice(0, 512) ?? null,
+  };
+}
+
+function refuse(res: Response, status: number, code: string, message: string): void {
+  res.status(status).json({ errors: [{ message, extensions: { code } }] });
+}
+
+// Transport refusals (a body that is not JSON, too large) get the same JSON shape as GraphQL's.
+const transportErrors =
+  (services: Services): ErrorRequestHandler =>
+  (error: { type?: string; status?: number }, _req, res, _next) => {
+    if (error.type === 'entity.too.large') {
+      refuse(res, 413, ErrorCode.PAYLOAD_TOO_LARGE, 'The request body is larger than 1 MB; send a smaller request.');
+    } else if (error.status !== undefined && error.status >= 400 && error.status < 500) {
+      refuse(res, 400, ErrorCode.BAD_REQUEST, 'The request body is not valid JSON; send a JSON object.');
+    } else {
+      services.logger.error({ err: error }, 'unexpected HTTP error');
+      refuse(res, 500, ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error.');
+    }
+  };
+
+export async function createHttpApp(services: Services): Promise<HttpApp> {
+  const apollo = new ApolloServer<RequestContext>({
+    schema: await buildAppSchema(resolverContainer(services)),
+    // BI tools and the playground need the schema; a request without a valid token never gets here.
+    introspection: true,
+    includeStacktraceInErrorResponses: false,
+    // Authorization forces a browser preflight, so it proves the request is not a simple CSRF post.
+    csrfPrevention: { requestHeaders: ['authorization', 'x-apollo-operation-name', 'apollo-require-preflight'] },
+    formatError: createErrorFormatter(services.logger),
+    logger: services.logger,
+    plugins: [
+      // The default landing page loads from a CDN; per-field plugins cost time on large lists.
+      ApolloServerPluginLandingPageDisabled(),
+      ApolloServerPluginCacheControlDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
+      ApolloServerPluginUsageReportingDisabled(),
+      auditPlugin(services.audit, services.logger),
+    ],
+  });
+  await apollo.start();
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    try {
+      const pending = await pendingMigrations(services.db);
+      res.status(pending.length > 0 ? 503 : 200).json({ status: pending.length > 0 ? 'migrations pending' : 'ready' });
+    } catch {
+      res.status(503).json({ status: 'database unreachable' });
+    }
+  });
+  app.use(
+    '/graphql',
+    express.json({ limit: MAX_BODY_BYTES }),
+    expressMiddleware(apollo, {
+      context: ({ req }) => services.authenticator.authenticate(req.headers.authorization, requestMeta(req)),
+    }),
+  );
+  app.use((_req, res) => {
+    refuse(res, 404, 'NOT_FOUND', 'Nothing here: the API is at /graphql.');
+  });
+  app.use(transportErrors(services));
+  return { app, apollo };
+}

@@ -1,0 +1,285 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import type { AuditLogService } from '../audit/audit-log.service';
+import type { Actor } from '../context';
+import type { Database } from '../db/database';
+import { type Page, type PageArgs, paginate } from '../db/pagination';
+import { NotFoundError, UserInputError } from '../errors';
+import { Organization } from '../organizations/organization.entity';
+import { checkName } from '../validation';
+import { ApiToken, SUGGEST_READ_ONLY_AFTER_MS, tokenStatus } from './api-token.entity';
+import {
+  type ApiTokenFilter,
+  type CreateApiTokenInput,
+  GRACE_PERIOD,
+  type UpdateApiTokenInput,
+} from './api-token.inputs';
+import type { LastUseRecorder } from './last-use';
+import { displayPrefix, generateSecret, hashSecret } from './secret';
+import { ApiTokenStatus, TokenPermission } from './token-permission';
+
+export interface CreatedToken {
+  token: ApiToken;
+  secret: string;
+}
+
+const TARGET = 'ApiToken';
+
+/** The token lifecycle: create, change, switch off and on, rotate, revoke; all organization-scoped. */
+export class ApiTokenService {
+  constructor(
+    private readonly db: Database,
+    private readonly audit: AuditLogService,
+    private readonly lastUse: LastUseRecorder,
+  ) {}
+
+  /** The token a secret belongs to (or belonged to, within a rotation's grace period). */
+  async findBySecret(secret: string): Promise<ApiToken | null> {
+    const hash = hashSecret(secret);
+    const current = await this.db.reader.findOne(ApiToken, {
+      where: { secretHash: hash },
+      relations: { organization: true },
+    });
+    if (current) {
+      return current;
+    }
+    const previous = await this.db.reader.findOne(ApiToken, {
+      where: { previousSecretHash: hash },
+      relations: { organization: true },
+    });
+    const graceEnds = previous?.previousSecretExpiresAt;
+    return previous && graceEnds && graceEnds.getTime() > Date.now() ? previous : null;
+  }
+
+  /** One token of the actor's organization, or null for any other string. */
+  async get(actor: Actor, id: string): Promise<ApiToken | null> {
+    const token = await this.db.reader.findOneBy(ApiToken, {
+      id,
+      organizationId: actor.organization.id,
+    });
+    return token && this.lastUse.apply(token);
+  }
+
+  /** Oldest first, by `(createdAt, id)`. */
+  async list(actor: Actor, filter: ApiTokenFilter | undefined, page: PageArgs): Promise<Page<ApiToken>> {
+    const now = new Date();
+    const query = this.db.reader
+      .createQueryBuilder(ApiToken, 't')
+      .where('t.organizationId = :org', { org: actor.organization.id })
+      .setParameter('now', this.db.timestamp(now));
+    if (filter?.permission) {
+      query.andWhere('t.permission = :permission', { permission: filter.permission });
+    }
+    if (filter?.expiresBefore) {
+      query.andWhere('t.expiresAt < :expiresBefore', {
+        expiresBefore: this.db.timestamp(filter.expiresBefore),
+      });
+    }
+    if (filter?.status) {
+      query.andWhere(STATUS_SQL[filter.status]);
+    }
+    if (typeof filter?.suggestedReadOnly === 'boolean') {
+      const cutoff = this.db.timestamp(new Date(now.getTime() - SUGGEST_READ_ONLY_AFTER_MS));
+      const idleWriter = `(t.permission = 'FULL_ACCESS' AND t.createdAt < :cutoff AND (t.lastWriteAt IS NULL OR t.lastWriteAt < :cutoff))`;
+      query.andWhere(filter.suggestedReadOnly ? idleWriter : `NOT ${idleWriter}`, { cutoff });
+    }
+    const page_ = await paginate(this.db, query, { sortBy: 'createdAt', kind: 'timestamp', direction: 'ASC' }, page);
+    page_.nodes.forEach((token) => this.lastUse.apply(token));
+    return page_;
+  }
+
+  async create(actor: Actor, input: CreateApiTokenInput): Promise<CreatedToken> {
+    return this.db.write(async (manager) => {
+      const created = await this.insert(manager, actor.organization.id, input);
+      await this.audit.succeeded(manager, actor, { type: TARGET, id: created.token.id });
+      return created;
+    });
+  }
+
+  /**
+   * Creates a token in an organization without auditing it: for the organization's first token
+   * (bootstrap and `statusgraph org create`), whose creation is the organization's own audit event.
+   */
+  async insert(
+    manager: EntityManager,
+    organizationId: string,
+    input: CreateApiTokenInput,
+  ): Promise<CreatedToken> {
+    checkName(input.name);
+    if (!Object.values(TokenPermission).includes(input.permission)) {
+      throw new UserInputError('permission must be FULL_ACCESS or READ_ONLY.', 'permission');
+    }
+    checkFuture(input.expiresAt);
+    const secret = generateSecret();
+    const token = Object.assign(new ApiToken(), {
+      id: randomUUID(),
+      organizationId,
+      name: input.name,
+      permission: input.permission,
+      prefix: displayPrefix(secret),
+      secretHash: hashSecret(secret),
+      previousSecretHash: null,
+      previousSecretExpiresAt: null,
+      active: true,
+      expiresAt: input.expiresAt ?? null,
+      createdAt: new Date(),
+      revokedAt: null,
+      lastUsedAt: null,
+      lastUsedIp: null,
+      lastUsedUserAgent: null,
+      lastWriteAt: null,
+    });
+    await manager.insert(ApiToken, token);
+    return { token, secret };
+  }
+
+  update(actor: Actor, id: string, input: UpdateApiTokenInput): Promise<ApiToken> {
+    return this.change(actor, id, async (token, manager) => {
+      assertNotRevoked(token, 'updated');
+      if (input.name !== undefined && input.name !== null) {
+        checkName(input.name);
+        token.name = input.name;
+      }
+      if (input.expiresAt !== undefined) {
+        checkFuture(input.expiresAt);
+        token.expiresAt = input.expiresAt;
+      }
+      if (input.permission && input.permission !== token.permission) {
+        await this.guardLastFullAccess(manager, actor, token, 'downgraded to READ_ONLY');
+        token.permission = input.permission;
+      }
+    });
+  }
+
+  deactivate(actor: Actor, id: string): Promise<ApiToken> {
+    return this.change(actor, id, async (token, manager) => {
+      assertNotRevoked(token, 'deactivated');
+      await this.guardLastFullAccess(manager, actor, token, 'deactivated');
+      token.active = false;
+    });
+  }
+
+  activate(actor: Actor, id: string): Promise<ApiToken> {
+    return this.change(actor, id, async (token) => {
+      assertNotRevoked(token, 'reactivated');
+      token.active = true;
+    });
+  }
+
+  revoke(actor: Actor, id: string): Promise<ApiToken> {
+    return this.change(actor, id, async (token, manager) => {
+      assertNotRevoked(token, 'revoked again');
+      await this.guardLastFullAccess(manager, actor, token, 'revoked');
+      token.revokedAt = new Date();
+      token.previousSecretHash = null;
+      token.previousSecretExpiresAt = null;
+    });
+  }
+
+  async rotate(actor: Actor, id: string, gracePeriodMinutes: number | null | undefined): Promise<CreatedToken> {
+    const minutes = gracePeriodMinutes ?? 0;
+    if (!Number.isInteger(minutes) || minutes < GRACE_PERIOD.min || minutes > GRACE_PERIOD.max) {
+      throw new UserInputError(
+        `gracePeriodMinutes must be from ${GRACE_PERIOD.min} to ${GRACE_PERIOD.max}.`,
+        'gracePeriodMinutes',
+      );
+    }
+    const secret = generateSecret();
+    const token = await this.change(actor, id, async (token) => {
+      assertNotRevoked(token, 'rotated');
+      // Only the secret just replaced keeps working during the grace period; one rotated earlier
+      // stops now.
+      token.previousSecretHash = minutes > 0 ? token.secretHash : null;
+      token.previousSecretExpiresAt = minutes > 0 ? new Date(Date.now() + minutes * 60_000) : null;
+      token.secretHash = hashSecret(secret);
+      token.prefix = displayPrefix(secret);
+    });
+    return { token, secret };
+  }
+
+  /** Loads the token in a write transaction, applies `edit`, saves it and audits the success. */
+  private change(
+    actor: Actor,
+    id: string,
+    edit: (token: ApiToken, manager: EntityManager) => Promise<void>,
+  ): Promise<ApiToken> {
+    return this.db.write(async (manager) => {
+      await this.lockOrganization(manager, actor);
+      const token = await manager.findOneBy(ApiToken, { id, organizationId: actor.organization.id });
+      if (!token) {
+        throw new NotFoundError('ApiToken');
+      }
+      await edit(token, manager);
+      await manager.save(ApiToken, token);
+      await this.audit.succeeded(manager, actor, { type: TARGET, id: token.id });
+      return this.lastUse.apply(token);
+    });
+  }
+
+  /**
+   * Serializes token changes per organization. SQLite needs nothing more (its writes are queued);
+   * PostgreSQL locks the organization's row, since locking token rows alone allows write skew
+   * (two requests each downgrading one of the last two full-access tokens).
+   */
+  private async lockOrganization(manager: EntityManager, actor: Actor): Promise<void> {
+    if (!this.db.isSqlite) {
+      await manager.findOne(Organization, {
+        where: { id: actor.organization.id },
+        lock: { mode: 'pessimistic_write' },
+      });
+    }
+  }
+
+  /** Nobody locks their organization out: the last usable FULL_ACCESS token stays usable. */
+  private async guardLastFullAccess(
+    manager: EntityManager,
+    actor: Actor,
+    token: ApiToken,
+    change: string,
+  ): Promise<void> {
+    const now = new Date();
+    if (token.permission !== TokenPermission.FULL_ACCESS || tokenStatus(token, now) !== ApiTokenStatus.ACTIVE) {
+      return;
+    }
+    const others = await manager
+      .createQueryBuilder(ApiToken, 't')
+      .where('t.organizationId = :org', { org: actor.organization.id })
+      .andWhere('t.id <> :id', { id: token.id })
+      .andWhere("t.permission = 'FULL_ACCESS'")
+      .andWhere(STATUS_SQL.ACTIVE, { now: this.db.timestamp(now) })
+      .getCount();
+    if (others === 0) {
+      throw new UserInputError(
+        `This is the organization's last usable full-access token, so it cannot be ${change}: ` +
+          'create another full-access token first, or nobody could change anything any more.',
+        'id',
+      );
+    }
+  }
+}
+
+/** ApiTokenStatus as SQL over alias `t` and parameter `:now`, mirroring tokenStatus(). */
+const STATUS_SQL: Record<ApiTokenStatus, string> = {
+  REVOKED: 't.revokedAt IS NOT NULL',
+  EXPIRED: 't.revokedAt IS NULL AND t.expiresAt IS NOT NULL AND t.expiresAt <= :now',
+  INACTIVE: 't.revokedAt IS NULL AND (t.expiresAt IS NULL OR t.expiresAt > :now) AND t.active = FALSE',
+  ACTIVE: 't.revokedAt IS NULL AND (t.expiresAt IS NULL OR t.expiresAt > :now) AND t.active = TRUE',
+};
+
+function assertNotRevoked(token: ApiToken, verb: string): void {
+  if (token.revokedAt !== null) {
+    throw new UserInputError(
+      `This token was revoked and cannot be ${verb}; revocation is permanent. Create a new token instead.`,
+      'id',
+    );
+  }
+}
+
+function checkFuture(expiresAt: Date | null | undefined): void {
+  if (expiresAt && expiresAt.getTime() <= Date.now()) {
+    throw new UserInputError(
+      'expiresAt must lie in the future; leave it out (or null) for a token that does not expire.',
+      'expiresAt',
+    );
+  }
+}

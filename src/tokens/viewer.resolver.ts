@@ -1,0 +1,25 @@
+import { Ctx, Field, ObjectType, Query, Resolver } from 'type-graphql';
+import type { RequestContext } from '../context';
+import { Organization } from '../organizations/organization.entity';
+import { ApiToken } from './api-token.entity';
+import { TokenPermission } from './token-permission';
+
+@ObjectType({ description: 'The token making this request, and what it may do.' })
+export class Viewer {
+  @Field(() => ApiToken)
+  token!: ApiToken;
+
+  @Field(() => Organization)
+  organization!: Organization;
+
+  @Field(() => TokenPermission)
+  permission!: TokenPermission;
+}
+
+@Resolver(() => Viewer)
+export class ViewerResolver {
+  @Query(() => Viewer, { description: 'Who is asking: handy to check a token and its permission.' })
+  viewer(@Ctx() ctx: RequestContext): Viewer {
+    return { token: ctx.token, organization: ctx.organization, permission: ctx.permission };
+  }
+}
