@@ -11,7 +11,9 @@ async function main(check: boolean): Promise<void> {
   }
   const committed = await readFile(SCHEMA_FILE, 'utf8').catch(() => '');
   if (committed !== rendered) {
-    process.stderr.write('schema/schema.graphql differs from the code: run `npm run schema:emit` and commit it.\n');
+    process.stderr.write(
+      'schema/schema.graphql differs from the code: run `npm run schema:emit` and commit it.\n',
+    );
     process.exit(1);
   }
 }

@@ -61,7 +61,9 @@ export async function migrate(db: Database): Promise<void> {
 export async function pendingMigrations(db: Database): Promise<string[]> {
   const applied: { name: string }[] = await db.reader.query('SELECT name FROM migrations');
   const names = new Set(applied.map((row) => row.name));
-  return db.dataSource.migrations.map((m) => m.name ?? m.constructor.name).filter((name) => !names.has(name));
+  return db.dataSource.migrations
+    .map((m) => m.name ?? m.constructor.name)
+    .filter((name) => !names.has(name));
 }
 
 /** Flushes last-use writes, then closes the database. */

@@ -1,8 +1,6 @@
 import { resolve } from 'node:path';
 
-export type DatabaseConfig =
-  | { type: 'sqlite'; path: string }
-  | { type: 'postgres'; url: string };
+export type DatabaseConfig = { type: 'sqlite'; path: string } | { type: 'postgres'; url: string };
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -15,7 +13,15 @@ export interface Config {
   lastUsedWriteIntervalSeconds: number;
 }
 
-const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const LOG_LEVELS: readonly LogLevel[] = [
+  'fatal',
+  'error',
+  'warn',
+  'info',
+  'debug',
+  'trace',
+  'silent',
+];
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/statusgraph.sqlite';
 
@@ -38,7 +44,9 @@ export function parseDatabaseUrl(url: string): DatabaseConfig {
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length);
     if (path === '') {
-      throw new ConfigError('DATABASE_URL "sqlite:" needs a file path, e.g. sqlite:./data/statusgraph.sqlite.');
+      throw new ConfigError(
+        'DATABASE_URL "sqlite:" needs a file path, e.g. sqlite:./data/statusgraph.sqlite.',
+      );
     }
     return { type: 'sqlite', path: resolve(path) };
   }

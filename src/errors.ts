@@ -13,12 +13,7 @@ export const ErrorCode = {
 } as const;
 
 export type AuthenticationFailure =
-  | 'MISSING'
-  | 'MALFORMED'
-  | 'UNKNOWN'
-  | 'EXPIRED'
-  | 'INACTIVE'
-  | 'REVOKED';
+  'MISSING' | 'MALFORMED' | 'UNKNOWN' | 'EXPIRED' | 'INACTIVE' | 'REVOKED';
 
 /** A request without a usable token: HTTP 401 with `WWW-Authenticate: Bearer` and the reason. */
 export class AuthenticationError extends GraphQLError {
@@ -47,7 +42,9 @@ export class ForbiddenError extends GraphQLError {
 export class UserInputError extends GraphQLError {
   constructor(message: string, field?: string) {
     super(message, {
-      extensions: field ? { code: ErrorCode.BAD_USER_INPUT, field } : { code: ErrorCode.BAD_USER_INPUT },
+      extensions: field
+        ? { code: ErrorCode.BAD_USER_INPUT, field }
+        : { code: ErrorCode.BAD_USER_INPUT },
     });
   }
 }

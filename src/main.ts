@@ -44,7 +44,10 @@ async function main(): Promise<void> {
   await bootstrap(services, config);
   const { app, apollo } = await createHttpApp(services);
   const server = await listen(app, config.port);
-  logger.info({ port: config.port }, `statusgraph listening on http://localhost:${config.port}/graphql`);
+  logger.info(
+    { port: config.port },
+    `statusgraph listening on http://localhost:${config.port}/graphql`,
+  );
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -45,7 +45,9 @@ export function applyAuthorization(schema: GraphQLSchema): GraphQLSchema {
     ruled[typeName] = Object.fromEntries(names.map((name) => [name, generated[typeName][name]]));
   }
   const mutationFields = Object.keys(schema.getMutationType()?.getFields() ?? {});
-  const audit = { Mutation: Object.fromEntries(mutationFields.map((name) => [name, enterAuditScope])) };
+  const audit = {
+    Mutation: Object.fromEntries(mutationFields.map((name) => [name, enterAuditScope])),
+  };
   return applyMiddleware(schema, ruled, audit as FieldMiddleware);
 }
 

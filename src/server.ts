@@ -38,9 +38,19 @@ const transportErrors =
   (services: Services): ErrorRequestHandler =>
   (error: { type?: string; status?: number }, _req, res, _next) => {
     if (error.type === 'entity.too.large') {
-      refuse(res, 413, ErrorCode.PAYLOAD_TOO_LARGE, 'The request body is larger than 1 MB; send a smaller request.');
+      refuse(
+        res,
+        413,
+        ErrorCode.PAYLOAD_TOO_LARGE,
+        'The request body is larger than 1 MB; send a smaller request.',
+      );
     } else if (error.status !== undefined && error.status >= 400 && error.status < 500) {
-      refuse(res, 400, ErrorCode.BAD_REQUEST, 'The request body is not valid JSON; send a JSON object.');
+      refuse(
+        res,
+        400,
+        ErrorCode.BAD_REQUEST,
+        'The request body is not valid JSON; send a JSON object.',
+      );
     } else {
       services.logger.error({ err: error }, 'unexpected HTTP error');
       refuse(res, 500, ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error.');
@@ -54,7 +64,9 @@ export async function createHttpApp(services: Services): Promise<HttpApp> {
     introspection: true,
     includeStacktraceInErrorResponses: false,
     // Authorization forces a browser preflight, so it proves the request is not a simple CSRF post.
-    csrfPrevention: { requestHeaders: ['authorization', 'x-apollo-operation-name', 'apollo-require-preflight'] },
+    csrfPrevention: {
+      requestHeaders: ['authorization', 'x-apollo-operation-name', 'apollo-require-preflight'],
+    },
     formatError: createErrorFormatter(services.logger),
     logger: services.logger,
     plugins: [
@@ -76,7 +88,9 @@ export async function createHttpApp(services: Services): Promise<HttpApp> {
   app.get('/readyz', async (_req, res) => {
     try {
       const pending = await pendingMigrations(services.db);
-      res.status(pending.length > 0 ? 503 : 200).json({ status: pending.length > 0 ? 'migrations pending' : 'ready' });
+      res
+        .status(pending.length > 0 ? 503 : 200)
+        .json({ status: pending.length > 0 ? 'migrations pending' : 'ready' });
     } catch {
       res.status(503).json({ status: 'database unreachable' });
     }
@@ -85,7 +99,8 @@ export async function createHttpApp(services: Services): Promise<HttpApp> {
     '/graphql',
     express.json({ limit: MAX_BODY_BYTES }),
     expressMiddleware(apollo, {
-      context: ({ req }) => services.authenticator.authenticate(req.headers.authorization, requestMeta(req)),
+      context: ({ req }) =>
+        services.authenticator.authenticate(req.headers.authorization, requestMeta(req)),
     }),
   );
   app.use((_req, res) => {

@@ -13,7 +13,9 @@ registerEnumType(AuditOutcome, {
   valuesConfig: {
     SUCCEEDED: { description: 'The change was made (recorded in the same transaction).' },
     DENIED: { description: 'The token’s permission level did not allow the mutation.' },
-    FAILED: { description: 'The mutation was allowed but did not change anything (e.g. bad input).' },
+    FAILED: {
+      description: 'The mutation was allowed but did not change anything (e.g. bad input).',
+    },
   },
 });
 
@@ -31,7 +33,9 @@ export class AuditTokenRef {
 }
 
 /** One Mutation root field that an authenticated request (or the CLI) asked for. */
-@ObjectType({ description: 'One mutation asked for, with its outcome. Newest first in auditEvents.' })
+@ObjectType({
+  description: 'One mutation asked for, with its outcome. Newest first in auditEvents.',
+})
 @Entity('audit_event')
 @Index(['organizationId', 'at', 'id'])
 export class AuditEvent {
@@ -46,7 +50,9 @@ export class AuditEvent {
   @TimestampColumn()
   at!: Date;
 
-  @Field({ description: 'The Mutation field’s name, e.g. createApiToken; cli.<command> for the CLI.' })
+  @Field({
+    description: 'The Mutation field’s name, e.g. createApiToken; cli.<command> for the CLI.',
+  })
   @Column({ type: 'varchar', length: 64 })
   action!: string;
 

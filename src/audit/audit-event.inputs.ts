@@ -3,7 +3,10 @@ import { AuditOutcome } from './audit-event.entity';
 
 @InputType({ description: 'Narrows auditEvents; every given field must match.' })
 export class AuditEventFilter {
-  @Field(() => String, { nullable: true, description: 'A Mutation field’s name, e.g. revokeApiToken.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'A Mutation field’s name, e.g. revokeApiToken.',
+  })
   action?: string | null;
 
   @Field(() => AuditOutcome, { nullable: true })

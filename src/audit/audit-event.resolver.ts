@@ -14,7 +14,9 @@ export class AuditEventConnection extends Connection(AuditEvent) {}
 export class AuditEventResolver {
   constructor(private readonly service: AuditLogService) {}
 
-  @Query(() => AuditEventConnection, { description: 'What was changed or attempted, newest first.' })
+  @Query(() => AuditEventConnection, {
+    description: 'What was changed or attempted, newest first.',
+  })
   auditEvents(
     @Arg('filter', () => AuditEventFilter, { nullable: true }) filter: AuditEventFilter | undefined,
     @Args(() => PageArgsType) page: PageArgsType,

@@ -29,7 +29,10 @@ export class AuditLogService {
    */
   async succeeded(manager: EntityManager, actor: Actor, target: AuditTarget): Promise<void> {
     const at = new Date();
-    await manager.insert(AuditEvent, this.event(actor, actor.audit.action, AuditOutcome.SUCCEEDED, target, at));
+    await manager.insert(
+      AuditEvent,
+      this.event(actor, actor.audit.action, AuditOutcome.SUCCEEDED, target, at),
+    );
     if (actor.token !== null) {
       await manager.update(ApiToken, { id: actor.token.id }, { lastWriteAt: at });
     }
@@ -47,7 +50,11 @@ export class AuditLogService {
   }
 
   /** Newest first, by `(at, id)`. */
-  list(actor: Actor, filter: AuditEventFilter | undefined, page: PageArgs): Promise<Page<AuditEvent>> {
+  list(
+    actor: Actor,
+    filter: AuditEventFilter | undefined,
+    page: PageArgs,
+  ): Promise<Page<AuditEvent>> {
     const query = this.db.reader
       .createQueryBuilder(AuditEvent, 'e')
       .where('e.organizationId = :org', { org: actor.organization.id });

@@ -20,7 +20,13 @@ import type { AuditLogService, AuditRefusal } from './audit-log.service';
  * Applied to every Mutation root field: tells the request's audit scope which root field runs, so
  * that the service recording its success knows the action. Mutation root fields run one at a time.
  */
-export const enterAuditScope: IMiddlewareFunction<unknown, RequestContext> = (resolve, root, args, ctx, info) => {
+export const enterAuditScope: IMiddlewareFunction<unknown, RequestContext> = (
+  resolve,
+  root,
+  args,
+  ctx,
+  info,
+) => {
   ctx.audit.enter(info.fieldName, String(info.path.key));
   return resolve(root, args, ctx, info);
 };
@@ -71,14 +77,22 @@ function rootMutationFields(
   });
 }
 
-function refusal(field: RootField, ctx: RequestContext, errors: readonly GraphQLFormattedError[]): AuditRefusal {
+function refusal(
+  field: RootField,
+  ctx: RequestContext,
+  errors: readonly GraphQLFormattedError[],
+): AuditRefusal {
   const own = errors.find((e) => e.path?.length === 1 && e.path[0] === field.responseKey);
   // A root field with no error of its own that did not succeed was never executed, because an
   // earlier one failed: for a read-only token it would have been denied.
   const denied = own
     ? own.extensions?.code === 'FORBIDDEN'
     : ctx.permission !== TokenPermission.FULL_ACCESS;
-  return { action: field.action, outcome: denied ? AuditOutcome.DENIED : AuditOutcome.FAILED, target: field.target };
+  return {
+    action: field.action,
+    outcome: denied ? AuditOutcome.DENIED : AuditOutcome.FAILED,
+    target: field.target,
+  };
 }
 
 /**
@@ -86,7 +100,10 @@ function refusal(field: RootField, ctx: RequestContext, errors: readonly GraphQL
  * that the request asked for (aliases and fragments included) and that recorded no success.
  * Requests refused before execution (401, parse, validation, variables) are not audited.
  */
-export function auditPlugin(audit: AuditLogService, logger: Logger): ApolloServerPlugin<RequestContext> {
+export function auditPlugin(
+  audit: AuditLogService,
+  logger: Logger,
+): ApolloServerPlugin<RequestContext> {
   return {
     async requestDidStart() {
       let executed = false;
@@ -98,7 +115,8 @@ export function auditPlugin(audit: AuditLogService, logger: Logger): ApolloServe
           if (!executed || !document || operation?.operation !== 'mutation') {
             return;
           }
-          const errors = response.body.kind === 'single' ? (response.body.singleResult.errors ?? []) : [];
+          const errors =
+            response.body.kind === 'single' ? (response.body.singleResult.errors ?? []) : [];
           const refusals = rootMutationFields(schema, document, operation, request.variables ?? {})
             .filter((field) => !contextValue.audit.hasSucceeded(field.responseKey))
             .map((field) => refusal(field, contextValue, errors));

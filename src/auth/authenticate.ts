@@ -24,7 +24,10 @@ export class Authenticator {
     private readonly lastUse: LastUseRecorder,
   ) {}
 
-  async authenticate(authorization: string | undefined, request: RequestMeta): Promise<RequestContext> {
+  async authenticate(
+    authorization: string | undefined,
+    request: RequestMeta,
+  ): Promise<RequestContext> {
     if (authorization === undefined || authorization.trim() === '') {
       throw new AuthenticationError(
         'MISSING',

@@ -18,7 +18,8 @@ export const isValidToken = rule('isValidToken', { cache: 'contextual' })(
 /** Mutations: FULL_ACCESS only. */
 export const hasFullAccess = rule('hasFullAccess', { cache: 'contextual' })(
   (_parent, _args, ctx: Partial<RequestContext>) =>
-    ctx.permission === TokenPermission.FULL_ACCESS || new ForbiddenError(READ_ONLY_MUTATION_MESSAGE),
+    ctx.permission === TokenPermission.FULL_ACCESS ||
+    new ForbiddenError(READ_ONLY_MUTATION_MESSAGE),
 );
 
 /** Security data on object fields: FULL_ACCESS only; a READ_ONLY token gets null and an error there. */

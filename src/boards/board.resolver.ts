@@ -11,17 +11,26 @@ export class BoardResolver {
   constructor(private readonly service: BoardService) {}
 
   @Query(() => BoardConnection, { description: 'Boards, oldest first.' })
-  boards(@Args(() => PageArgsType) page: PageArgsType, @Ctx() ctx: RequestContext): Promise<Page<Board>> {
+  boards(
+    @Args(() => PageArgsType) page: PageArgsType,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Page<Board>> {
     return this.service.list(ctx, page);
   }
 
-  @Query(() => Board, { nullable: true, description: 'Null for an id that is not one of this organization’s boards.' })
+  @Query(() => Board, {
+    nullable: true,
+    description: 'Null for an id that is not one of this organization’s boards.',
+  })
   board(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<Board | null> {
     return this.service.get(ctx, id);
   }
 
   @Mutation(() => Board)
-  createBoard(@Arg('input', () => CreateBoardInput) input: CreateBoardInput, @Ctx() ctx: RequestContext): Promise<Board> {
+  createBoard(
+    @Arg('input', () => CreateBoardInput) input: CreateBoardInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Board> {
     return this.service.create(ctx, input);
   }
 

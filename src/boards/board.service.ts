@@ -27,7 +27,12 @@ export class BoardService {
     const query = this.db.reader
       .createQueryBuilder(Board, 'b')
       .where('b.organizationId = :org', { org: actor.organization.id });
-    return paginate(this.db, query, { sortBy: 'createdAt', kind: 'timestamp', direction: 'ASC' }, page);
+    return paginate(
+      this.db,
+      query,
+      { sortBy: 'createdAt', kind: 'timestamp', direction: 'ASC' },
+      page,
+    );
   }
 
   create(actor: Actor, input: CreateBoardInput): Promise<Board> {

@@ -38,7 +38,9 @@ export function Connection<T extends object>(node: ClassType<T>) {
     @Field(() => PageInfo)
     pageInfo!: PageInfo;
 
-    @Field(() => Int, { description: 'All items that match the filter; counted only when asked for.' })
+    @Field(() => Int, {
+      description: 'All items that match the filter; counted only when asked for.',
+    })
     totalCount!: number;
   }
   return ConnectionType;

@@ -8,7 +8,9 @@ import { ApiTokenStatus, TokenPermission } from './token-permission';
 export const SUGGEST_READ_ONLY_AFTER_MS = 30 * 24 * 60 * 60 * 1000;
 
 /** An API token. Only the SHA-256 hash of its secret is stored; the hash never leaves the server. */
-@ObjectType({ description: 'An API token of the organization. The secret itself is never shown again.' })
+@ObjectType({
+  description: 'An API token of the organization. The secret itself is never shown again.',
+})
 @Entity('api_token')
 @Index(['organizationId', 'createdAt', 'id'])
 export class ApiToken {

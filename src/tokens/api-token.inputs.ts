@@ -3,7 +3,9 @@ import { ApiToken } from './api-token.entity';
 import { Connection } from '../db/connection';
 import { ApiTokenStatus, TokenPermission } from './token-permission';
 
-@InputType({ description: 'A new token. The permission has no default: the choice is always deliberate.' })
+@InputType({
+  description: 'A new token. The permission has no default: the choice is always deliberate.',
+})
 export class CreateApiTokenInput implements Partial<ApiToken> {
   @Field({ description: '1–100 characters, e.g. the integration that will use it.' })
   name!: string;
@@ -11,7 +13,10 @@ export class CreateApiTokenInput implements Partial<ApiToken> {
   @Field(() => TokenPermission)
   permission!: TokenPermission;
 
-  @Field(() => Date, { nullable: true, description: 'Must lie in the future; none means it never expires.' })
+  @Field(() => Date, {
+    nullable: true,
+    description: 'Must lie in the future; none means it never expires.',
+  })
   expiresAt?: Date | null;
 }
 
@@ -43,12 +48,15 @@ export class ApiTokenFilter {
 
   @Field(() => Boolean, {
     nullable: true,
-    description: 'true: only tokens whose suggestedPermission is READ_ONLY; false: only the others.',
+    description:
+      'true: only tokens whose suggestedPermission is READ_ONLY; false: only the others.',
   })
   suggestedReadOnly?: boolean | null;
 }
 
-@ObjectType({ description: 'A token with its secret, returned once by createApiToken and rotateApiToken.' })
+@ObjectType({
+  description: 'A token with its secret, returned once by createApiToken and rotateApiToken.',
+})
 export class CreatedApiToken {
   @Field(() => ApiToken)
   token!: ApiToken;

@@ -30,7 +30,9 @@ export class ApiTokenResolver {
     return this.service.get(ctx, id);
   }
 
-  @Mutation(() => CreatedApiToken, { description: 'The secret is in the response once, never again.' })
+  @Mutation(() => CreatedApiToken, {
+    description: 'The secret is in the response once, never again.',
+  })
   createApiToken(
     @Arg('input', () => CreateApiTokenInput) input: CreateApiTokenInput,
     @Ctx() ctx: RequestContext,
@@ -48,7 +50,10 @@ export class ApiTokenResolver {
   }
 
   @Mutation(() => ApiToken, { description: 'Stops the token working until activateApiToken.' })
-  deactivateApiToken(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<ApiToken> {
+  deactivateApiToken(
+    @Arg('id', () => ID) id: string,
+    @Ctx() ctx: RequestContext,
+  ): Promise<ApiToken> {
     return this.service.deactivate(ctx, id);
   }
 
@@ -68,7 +73,8 @@ export class ApiTokenResolver {
   })
   rotateApiToken(
     @Arg('id', () => ID) id: string,
-    @Arg('gracePeriodMinutes', () => Int, { nullable: true, defaultValue: 0 }) gracePeriodMinutes: number,
+    @Arg('gracePeriodMinutes', () => Int, { nullable: true, defaultValue: 0 })
+    gracePeriodMinutes: number,
     @Ctx() ctx: RequestContext,
   ): Promise<CreatedToken> {
     return this.service.rotate(ctx, id, gracePeriodMinutes);

@@ -61,7 +61,11 @@ export class ApiTokenService {
   }
 
   /** Oldest first, by `(createdAt, id)`. */
-  async list(actor: Actor, filter: ApiTokenFilter | undefined, page: PageArgs): Promise<Page<ApiToken>> {
+  async list(
+    actor: Actor,
+    filter: ApiTokenFilter | undefined,
+    page: PageArgs,
+  ): Promise<Page<ApiToken>> {
     const now = new Date();
     const query = this.db.reader
       .createQueryBuilder(ApiToken, 't')
@@ -83,7 +87,12 @@ export class ApiTokenService {
       const idleWriter = `(t.permission = 'FULL_ACCESS' AND t.createdAt < :cutoff AND (t.lastWriteAt IS NULL OR t.lastWriteAt < :cutoff))`;
       query.andWhere(filter.suggestedReadOnly ? idleWriter : `NOT ${idleWriter}`, { cutoff });
     }
-    const page_ = await paginate(this.db, query, { sortBy: 'createdAt', kind: 'timestamp', direction: 'ASC' }, page);
+    const page_ = await paginate(
+      this.db,
+      query,
+      { sortBy: 'createdAt', kind: 'timestamp', direction: 'ASC' },
+      page,
+    );
     page_.nodes.forEach((token) => this.lastUse.apply(token));
     return page_;
   }
@@ -176,7 +185,11 @@ export class ApiTokenService {
     });
   }
 
-  async rotate(actor: Actor, id: string, gracePeriodMinutes: number | null | undefined): Promise<CreatedToken> {
+  async rotate(
+    actor: Actor,
+    id: string,
+    gracePeriodMinutes: number | null | undefined,
+  ): Promise<CreatedToken> {
     const minutes = gracePeriodMinutes ?? 0;
     if (!Number.isInteger(minutes) || minutes < GRACE_PERIOD.min || minutes > GRACE_PERIOD.max) {
       throw new UserInputError(
@@ -205,7 +218,10 @@ export class ApiTokenService {
   ): Promise<ApiToken> {
     return this.db.write(async (manager) => {
       await this.lockOrganization(manager, actor);
-      const token = await manager.findOneBy(ApiToken, { id, organizationId: actor.organization.id });
+      const token = await manager.findOneBy(ApiToken, {
+        id,
+        organizationId: actor.organization.id,
+      });
       if (!token) {
         throw new NotFoundError('ApiToken');
       }
@@ -238,7 +254,10 @@ export class ApiTokenService {
     change: string,
   ): Promise<void> {
     const now = new Date();
-    if (token.permission !== TokenPermission.FULL_ACCESS || tokenStatus(token, now) !== ApiTokenStatus.ACTIVE) {
+    if (
+      token.permission !== TokenPermission.FULL_ACCESS ||
+      tokenStatus(token, now) !== ApiTokenStatus.ACTIVE
+    ) {
       return;
     }
     const others = await manager
@@ -262,7 +281,8 @@ export class ApiTokenService {
 const STATUS_SQL: Record<ApiTokenStatus, string> = {
   REVOKED: 't.revokedAt IS NOT NULL',
   EXPIRED: 't.revokedAt IS NULL AND t.expiresAt IS NOT NULL AND t.expiresAt <= :now',
-  INACTIVE: 't.revokedAt IS NULL AND (t.expiresAt IS NULL OR t.expiresAt > :now) AND t.active = FALSE',
+  INACTIVE:
+    't.revokedAt IS NULL AND (t.expiresAt IS NULL OR t.expiresAt > :now) AND t.active = FALSE',
   ACTIVE: 't.revokedAt IS NULL AND (t.expiresAt IS NULL OR t.expiresAt > :now) AND t.active = TRUE',
 };
 

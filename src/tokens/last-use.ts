@@ -85,7 +85,9 @@ export class LastUseRecorder {
           .set({ lastUsedAt: use.at, lastUsedIp: use.ip, lastUsedUserAgent: use.userAgent })
           // Several instances write the same token: never move its last use backwards.
           .where('id = :id', { id: tokenId })
-          .andWhere('(last_used_at IS NULL OR last_used_at < :at)', { at: this.db.timestamp(use.at) })
+          .andWhere('(last_used_at IS NULL OR last_used_at < :at)', {
+            at: this.db.timestamp(use.at),
+          })
           .execute(),
       )
       .then(

@@ -28,7 +28,9 @@ registerEnumType(ApiTokenStatus, {
   description: 'Whether a token works now. Only ACTIVE tokens authenticate.',
   valuesConfig: {
     ACTIVE: { description: 'Authenticates requests.' },
-    INACTIVE: { description: 'Switched off with deactivateApiToken; activateApiToken switches it on.' },
+    INACTIVE: {
+      description: 'Switched off with deactivateApiToken; activateApiToken switches it on.',
+    },
     EXPIRED: { description: 'Past its expiresAt; updateApiToken can extend it.' },
     REVOKED: { description: 'Permanently revoked.' },
   },

@@ -36,10 +36,19 @@ export class InitialSchema1700000000000 implements MigrationInterface {
           c.text('last_used_user_agent', 512, true),
           c.timestamp('last_write_at', true),
         ],
-        foreignKeys: [{ columnNames: ['organization_id'], referencedTableName: 'organization', referencedColumnNames: ['id'] }],
+        foreignKeys: [
+          {
+            columnNames: ['organization_id'],
+            referencedTableName: 'organization',
+            referencedColumnNames: ['id'],
+          },
+        ],
         uniques: [{ name: 'UQ_api_token_secret_hash', columnNames: ['secret_hash'] }],
         indices: [
-          { name: 'IDX_api_token_org_created', columnNames: ['organization_id', 'created_at', 'id'] },
+          {
+            name: 'IDX_api_token_org_created',
+            columnNames: ['organization_id', 'created_at', 'id'],
+          },
           { name: 'IDX_api_token_previous_secret', columnNames: ['previous_secret_hash'] },
         ],
       }),
@@ -54,8 +63,16 @@ export class InitialSchema1700000000000 implements MigrationInterface {
           c.timestamp('created_at'),
           c.timestamp('updated_at'),
         ],
-        foreignKeys: [{ columnNames: ['organization_id'], referencedTableName: 'organization', referencedColumnNames: ['id'] }],
-        indices: [{ name: 'IDX_board_org_created', columnNames: ['organization_id', 'created_at', 'id'] }],
+        foreignKeys: [
+          {
+            columnNames: ['organization_id'],
+            referencedTableName: 'organization',
+            referencedColumnNames: ['id'],
+          },
+        ],
+        indices: [
+          { name: 'IDX_board_org_created', columnNames: ['organization_id', 'created_at', 'id'] },
+        ],
       }),
     );
     await queryRunner.createTable(
@@ -74,12 +91,21 @@ export class InitialSchema1700000000000 implements MigrationInterface {
           c.text('target_id', 64, true),
           c.text('ip', 64, true),
         ],
-        foreignKeys: [{ columnNames: ['organization_id'], referencedTableName: 'organization', referencedColumnNames: ['id'] }],
+        foreignKeys: [
+          {
+            columnNames: ['organization_id'],
+            referencedTableName: 'organization',
+            referencedColumnNames: ['id'],
+          },
+        ],
       }),
     );
     await queryRunner.createIndex(
       'audit_event',
-      new TableIndex({ name: 'IDX_audit_event_org_at', columnNames: ['organization_id', 'at', 'id'] }),
+      new TableIndex({
+        name: 'IDX_audit_event_org_at',
+        columnNames: ['organization_id', 'at', 'id'],
+      }),
     );
   }
 

@@ -1,0 +1,192 @@
+import 'reflect-metadata';
+import type { Server } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import type { ApolloServer } from '@apollo/server';
+import { closeServices, openServices, type Services } from '../../src/app';
+import type { Config } from '../../src/config';
+import type { RequestContext } from '../../src/context';
+import type { Organization } from '../../src/organizations/organization.entity';
+import { systemActor } from '../../src/organizations/organization.service';
+import { createLogger } from '../../src/logger';
+import { createHttpApp } from '../../src/server';
+import { ApiToken } from '../../src/tokens/api-token.entity';
+import { TokenPermission } from '../../src/tokens/token-permission';
+import { HttpClient } from './http-client';
+
+/** Every line any test app logged in this test file (the secrets test greps them). */
+export const capturedLogLines: string[] = [];
+
+export interface TestAppOptions {
+  lastUsedWriteIntervalSeconds?: number;
+}
+
+export interface Identity {
+  name: string;
+  secret: string;
+  token: ApiToken;
+}
+
+/**
+ * A real server on a fresh SQLite file in a temporary folder, listening on a free port, with one
+ * organization and a token for each identity the tests need. Each test file (or test) builds its
+ * own; nothing is shared between them.
+ */
+export class TestApp {
+  private constructor(
+    readonly services: Services,
+    readonly apollo: ApolloServer<RequestContext>,
+    private readonly server: Server,
+    readonly url: string,
+    readonly dir: string,
+    readonly organization: Organization,
+    readonly identities: Record<'full' | 'readOnly' | 'expired' | 'inactive' | 'revoked', Identity>,
+  ) {}
+
+  static async start(options: TestAppOptions = {}): Promise<TestApp> {
+    const dir = mkdtempSync(join(tmpdir(), 'statusgraph-test-'));
+    const config: Config = {
+      port: 0,
+      database: { type: 'sqlite', path: join(dir, 'test.sqlite') },
+      logLevel: 'debug',
+      lastUsedWriteIntervalSeconds: options.lastUsedWriteIntervalSeconds ?? 60,
+    };
+    const capture = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        capturedLogLines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+        done();
+      },
+    });
+    const services = await openServices(config, createLogger('debug', capture));
+    const { app, apollo } = await createHttpApp(services);
+    const server = await new Promise<Server>((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    const { organization, token, secret } = await services.organizations.create(
+      'Acme',
+      'test.setup',
+    );
+    const testApp = new TestApp(
+      services,
+      apollo,
+      server,
+      `http://127.0.0.1:${port}`,
+      dir,
+      organization,
+      {
+        full: { name: 'full', secret, token },
+      } as TestApp['identities'],
+    );
+    testApp.identities.readOnly = await testApp.createToken('read-only', TokenPermission.READ_ONLY);
+    testApp.identities.expired = await testApp.createToken('expired', TokenPermission.FULL_ACCESS, {
+      expiresAt: new Date(Date.now() - 60_000),
+    });
+    testApp.identities.inactive = await testApp.createToken(
+      'inactive',
+      TokenPermission.FULL_ACCESS,
+      {
+        active: false,
+      },
+    );
+    testApp.identities.revoked = await testApp.createToken('revoked', TokenPermission.FULL_ACCESS, {
+      revokedAt: new Date(Date.now() - 60_000),
+    });
+    return testApp;
+  }
+
+  /**
+   * A token made directly in the database (fixture set-up, not audited); `overrides` may put it
+   * in states the API refuses to create, such as an expiry in the past.
+   */
+  async createToken(
+    name: string,
+    permission: TokenPermission,
+    overrides: Partial<
+      Pick<ApiToken, 'expiresAt' | 'active' | 'revokedAt' | 'createdAt' | 'lastWriteAt'>
+    > = {},
+    organizationId = this.organization.id,
+  ): Promise<Identity> {
+    const { token, secret } = await this.services.db.write(async (manager) => {
+      const created = await this.services.tokens.insert(manager, organizationId, {
+        name,
+        permission,
+      });
+      if (Object.keys(overrides).length > 0) {
+        await manager.update(ApiToken, { id: created.token.id }, overrides);
+        Object.assign(created.token, overrides);
+      }
+      return created;
+    });
+    return { name, secret, token };
+  }
+
+  /** A second organization with its own full-access token. */
+  async otherOrganization(): Promise<{ organization: Organization; identity: Identity }> {
+    const { organization, token, secret } = await this.services.organizations.create(
+      'Other',
+      'test.setup',
+    );
+    return { organization, identity: { name: 'other-org', secret, token } };
+  }
+
+  /** An HTTP client that sends `secret` as a Bearer token (or no Authorization header). */
+  client(secret?: string): HttpClient {
+    return new HttpClient(`${this.url}/graphql`, secret);
+  }
+
+  asFullAccess = () => this.client(this.identities.full.secret);
+  asReadOnly = () => this.client(this.identities.readOnly.secret);
+  asExpired = () => this.client(this.identities.expired.secret);
+  asInactive = () => this.client(this.identities.inactive.secret);
+  asRevoked = () => this.client(this.identities.revoked.secret);
+  asAnonymous = () => this.client();
+
+  /** The request context authentication builds for `secret`, for `executeOperation`. */
+  contextFor(secret: string): Promise<RequestContext> {
+    return this.services.authenticator.authenticate(`Bearer ${secret}`, {
+      id: 'test',
+      ip: '127.0.0.1',
+      userAgent: 'jest',
+    });
+  }
+
+  /** Runs an operation in-process through Apollo (no HTTP) as the holder of `secret`. */
+  async execute<TData = Record<string, unknown>>(
+    secret: string,
+    query: string,
+    variables?: Record<string, unknown>,
+  ): Promise<{
+    data?: TData | null;
+    errors?: readonly {
+      message: string;
+      path?: readonly (string | number)[];
+      extensions?: Record<string, unknown>;
+    }[];
+  }> {
+    const response = await this.apollo.executeOperation(
+      { query, variables },
+      { contextValue: await this.contextFor(secret) },
+    );
+    if (response.body.kind !== 'single') {
+      throw new Error('expected a single result');
+    }
+    return response.body.singleResult as { data?: TData | null; errors?: [] };
+  }
+
+  /** The action under the system actor, for fixtures that go through services. */
+  systemActor(action = 'test.fixture') {
+    return systemActor(this.organization, action);
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.apollo.stop();
+    await closeServices(this.services);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
