@@ -40,7 +40,11 @@ function listen(app: ReturnType<typeof Object>, port: number): Promise<Server> {
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
-  const services = await openServices(config, logger);
+  const services = await openServices(config, logger).catch((error: unknown) => {
+    throw new ConfigError(
+      `cannot open the database of DATABASE_URL: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  });
   await bootstrap(services, config);
   const { app, apollo } = await createHttpApp(services);
   const server = await listen(app, config.port);

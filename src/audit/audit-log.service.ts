@@ -58,16 +58,16 @@ export class AuditLogService {
     const query = this.db.reader
       .createQueryBuilder(AuditEvent, 'e')
       .where('e.organizationId = :org', { org: actor.organization.id });
-    if (filter?.action) {
+    if (filter?.action != null) {
       query.andWhere('e.action = :action', { action: filter.action });
     }
-    if (filter?.outcome) {
+    if (filter?.outcome != null) {
       query.andWhere('e.outcome = :outcome', { outcome: filter.outcome });
     }
-    if (filter?.tokenId) {
+    if (filter?.tokenId != null) {
       query.andWhere('e.tokenId = :tokenId', { tokenId: filter.tokenId });
     }
-    if (filter?.targetId) {
+    if (filter?.targetId != null) {
       query.andWhere('e.targetId = :targetId', { targetId: filter.targetId });
     }
     return paginate(this.db, query, { sortBy: 'at', kind: 'timestamp', direction: 'DESC' }, page);

@@ -60,6 +60,19 @@ export class ApiTokenService {
     return token && this.lastUse.apply(token);
   }
 
+  /** Every token of an organization, oldest first: for the command line. */
+  listAll(organizationId: string): Promise<ApiToken[]> {
+    return this.db.reader.find(ApiToken, {
+      where: { organizationId },
+      order: { createdAt: 'ASC', id: 'ASC' },
+    });
+  }
+
+  /** A token by id in any organization: only the command line, which acts for the operator. */
+  findAnywhere(id: string): Promise<ApiToken | null> {
+    return this.db.reader.findOneBy(ApiToken, { id });
+  }
+
   /** Oldest first, by `(createdAt, id)`. */
   async list(
     actor: Actor,
@@ -179,9 +192,8 @@ export class ApiTokenService {
     return this.change(actor, id, async (token, manager) => {
       assertNotRevoked(token, 'revoked again');
       await this.guardLastFullAccess(manager, actor, token, 'revoked');
+      // The secret of a rotation's grace period stays known, so that it too reports REVOKED.
       token.revokedAt = new Date();
-      token.previousSecretHash = null;
-      token.previousSecretExpiresAt = null;
     });
   }
 

@@ -1,0 +1,81 @@
+import type { Server } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { closeServices, openServices } from '../src/app';
+import { createLogger } from '../src/logger';
+import { createHttpApp } from '../src/server';
+import { median, timeEach } from './stats';
+
+export interface AuthCost {
+  authenticateValidUs: number;
+  authenticateMalformedUs: number;
+  httpViewerUs: number;
+  httpHealthzUs: number;
+  httpMalformedUs: number;
+}
+
+/**
+ * What authentication costs per request: the context function alone (valid token: format,
+ * checksum, SHA-256, one indexed look-up; malformed: refused before the database), and whole HTTP
+ * round trips of a small `viewer` query against the unauthenticated /healthz and a refused request.
+ */
+export async function measureAuthCost(rounds = 2000): Promise<AuthCost> {
+  const dir = mkdtempSync(join(tmpdir(), 'statusgraph-bench-'));
+  const services = await openServices(
+    {
+      port: 0,
+      database: { type: 'sqlite', path: join(dir, 'bench.sqlite') },
+      logLevel: 'silent',
+      lastUsedWriteIntervalSeconds: 60,
+    },
+    createLogger('silent'),
+  );
+  try {
+    const { secret } = await services.organizations.create('Bench', 'bench');
+    const meta = { id: 'bench', ip: '127.0.0.1', userAgent: 'bench' };
+    const valid = `Bearer ${secret}`;
+    const malformed = `Bearer ${secret.slice(0, -1)}${secret.endsWith('0') ? '1' : '0'}`;
+    const authenticateValidUs = median(
+      await timeEach(() => services.authenticator.authenticate(valid, meta), rounds),
+    );
+    const authenticateMalformedUs = median(
+      await timeEach(
+        () => services.authenticator.authenticate(malformed, meta).catch(() => null),
+        rounds,
+      ),
+    );
+
+    const { app, apollo } = await createHttpApp(services);
+    const server = await new Promise<Server>((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    const address = server.address();
+    const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    const post = (authorization: string) =>
+      fetch(`${base}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization },
+        body: '{"query":"{ viewer { permission } }"}',
+      }).then((r) => r.text());
+    const httpRounds = Math.max(200, rounds / 4);
+    const httpViewerUs = median(await timeEach(() => post(valid), httpRounds));
+    const httpHealthzUs = median(
+      await timeEach(() => fetch(`${base}/healthz`).then((r) => r.text()), httpRounds),
+    );
+    const httpMalformedUs = median(await timeEach(() => post(malformed), httpRounds));
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    await apollo.stop();
+    return {
+      authenticateValidUs,
+      authenticateMalformedUs,
+      httpViewerUs,
+      httpHealthzUs,
+      httpMalformedUs,
+    };
+  } finally {
+    await closeServices(services);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

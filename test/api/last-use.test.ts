@@ -1,0 +1,208 @@
+import { ApiToken } from '../../src/tokens/api-token.entity';
+import { HttpClient } from '../helpers/http-client';
+import { TestApp, capturedLogLines } from '../helpers/test-app';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Waits until `predicate` holds, for at most `timeoutMs`; fails the test otherwise. */
+async function until(predicate: () => boolean, what: string, timeoutMs = 2000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${what}`);
+    }
+    await sleep(10);
+  }
+}
+
+interface TokenUse {
+  lastUsedAt: string | null;
+  lastUsedUserAgent: string | null;
+  lastUsedIp: string | null;
+}
+
+const TOKEN_USE = `query($id: ID!) {
+  apiToken(id: $id) { lastUsedAt lastUsedUserAgent lastUsedIp }
+  apiTokens(first: 100) { nodes { id lastUsedAt } }
+  viewer { token { lastUsedAt } }
+}`;
+
+describe('last use, off the request path', () => {
+  describe('with the default interval of 60 s', () => {
+    let app: TestApp;
+    beforeEach(async () => {
+      app = await TestApp.start();
+    });
+    afterEach(() => app.close());
+
+    const storedUse = async (id: string) => {
+      const token = await app.services.db.reader.findOneByOrFail(ApiToken, { id });
+      return { at: token.lastUsedAt, userAgent: token.lastUsedUserAgent };
+    };
+
+    it('writes once for many requests, shows the newest use at once, and flush stores it', async () => {
+      const { token, secret } = app.identities.full;
+      const endpoint = `${app.url}/graphql`;
+      expect(app.services.lastUse.writes).toBe(0);
+      expect((await storedUse(token.id)).at).toBeNull();
+
+      const before = Date.now();
+      await new HttpClient(endpoint, secret, 'agent-0').data('{ viewer { permission } }');
+      await until(() => app.services.lastUse.writes === 1, 'the first last-use write');
+      const firstStored = await storedUse(token.id);
+      expect(firstStored.userAgent).toBe('agent-0');
+      expect(firstStored.at?.getTime()).toBeGreaterThanOrEqual(before - 1);
+
+      let beforeTwentieth = 0;
+      for (let i = 1; i <= 20; i++) {
+        await sleep(2);
+        beforeTwentieth = Date.now();
+        await new HttpClient(endpoint, secret, `agent-${i}`).data('{ viewer { permission } }');
+      }
+      const afterTwenty = Date.now();
+      // Give a stray background write every chance to land before counting.
+      await sleep(200);
+      expect(app.services.lastUse.writes).toBe(1);
+      expect(await storedUse(token.id)).toEqual(firstStored);
+
+      // Another token reading this one sees the 20th use, which is not in the database yet.
+      const other = await app
+        .asReadOnly()
+        .data<{ apiToken: { lastUsedAt: string } }>(
+          'query($id: ID!) { apiToken(id: $id) { lastUsedAt } }',
+          { id: token.id },
+        );
+      const pending = new Date(other.apiToken.lastUsedAt).getTime();
+      expect(pending).toBeGreaterThanOrEqual(beforeTwentieth);
+      expect(pending).toBeLessThanOrEqual(afterTwenty);
+      // The reader's own first use is written once; the first token's use still waits.
+      await until(() => app.services.lastUse.writes === 2, 'the reader’s first write');
+      expect(await storedUse(token.id)).toEqual(firstStored);
+
+      const seen = await new HttpClient(endpoint, secret, 'agent-21').data<{
+        apiToken: TokenUse;
+        apiTokens: { nodes: { id: string; lastUsedAt: string | null }[] };
+        viewer: { token: { lastUsedAt: string } };
+      }>(TOKEN_USE, { id: token.id });
+      const shown = new Date(seen.apiToken.lastUsedAt ?? 0).getTime();
+      expect(shown).toBeGreaterThanOrEqual(afterTwenty);
+      expect(shown).toBeGreaterThan(firstStored.at?.getTime() ?? Infinity);
+      expect(seen.apiToken.lastUsedUserAgent).toBe('agent-21');
+      expect(seen.apiToken.lastUsedIp).toEqual(expect.any(String));
+      expect(seen.apiTokens.nodes.find((n) => n.id === token.id)?.lastUsedAt).toBe(
+        seen.apiToken.lastUsedAt,
+      );
+      expect(new Date(seen.viewer.token.lastUsedAt).getTime()).toBe(shown);
+      await sleep(100);
+      expect(app.services.lastUse.writes).toBe(2);
+      expect(await storedUse(token.id)).toEqual(firstStored);
+
+      await app.services.lastUse.flush();
+      expect(app.services.lastUse.writes).toBe(3);
+      const stored = await storedUse(token.id);
+      expect(stored.at?.toISOString()).toBe(seen.apiToken.lastUsedAt);
+      expect(stored.userAgent).toBe('agent-21');
+    });
+
+    it('keeps the interval per token: another token gets its own first write', async () => {
+      await app.asFullAccess().data('{ viewer { permission } }');
+      await until(() => app.services.lastUse.writes === 1, 'the first token’s write');
+      await app.asReadOnly().data('{ viewer { permission } }');
+      await until(() => app.services.lastUse.writes === 2, 'the second token’s write');
+      for (let i = 0; i < 5; i++) {
+        await app.asFullAccess().data('{ viewer { permission } }');
+        await app.asReadOnly().data('{ viewer { permission } }');
+      }
+      await sleep(200);
+      expect(app.services.lastUse.writes).toBe(2);
+      const rows = await app.services.db.reader.findBy(ApiToken, {
+        organizationId: app.organization.id,
+      });
+      const used = rows.filter((t) => t.lastUsedAt !== null).map((t) => t.id);
+      expect(used.sort()).toEqual(
+        [app.identities.full.token.id, app.identities.readOnly.token.id].sort(),
+      );
+    });
+
+    it('answers without waiting for the write', async () => {
+      // Hold the write queue for 1.5 s with a real transaction; the last-use write queues behind it.
+      let released = false;
+      const blocker = app.services.db.write(async () => {
+        await sleep(1500);
+        released = true;
+      });
+      const started = Date.now();
+      const response = await app.asFullAccess().request('{ viewer { permission } }');
+      const took = Date.now() - started;
+      expect(response.status).toBe(200);
+      expect(response.data).toEqual({ viewer: { permission: 'FULL_ACCESS' } });
+      expect(released).toBe(false);
+      expect(took).toBeLessThan(1000);
+      expect(app.services.lastUse.writes).toBe(0);
+      await blocker;
+      await until(() => app.services.lastUse.writes === 1, 'the queued write');
+    });
+
+    it('never fails a request when the write fails', async () => {
+      const { token, secret } = app.identities.full;
+      // A real database refusal: every change of last_used_at is aborted by SQLite itself.
+      await app.services.db.write((manager) =>
+        manager.query(
+          `CREATE TRIGGER refuse_last_use BEFORE UPDATE OF last_used_at ON api_token
+           BEGIN SELECT RAISE(ABORT, 'last use refused for the test'); END`,
+        ),
+      );
+      const linesBefore = capturedLogLines.length;
+      const client = new HttpClient(`${app.url}/graphql`, secret, 'failing-agent');
+      for (let i = 0; i < 3; i++) {
+        const response = await client.request('{ viewer { permission } }');
+        expect(response.status).toBe(200);
+        expect(response.errors).toBeUndefined();
+      }
+      const mutation = await client.request<{ createBoard: { name: string } }>(
+        'mutation { createBoard(input: { name: "still works" }) { name } }',
+      );
+      expect(mutation.errors).toBeUndefined();
+      expect(mutation.data?.createBoard.name).toBe('still works');
+
+      await app.services.lastUse.flush();
+      expect(app.services.lastUse.writes).toBe(0);
+      expect((await storedUse(token.id)).at).toBeNull();
+      const warnings = capturedLogLines
+        .slice(linesBefore)
+        .filter((line) => line.includes('could not record'));
+      expect(warnings.length).toBeGreaterThan(0);
+      expect(warnings.every((line) => line.includes(token.id))).toBe(true);
+      expect(warnings.some((line) => line.includes(secret))).toBe(false);
+
+      // The instance still knows the last use and shows it.
+      const seen = await client.data<{ apiToken: TokenUse }>(TOKEN_USE, { id: token.id });
+      expect(seen.apiToken.lastUsedAt).toEqual(expect.any(String));
+      expect(seen.apiToken.lastUsedUserAgent).toBe('failing-agent');
+    });
+  });
+
+  describe('with an interval of 0', () => {
+    let app: TestApp;
+    beforeEach(async () => {
+      app = await TestApp.start({ lastUsedWriteIntervalSeconds: 0 });
+    });
+    afterEach(() => app.close());
+
+    it('may write on every use, and the stored value is the newest', async () => {
+      const { token } = app.identities.full;
+      const endpoint = `${app.url}/graphql`;
+      for (let i = 1; i <= 5; i++) {
+        await sleep(2);
+        await new HttpClient(endpoint, app.identities.full.secret, `agent-${i}`).data(
+          '{ viewer { permission } }',
+        );
+        await until(() => app.services.lastUse.writes === i, `write ${i}`);
+      }
+      await app.services.lastUse.flush();
+      expect(app.services.lastUse.writes).toBe(5);
+      const stored = await app.services.db.reader.findOneByOrFail(ApiToken, { id: token.id });
+      expect(stored.lastUsedUserAgent).toBe('agent-5');
+    });
+  });
+});

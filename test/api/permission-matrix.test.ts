@@ -1,0 +1,402 @@
+import {
+  type GraphQLField,
+  type GraphQLInputType,
+  type GraphQLObjectType,
+  getNamedType,
+  isEnumType,
+  isInputObjectType,
+  isLeafType,
+  isListType,
+  isNonNullType,
+  isObjectType,
+  printSchema,
+} from 'graphql';
+import { buildSchemaSync } from 'type-graphql';
+import { AuditEvent, AuditOutcome } from '../../src/audit/audit-event.entity';
+import { RULES } from '../../src/auth/permissions';
+import { DateTimeScalar } from '../../src/date-time.scalar';
+import { RESOLVERS, buildBareSchema } from '../../src/schema';
+import { generateSecret } from '../../src/tokens/secret';
+import { TokenPermission } from '../../src/tokens/token-permission';
+import { TestApp } from '../helpers/test-app';
+
+// Jest collects tests synchronously, so the cases come from the same resolvers built synchronously;
+// the first test proves that this is exactly the schema buildBareSchema() gives the server.
+const SCHEMA = buildSchemaSync({
+  resolvers: RESOLVERS,
+  scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
+  validate: false,
+});
+const MUTATIONS = SCHEMA.getMutationType()?.getFields() ?? {};
+const QUERIES = SCHEMA.getQueryType()?.getFields() ?? {};
+const ROOTS = [SCHEMA.getQueryType()?.name, SCHEMA.getMutationType()?.name];
+
+/** API.md section 3, word for word: the message, and the object fields only FULL_ACCESS reads. */
+const READ_ONLY_MESSAGE =
+  'This operation requires a full-access API token; this token is read-only.';
+const CONTRACT_RULED_FIELDS = [
+  'Monitor.requestHeaders',
+  'ApiToken.lastUsedIp',
+  'ApiToken.lastUsedUserAgent',
+  'AuditEvent.ip',
+];
+const RULED_FIELDS = Object.entries(RULES)
+  .filter(([type]) => !ROOTS.includes(type))
+  .flatMap(([type, fields]) => Object.keys(fields).map((field) => `${type}.${field}`));
+const LAST_USE_COLUMNS = ['last_used_at', 'last_used_ip', 'last_used_user_agent'];
+
+type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+type Row = Record<string, unknown>;
+type IdFor = (argName: string) => Promise<string>;
+
+function teach(what: string): never {
+  throw new Error(
+    `The permission-matrix generator does not know ${what}; teach it in ` +
+      'test/api/permission-matrix.test.ts, so that no field escapes the matrix.',
+  );
+}
+
+/** Fresh objects of the test organization, one per ID argument of a case. */
+const FRESH: Record<string, (app: TestApp) => Promise<string>> = {
+  ApiToken: async (app) =>
+    (await app.createToken('matrix target', TokenPermission.FULL_ACCESS)).token.id,
+  Board: async (app) =>
+    (await app.services.boards.create(app.systemActor(), { name: 'Matrix target' })).id,
+};
+
+/** What an ID argument refers to: `id` by the field's name (as the audit log does), `boardId` by its own. */
+function targetOf(argName: string, owner: string): string | undefined {
+  const hint = (argName === 'id' ? owner : argName.replace(/Id$/, '')).toLowerCase();
+  return Object.keys(FRESH).find((type) => hint.includes(type.toLowerCase()));
+}
+
+/** A valid value of an argument type; input objects get their required fields, recursively. */
+async function valueFor(type: GraphQLInputType, path: string[], idFor: IdFor): Promise<Json> {
+  if (isNonNullType(type)) {
+    return valueFor(type.ofType, path, idFor);
+  }
+  if (isListType(type)) {
+    return [await valueFor(type.ofType, path, idFor)];
+  }
+  if (isEnumType(type)) {
+    return type.getValues()[0].name;
+  }
+  if (isInputObjectType(type)) {
+    const value: Record<string, Json> = {};
+    for (const field of Object.values(type.getFields())) {
+      if (isNonNullType(field.type) && field.defaultValue === undefined) {
+        value[field.name] = await valueFor(field.type, [...path, field.name], idFor);
+      }
+    }
+    return value;
+  }
+  switch (type.name) {
+    case 'String':
+      return 'Matrix name';
+    case 'Int':
+      return 0;
+    case 'Boolean':
+      return true;
+    case 'DateTime':
+      return new Date(Date.now() + 86_400_000).toISOString();
+    case 'ID':
+      return idFor(path[path.length - 1]);
+  }
+  return teach(`a value for the argument type ${type.name} (${path.join('.')})`);
+}
+
+/** `kind Matrix($a: T!) { field(a: $a) { __typename } }`, with its required arguments generated. */
+async function operationFor(
+  kind: 'query' | 'mutation',
+  field: GraphQLField<unknown, unknown>,
+  idFor: IdFor,
+): Promise<{ query: string; variables: Record<string, Json> }> {
+  const args = field.args.filter((a) => isNonNullType(a.type) && a.defaultValue === undefined);
+  const variables: Record<string, Json> = {};
+  for (const arg of args) {
+    variables[arg.name] = await valueFor(arg.type, [field.name, arg.name], idFor);
+  }
+  const defs = args.length ? `(${args.map((a) => `$${a.name}: ${String(a.type)}`).join()})` : '';
+  const call = args.length ? `(${args.map((a) => `${a.name}: $${a.name}`).join()})` : '';
+  const selection = isLeafType(getNamedType(field.type)) ? '' : ' { __typename }';
+  return { query: `${kind} Matrix${defs} { ${field.name}${call}${selection} }`, variables };
+}
+
+/** Every table but the audit log, without last-use columns; optionally without one organization's rows. */
+async function snapshot(app: TestApp, except?: string): Promise<Record<string, Row[]>> {
+  const { reader } = app.services.db;
+  const tables: { name: string }[] = await reader.query(
+    "SELECT name FROM sqlite_master WHERE type='table' ORDER BY name",
+  );
+  const result: Record<string, Row[]> = {};
+  for (const { name } of tables.filter((t) => !/^(audit_event|sqlite_.*)$/.test(t.name))) {
+    const rows: Row[] = await reader.query(`SELECT * FROM "${name}" ORDER BY id`);
+    const owner = name === 'organization' ? 'id' : 'organization_id';
+    result[name] = rows.filter((row) => !except || row[owner] !== except);
+    if (name === 'api_token') {
+      result[name].forEach((row) => LAST_USE_COLUMNS.forEach((column) => delete row[column]));
+    }
+  }
+  return result;
+}
+
+const rowCount = (tables: Record<string, Row[]>) =>
+  Object.values(tables).reduce((sum, rows) => sum + rows.length, 0);
+
+/** The identities of the matrix; those authentication refuses carry their 401 reason. */
+const CALLERS: Record<string, { secret: (app: TestApp) => string | undefined; reason?: string }> = {
+  FULL_ACCESS: { secret: (app) => app.identities.full.secret },
+  READ_ONLY: { secret: (app) => app.identities.readOnly.secret },
+  expired: { secret: (app) => app.identities.expired.secret, reason: 'EXPIRED' },
+  inactive: { secret: (app) => app.identities.inactive.secret, reason: 'INACTIVE' },
+  revoked: { secret: (app) => app.identities.revoked.secret, reason: 'REVOKED' },
+  // The right shape with a wrong checksum: refused without a database look-up.
+  malformed: {
+    secret: (app) => app.identities.full.secret.replace(/.$/, (c) => (c === '0' ? '1' : '0')),
+    reason: 'MALFORMED',
+  },
+  unknown: { secret: () => generateSecret(), reason: 'UNKNOWN' },
+  missing: { secret: () => undefined, reason: 'MISSING' },
+};
+const OTHER_ORGANIZATION = 'other organization';
+
+it('generates the cases from the schema the server is built from', async () => {
+  expect(printSchema(SCHEMA)).toBe(printSchema(await buildBareSchema()));
+  expect(Object.keys(MUTATIONS)).not.toEqual([]);
+  expect(Object.keys(QUERIES)).not.toEqual([]);
+});
+
+describe.each(Object.keys(MUTATIONS))('Mutation.%s', (name) => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await TestApp.start();
+  });
+  afterAll(() => app.close());
+
+  it.each([...Object.keys(CALLERS), OTHER_ORGANIZATION])('as %s', async (caller) => {
+    const other = caller === OTHER_ORGANIZATION ? await app.otherOrganization() : undefined;
+    const secret = other ? other.identity.secret : CALLERS[caller].secret(app);
+    const targets: string[] = [];
+    const { query, variables } = await operationFor('mutation', MUTATIONS[name], async (arg) => {
+      const type = targetOf(arg, name) ?? teach(`what the ID argument ${arg} of ${name} is`);
+      targets.push(await FRESH[type](app));
+      return targets[targets.length - 1];
+    });
+    const { reader } = app.services.db;
+    const denied = {
+      action: name,
+      outcome: AuditOutcome.DENIED,
+      tokenId: app.identities.readOnly.token.id,
+      ...(typeof variables.id === 'string' ? { targetId: variables.id } : {}),
+    };
+    const deniedBefore = await reader.countBy(AuditEvent, denied);
+    const eventsBefore = await reader.count(AuditEvent);
+    const before = await snapshot(app);
+    const mine = await snapshot(app, other?.organization.id);
+
+    const response = await app.client(secret).request(query, variables);
+
+    const reason = CALLERS[caller]?.reason;
+    if (caller === 'FULL_ACCESS') {
+      expect(response.errors).toBeUndefined();
+      expect(response.status).toBe(200);
+      expect(response.data?.[name] ?? null).not.toBeNull();
+    } else if (caller === 'READ_ONLY') {
+      expect(response.status).toBe(200);
+      expect(response.errors).toHaveLength(1);
+      expect(response.errors?.[0]).toMatchObject({
+        message: READ_ONLY_MESSAGE,
+        path: [name],
+        extensions: { code: 'FORBIDDEN', requiredPermission: 'FULL_ACCESS' },
+      });
+      expect(await snapshot(app)).toEqual(before);
+      expect(await reader.countBy(AuditEvent, denied)).toBe(deniedBefore + 1);
+    } else if (reason) {
+      expect(response.status).toBe(401);
+      expect(response.headers.get('www-authenticate')).toBe('Bearer');
+      expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason });
+      expect(await snapshot(app)).toEqual(before);
+      // Refused before execution: counted in metrics, not audited.
+      expect(await reader.count(AuditEvent)).toBe(eventsBefore);
+    } else if (other && targets.length > 0) {
+      // Another organization's id is an unknown id: NOT_FOUND, never FORBIDDEN.
+      expect(response.status).toBe(200);
+      expect(response.errors?.map((e) => e.extensions?.code)).toEqual(['NOT_FOUND']);
+      expect(await snapshot(app)).toEqual(before);
+    } else if (other) {
+      // A create by another organization happens there, and nowhere else.
+      expect(response.errors).toBeUndefined();
+      expect(response.data?.[name] ?? null).not.toBeNull();
+      expect(await snapshot(app, other.organization.id)).toEqual(mine);
+      const otherRows = (tables: Record<string, Row[]>) => rowCount(tables) - rowCount(mine);
+      expect(otherRows(await snapshot(app))).toBeGreaterThan(otherRows(before));
+    } else {
+      throw new Error(`No expectation for the identity ${caller}`);
+    }
+  });
+});
+
+describe('every Query field is open to a READ_ONLY token', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await TestApp.start();
+  });
+  afterAll(() => app.close());
+
+  it.each(Object.keys(QUERIES))('Query.%s', async (name) => {
+    const field = QUERIES[name];
+    const ids: (string | null)[] = [];
+    const { query, variables } = await operationFor('query', field, async (arg) => {
+      const type = targetOf(arg, getNamedType(field.type).name);
+      ids.push(type ? await FRESH[type](app) : null);
+      return ids[ids.length - 1] ?? 'no such id';
+    });
+
+    const response = await app.asReadOnly().request(query, variables);
+
+    expect(response.errors).toBeUndefined();
+    expect(response.status).toBe(200);
+    expect(response.data).toHaveProperty(name);
+    if (ids.length > 0) {
+      // An existing id gives its object; any other string gives null.
+      expect(response.data?.[name] === null).toBe(ids.includes(null));
+    }
+  });
+});
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The objects found at `path` in the data, lists flattened. */
+function objectsAt(data: unknown, path: string[]): Record<string, unknown>[] {
+  let found: unknown[] = [data];
+  for (const key of path) {
+    found = found.flatMap((value) => (isRecord(value) ? [value[key]].flat() : []));
+  }
+  return found.filter(isRecord);
+}
+
+/** Every path (breadth first, up to 3 deep) from Query to `Type.field`, through argument-free fields. */
+function pathsTo(ruled: string): { path: string[]; owner: GraphQLObjectType }[] {
+  const [typeName, fieldName] = ruled.split('.');
+  const query = SCHEMA.getQueryType();
+  const queue = query ? [{ type: query, path: [] as string[], seen: [query.name] }] : [];
+  const found: { path: string[]; owner: GraphQLObjectType }[] = [];
+  for (const { type, path, seen } of queue) {
+    if (type.name === typeName) {
+      found.push({ path: [...path, fieldName], owner: type });
+      continue;
+    }
+    for (const field of Object.values(type.getFields())) {
+      const next = getNamedType(field.type);
+      const open = field.args.every((a) => !isNonNullType(a.type) || a.defaultValue !== undefined);
+      if (open && isObjectType(next) && !seen.includes(next.name) && path.length < 3) {
+        queue.push({ type: next, path: [...path, field.name], seen: [...seen, next.name] });
+      }
+    }
+  }
+  return found;
+}
+
+describe('field rules', () => {
+  it('rule exactly the fields API.md section 3 lists, for the types in the schema', () => {
+    const expected = CONTRACT_RULED_FIELDS.filter((f) => SCHEMA.getType(f.split('.')[0]));
+    expect([...RULED_FIELDS].sort()).toEqual([...expected].sort());
+    for (const ruled of expected) {
+      const [typeName, fieldName] = ruled.split('.');
+      const type = SCHEMA.getType(typeName);
+      expect(isObjectType(type) ? Object.keys(type.getFields()) : []).toContain(fieldName);
+      expect(RULED_FIELDS).toContain(ruled);
+      expect(pathsTo(ruled)).not.toEqual([]);
+    }
+  });
+
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await TestApp.start();
+    // Use the API first, so that last uses and audit events with an ip exist.
+    await app.asFullAccess().data('mutation { createBoard(input: { name: "Used" }) { id } }');
+    await app.asReadOnly().data('{ viewer { permission } }');
+  });
+  afterAll(() => app.close());
+
+  const cases = RULED_FIELDS.flatMap((ruled) =>
+    pathsTo(ruled).map(({ path, owner }) => [path.join('.'), path, owner] as const),
+  );
+  it.each(cases)('%s: READ_ONLY gets null and FORBIDDEN there', async (_, path, owner) => {
+    const fieldName = path[path.length - 1];
+    const { query, siblings } = selectionOf(path, owner);
+
+    const full = await app.asFullAccess().request(query);
+    expect(full.errors).toBeUndefined();
+    const fullObjects = objectsAt(full.data, path.slice(0, -1));
+    expect(fullObjects.some((o) => (o[fieldName] ?? null) !== null)).toBe(true);
+
+    const readOnly = await app.asReadOnly().request(query);
+    expect(readOnly.status).toBe(200);
+    const objects = objectsAt(readOnly.data, path.slice(0, -1));
+    expect(objects).not.toEqual([]);
+    expect(readOnly.errors).toHaveLength(objects.length);
+    for (const error of readOnly.errors ?? []) {
+      expect(error.path?.[error.path.length - 1]).toBe(fieldName);
+      expect(error.extensions).toMatchObject({
+        code: 'FORBIDDEN',
+        requiredPermission: 'FULL_ACCESS',
+      });
+    }
+    for (const object of objects) {
+      expect(object[fieldName]).toBeNull();
+      for (const sibling of siblings) {
+        expect(object).toHaveProperty(sibling.name);
+        if (isNonNullType(sibling.type)) {
+          expect(object[sibling.name]).not.toBeNull();
+        }
+      }
+    }
+  });
+});
+
+/** A query down `path` that selects the ruled field and its unruled leaf siblings. */
+function selectionOf(path: readonly string[], owner: GraphQLObjectType) {
+  const fieldName = path[path.length - 1];
+  const siblings = Object.values(owner.getFields()).filter(
+    (f) =>
+      !RULED_FIELDS.includes(`${owner.name}.${f.name}`) &&
+      isLeafType(getNamedType(f.type)) &&
+      f.args.length === 0,
+  );
+  const leaf = isLeafType(getNamedType(owner.getFields()[fieldName].type));
+  const inner = [fieldName + (leaf ? '' : ' { __typename }'), ...siblings.map((f) => f.name)];
+  const query = path.slice(0, -1).reduceRight((sel, key) => `${key} { ${sel} }`, inner.join(' '));
+  return { query: `{ ${query} }`, siblings };
+}
+
+describe('errors thrown behind shield keep their own code', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await TestApp.start();
+  });
+  afterAll(() => app.close());
+
+  const byId = Object.keys(MUTATIONS).filter((n) => MUTATIONS[n].args.some((a) => a.name === 'id'));
+  it.each(byId)('FULL_ACCESS %s(id: "nope") is NOT_FOUND', async (name) => {
+    const { query, variables } = await operationFor(
+      'mutation',
+      MUTATIONS[name],
+      async () => 'nope',
+    );
+
+    const response = await app.asFullAccess().request(query, variables);
+
+    expect(response.status).toBe(200);
+    expect(response.errors?.map((e) => e.extensions?.code)).toEqual(['NOT_FOUND']);
+    expect(response.errors?.[0].message).not.toMatch(/Not Authori[sz]ed/i);
+  });
+
+  it('READ_ONLY apiTokens(first: 5000) is BAD_USER_INPUT', async () => {
+    const response = await app.asReadOnly().request('{ apiTokens(first: 5000) { totalCount } }');
+
+    expect(response.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
+  });
+});

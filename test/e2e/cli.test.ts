@@ -1,0 +1,150 @@
+import { join } from 'node:path';
+import { AuditEvent } from '../../src/audit/audit-event.entity';
+import { runCli } from '../../src/cli';
+import { TestApp } from '../helpers/test-app';
+
+interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the command line in-process against the test server's own database file. */
+async function cli(app: TestApp, ...argv: string[]): Promise<CliRun> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(argv, {
+    stdout: (text) => (stdout += text),
+    stderr: (text) => (stderr += text),
+    env: { DATABASE_URL: `sqlite:${join(app.dir, 'test.sqlite')}`, LOG_LEVEL: 'silent' },
+  });
+  return { code, stdout, stderr };
+}
+
+/** With --json, stdout holds exactly one JSON object and nothing else. */
+function oneJsonObject(run: CliRun): Record<string, unknown> {
+  const lines = run.stdout.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  const parsed: unknown = JSON.parse(lines[0]);
+  expect(typeof parsed).toBe('object');
+  return parsed as Record<string, unknown>;
+}
+
+describe('the statusgraph command line', () => {
+  let app: TestApp;
+  beforeEach(async () => {
+    app = await TestApp.start();
+  });
+  afterEach(() => app.close());
+
+  it('creates an organization whose printed secret works against the running server', async () => {
+    const run = await cli(app, 'org', 'create', '--name', 'Ops team', '--json');
+    expect(run.code).toBe(0);
+    const out = oneJsonObject(run) as {
+      organization: { id: string; name: string };
+      token: { permission: string; prefix: string; status: string };
+      secret: string;
+    };
+    expect(out.organization.name).toBe('Ops team');
+    expect(out.token.permission).toBe('FULL_ACCESS');
+    expect(out.secret).toMatch(/^sgp_[0-9A-Za-z]{36}$/);
+    expect(out.token.prefix).toBe(out.secret.slice(0, 12));
+
+    const data = await app
+      .client(out.secret)
+      .data<{ viewer: { organization: { name: string } } }>('{ viewer { organization { name } } }');
+    expect(data.viewer.organization.name).toBe('Ops team');
+  });
+
+  it('creates, lists and revokes tokens while the server runs, audited with no token', async () => {
+    const org = app.organization.id;
+    const created = await cli(
+      app,
+      'token',
+      'create',
+      '--org',
+      org,
+      '--name',
+      'Wallboard',
+      '--permission',
+      'read-only',
+      '--json',
+    );
+    expect(created.code).toBe(0);
+    const { token, secret } = oneJsonObject(created) as {
+      token: { id: string; permission: string };
+      secret: string;
+    };
+    expect(token.permission).toBe('READ_ONLY');
+
+    const client = app.client(secret);
+    expect(
+      (await client.data<{ viewer: { permission: string } }>('{ viewer { permission } }')).viewer
+        .permission,
+    ).toBe('READ_ONLY');
+
+    const listed = oneJsonObject(await cli(app, 'token', 'list', '--org', org, '--json')) as {
+      tokens: { id: string; name: string }[];
+    };
+    expect(listed.tokens.map((t) => t.name)).toContain('Wallboard');
+    expect(JSON.stringify(listed)).not.toContain(secret);
+
+    const revoked = await cli(app, 'token', 'revoke', token.id, '--json');
+    expect(revoked.code).toBe(0);
+    expect((oneJsonObject(revoked) as { token: { status: string } }).token.status).toBe('REVOKED');
+    const refused = await client.request('{ viewer { permission } }');
+    expect(refused.status).toBe(401);
+    expect(refused.errors?.[0].extensions?.reason).toBe('REVOKED');
+
+    const events = await app.services.db.reader.find(AuditEvent, {
+      where: { organizationId: org, targetId: token.id },
+      order: { at: 'ASC' },
+    });
+    expect(events.map((e) => [e.action, e.outcome, e.token])).toEqual([
+      ['cli.token.create', 'SUCCEEDED', null],
+      ['cli.token.revoke', 'SUCCEEDED', null],
+    ]);
+  });
+
+  it('refuses bad input with one line on stderr, a JSON error on stdout and exit code 1', async () => {
+    const bad = await cli(
+      app,
+      'token',
+      'create',
+      '--org',
+      app.organization.id,
+      '--name',
+      'x',
+      '--permission',
+      'admin',
+      '--json',
+    );
+    expect(bad.code).toBe(1);
+    expect((oneJsonObject(bad) as { error: { code: string } }).error.code).toBe('BAD_USER_INPUT');
+    expect(bad.stderr).toContain('--permission must be full-access or read-only.');
+
+    const past = await cli(
+      app,
+      'token',
+      'create',
+      '--org',
+      app.organization.id,
+      '--name',
+      'x',
+      '--permission',
+      'read-only',
+      '--expires-at',
+      '2001-01-01T00:00:00Z',
+    );
+    expect(past.code).toBe(1);
+    expect(past.stderr).toContain('expiresAt must lie in the future');
+
+    const unknownOrg = await cli(app, 'token', 'list', '--org', 'nope');
+    expect(unknownOrg.code).toBe(1);
+    expect(unknownOrg.stdout).toBe('');
+
+    const lastFull = await cli(app, 'token', 'revoke', app.identities.full.token.id);
+    expect(lastFull.code).toBe(1);
+    expect(lastFull.stderr).toContain('last usable full-access token');
+  });
+});

@@ -1,0 +1,214 @@
+import { join, resolve } from 'node:path';
+import { buildSchema, graphql } from 'graphql';
+import { ConfigError, DEFAULT_DATABASE_URL, loadConfig, parseDatabaseUrl } from '../../src/config';
+import { withoutEchoedValues } from '../../src/format-error';
+
+describe('loadConfig', () => {
+  it('uses the documented defaults for an empty environment', () => {
+    const config = loadConfig({});
+    expect(config).toEqual({
+      port: 4000,
+      database: { type: 'sqlite', path: resolve(process.cwd(), 'data/statusgraph.sqlite') },
+      logLevel: 'info',
+      lastUsedWriteIntervalSeconds: 60,
+    });
+    expect(DEFAULT_DATABASE_URL).toBe('sqlite:./data/statusgraph.sqlite');
+  });
+
+  it('reads its settings from the environment it is given', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      DATABASE_URL: 'sqlite:/var/lib/statusgraph/db.sqlite',
+      LOG_LEVEL: 'debug',
+      LAST_USED_WRITE_INTERVAL_SECONDS: '0',
+    });
+    expect(config).toEqual({
+      port: 8080,
+      database: { type: 'sqlite', path: '/var/lib/statusgraph/db.sqlite' },
+      logLevel: 'debug',
+      lastUsedWriteIntervalSeconds: 0,
+    });
+  });
+
+  it.each(['0', '1', '65535'])('accepts PORT=%s', (port) => {
+    expect(loadConfig({ PORT: port }).port).toBe(Number(port));
+  });
+
+  it.each(['abc', '70000', '65536', '-1', '1.5', '4000abc', ' 4000', '0x10', '1e3'])(
+    'refuses PORT=%j with a one-line ConfigError naming PORT',
+    (port) => {
+      expect(() => loadConfig({ PORT: port })).toThrow(ConfigError);
+      expect(() => loadConfig({ PORT: port })).toThrow(/PORT/);
+      try {
+        loadConfig({ PORT: port });
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigError);
+        expect((error as Error).message).not.toContain('\n');
+      }
+    },
+  );
+
+  it('resolves a relative sqlite path against the working directory, taken literally', () => {
+    expect(loadConfig({ DATABASE_URL: 'sqlite:./some dir/db.sqlite' }).database).toEqual({
+      type: 'sqlite',
+      path: join(process.cwd(), 'some dir', 'db.sqlite'),
+    });
+    expect(loadConfig({ DATABASE_URL: 'sqlite:relative.sqlite' }).database).toEqual({
+      type: 'sqlite',
+      path: join(process.cwd(), 'relative.sqlite'),
+    });
+  });
+
+  it('keeps an absolute sqlite path', () => {
+    expect(parseDatabaseUrl('sqlite:/tmp/x/statusgraph.sqlite')).toEqual({
+      type: 'sqlite',
+      path: '/tmp/x/statusgraph.sqlite',
+    });
+  });
+
+  it.each([
+    'postgres://user:pass@db.example:5432/statusgraph',
+    'postgresql://localhost/statusgraph',
+  ])('accepts DATABASE_URL=%s as PostgreSQL, unchanged', (url) => {
+    expect(loadConfig({ DATABASE_URL: url }).database).toEqual({ type: 'postgres', url });
+  });
+
+  it.each(['mysql://x', 'sqlite:', 'file:./db.sqlite', './db.sqlite', 'postgres:/nohost'])(
+    'refuses DATABASE_URL=%j with a ConfigError',
+    (url) => {
+      expect(() => loadConfig({ DATABASE_URL: url })).toThrow(ConfigError);
+      expect(() => loadConfig({ DATABASE_URL: url })).toThrow(/DATABASE_URL/);
+    },
+  );
+
+  it('does not print the PostgreSQL password when refusing a URL', () => {
+    try {
+      loadConfig({ DATABASE_URL: 'mysql://admin:hunter2@db/x' });
+      throw new Error('expected a ConfigError');
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as Error).message).not.toContain('hunter2');
+    }
+  });
+
+  it.each(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])(
+    'accepts LOG_LEVEL=%s',
+    (level) => {
+      expect(loadConfig({ LOG_LEVEL: level }).logLevel).toBe(level);
+    },
+  );
+
+  it.each(['verbose', 'INFO!', 'warning', 'all'])('refuses LOG_LEVEL=%j', (level) => {
+    expect(() => loadConfig({ LOG_LEVEL: level })).toThrow(ConfigError);
+    expect(() => loadConfig({ LOG_LEVEL: level })).toThrow(/LOG_LEVEL/);
+  });
+
+  it.each(['-1', '86401', 'soon'])('refuses LAST_USED_WRITE_INTERVAL_SECONDS=%j', (value) => {
+    expect(() => loadConfig({ LAST_USED_WRITE_INTERVAL_SECONDS: value })).toThrow(ConfigError);
+  });
+});
+
+describe('withoutEchoedValues', () => {
+  const SECRET = 'hunter2';
+
+  it.each([
+    [
+      'Variable "$input" got invalid value { name: "x", value: "hunter2" } at "input.value"; String cannot represent a non string value: 5',
+      'Variable "$input" has an invalid value at "input.value": String cannot represent a non string value.',
+    ],
+    [
+      'Variable "$input" got invalid value { name: "x", value: "hunter2", extra: "hunter2" }; Field "extra" is not defined by type "CreateBoardInput".',
+      'Variable "$input" has an invalid value: Field "extra" is not defined by type "CreateBoardInput".',
+    ],
+    [
+      'Variable "$n" got invalid value "hunter2"; Int cannot represent non-integer value: "hunter2"',
+      'Variable "$n" has an invalid value: Int cannot represent non-integer value.',
+    ],
+    [
+      'String cannot represent a non string value: "hunter2"',
+      'String cannot represent a non string value.',
+    ],
+    ['ID cannot represent value: { secret: "hunter2" }', 'ID cannot represent value.'],
+    [
+      'Value "hunter2" does not exist in "TokenPermission" enum.',
+      'The value is not one of the "TokenPermission" enum values.',
+    ],
+    [
+      'Expected value of type "CreateBoardInput", found "hunter2".',
+      'Expected value of type "CreateBoardInput".',
+    ],
+  ])('rewrites %j to the field and the rule', (message, expected) => {
+    expect(withoutEchoedValues(message)).toBe(expected);
+    expect(withoutEchoedValues(message)).not.toContain(SECRET);
+  });
+
+  it('leaves messages without values untouched', () => {
+    for (const message of [
+      'name must be 1–100 characters.',
+      'Field "In.name" of required type "String!" was not provided.',
+      'Cannot query field "nope" on type "Query".',
+      'after must be an endCursor or edge cursor returned by this list; start again without after.',
+    ]) {
+      expect(withoutEchoedValues(message)).toBe(message);
+    }
+  });
+
+  // The messages graphql-js itself produces, so a change of its wording shows up here.
+  const schema = buildSchema(`
+    enum Level { LOW HIGH }
+    input Header { name: String! value: String! }
+    input In { name: String! value: String level: Level count: Int headers: [Header!] }
+    type Query { f(input: In): String  g(n: Int, s: String, id: ID, l: Level, b: Boolean, x: Float): String }
+  `);
+
+  async function messagesOf(source: string, variableValues?: Record<string, unknown>) {
+    const result = await graphql({ schema, source, variableValues });
+    const messages = (result.errors ?? []).map((e) => e.message);
+    expect(messages.length).toBeGreaterThan(0);
+    return messages;
+  }
+
+  const F = 'query($input: In) { f(input: $input) }';
+  it.each<[string, string, Record<string, unknown> | undefined]>([
+    ['a wrong type inside an input object', F, { input: { name: 'x', value: 5, count: SECRET } }],
+    ['an unknown enum value', F, { input: { name: 'x', value: SECRET, level: SECRET } }],
+    ['an undefined field', F, { input: { name: 'x', value: SECRET, extra: SECRET } }],
+    ['a missing required field', F, { input: { value: SECRET } }],
+    ['a scalar for an object', F, { input: SECRET }],
+    [
+      'a nested list entry',
+      F,
+      { input: { name: 'x', headers: [{ name: 'Authorization', value: SECRET, z: 1 }] } },
+    ],
+    ['an Int variable', 'query($n: Int) { g(n: $n) }', { n: SECRET }],
+    ['an ID variable', 'query($id: ID) { g(id: $id) }', { id: { token: SECRET } }],
+    ['an enum variable', 'query($l: Level) { g(l: $l) }', { l: SECRET }],
+    ['a Boolean variable', 'query($b: Boolean) { g(b: $b) }', { b: SECRET }],
+    ['a Float variable', 'query($x: Float) { g(x: $x) }', { x: SECRET }],
+    ['an Int literal', '{ g(n: "hunter2") }', undefined],
+    ['an object literal given a string', '{ f(input: "hunter2") }', undefined],
+    ['an enum literal given a string', '{ g(l: "hunter2") }', undefined],
+  ])('removes the value graphql-js echoes for %s', async (_case, source, variables) => {
+    for (const message of await messagesOf(source, variables)) {
+      const cleaned = withoutEchoedValues(message);
+      expect(cleaned).not.toContain(SECRET);
+      expect(cleaned.length).toBeGreaterThan(10);
+    }
+  });
+
+  // Submitted values may themselves contain "; " or "." (a header value, a sentence); no part
+  // of them may survive.
+  it.each<[string, string, Record<string, unknown> | undefined]>([
+    ['a variable value containing "; "', 'query($n: Int) { g(n: $n) }', { n: 'Bearer x; hunter2' }],
+    [
+      'a nested variable value containing "; "',
+      F,
+      { input: { name: 'x', count: 'token; hunter2' } },
+    ],
+    ['a literal containing "."', '{ f(input: "v1.hunter2") }', undefined],
+  ])('removes every part of %s', async (_case, source, variables) => {
+    for (const message of await messagesOf(source, variables)) {
+      expect(withoutEchoedValues(message)).not.toContain(SECRET);
+    }
+  });
+});
