@@ -33,20 +33,24 @@ export class ApiTokenService {
     private readonly lastUse: LastUseRecorder,
   ) {}
 
-  /** The token a secret belongs to (or belonged to, within a rotation's grace period). */
+  /**
+   * The token a secret belongs to, with its organization, in one indexed query; or the token
+   * whose previous secret it is, within a rotation's grace period (asked only when the first
+   * misses: an OR of the two costs every request half as much again on SQLite).
+   */
   async findBySecret(secret: string): Promise<ApiToken | null> {
     const hash = hashSecret(secret);
-    const current = await this.db.reader.findOne(ApiToken, {
-      where: { secretHash: hash },
-      relations: { organization: true },
-    });
+    const byHash = (column: 'secretHash' | 'previousSecretHash') =>
+      this.db.reader
+        .createQueryBuilder(ApiToken, 't')
+        .innerJoinAndSelect('t.organization', 'o')
+        .where(`t.${column} = :hash`, { hash })
+        .getOne();
+    const current = await byHash('secretHash');
     if (current) {
       return current;
     }
-    const previous = await this.db.reader.findOne(ApiToken, {
-      where: { previousSecretHash: hash },
-      relations: { organization: true },
-    });
+    const previous = await byHash('previousSecretHash');
     const graceEnds = previous?.previousSecretExpiresAt;
     return previous && graceEnds && graceEnds.getTime() > Date.now() ? previous : null;
   }
