@@ -4,6 +4,10 @@ import { AuditLogService } from './audit/audit-log.service';
 import { Authenticator } from './auth/authenticate';
 import { BoardResolver } from './boards/board.resolver';
 import { BoardService } from './boards/board.service';
+import { IncidentResolver } from './incidents/incident.resolver';
+import { IncidentService } from './incidents/incident.service';
+import { MonitorResolver, StatusEventResolver } from './monitors/monitor.resolver';
+import { MonitorService } from './monitors/monitor.service';
 import type { Config } from './config';
 import { createDataSource } from './db/data-source';
 import { Database } from './db/database';
@@ -22,6 +26,8 @@ export interface Services {
   audit: AuditLogService;
   tokens: ApiTokenService;
   boards: BoardService;
+  monitors: MonitorService;
+  incidents: IncidentService;
   organizations: OrganizationService;
   authenticator: Authenticator;
 }
@@ -40,13 +46,16 @@ export async function openServices(config: Config, logger: Logger): Promise<Serv
   const lastUse = new LastUseRecorder(db, config.lastUsedWriteIntervalSeconds * 1000, logger);
   const audit = new AuditLogService(db);
   const tokens = new ApiTokenService(db, audit, lastUse);
+  const boards = new BoardService(db, audit);
   return {
     db,
     logger,
     lastUse,
     audit,
     tokens,
-    boards: new BoardService(db, audit),
+    boards,
+    monitors: new MonitorService(db, audit, boards),
+    incidents: new IncidentService(db, audit, boards),
     organizations: new OrganizationService(db, tokens, audit),
     authenticator: new Authenticator(tokens, lastUse),
   };
@@ -77,7 +86,13 @@ export function resolverContainer(services: Services): ContainerType {
   const instances = new Map<unknown, object>([
     [ViewerResolver, new ViewerResolver()],
     [ApiTokenResolver, new ApiTokenResolver(services.tokens)],
-    [BoardResolver, new BoardResolver(services.boards)],
+    [BoardResolver, new BoardResolver(services.boards, services.monitors, services.incidents)],
+    [MonitorResolver, new MonitorResolver(services.monitors, services.boards)],
+    [StatusEventResolver, new StatusEventResolver(services.monitors)],
+    [
+      IncidentResolver,
+      new IncidentResolver(services.incidents, services.boards, services.monitors),
+    ],
     [AuditEventResolver, new AuditEventResolver(services.audit)],
   ]);
   return {

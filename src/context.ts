@@ -1,4 +1,5 @@
 import type { AuditScope } from './audit/audit-scope';
+import type { Loaders } from './db/loaders';
 import type { Organization } from './organizations/organization.entity';
 import type { ApiToken } from './tokens/api-token.entity';
 import type { TokenPermission } from './tokens/token-permission';
@@ -21,6 +22,8 @@ export interface Actor {
   permission: TokenPermission;
   request: RequestMeta;
   audit: AuditScope;
+  /** The request's DataLoaders (batching of nested fields). */
+  loaders: Loaders;
 }
 
 /** The GraphQL context of an authenticated request. */

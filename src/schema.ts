@@ -5,6 +5,8 @@ import { AuditEventResolver } from './audit/audit-event.resolver';
 import { enterAuditScope } from './audit/audit.plugin';
 import { RULES, permissions } from './auth/permissions';
 import { BoardResolver } from './boards/board.resolver';
+import { IncidentResolver } from './incidents/incident.resolver';
+import { MonitorResolver, StatusEventResolver } from './monitors/monitor.resolver';
 import { DateTimeScalar } from './date-time.scalar';
 import { ApiTokenResolver } from './tokens/api-token.resolver';
 import { ViewerResolver } from './tokens/viewer.resolver';
@@ -13,6 +15,9 @@ export const RESOLVERS: NonEmptyArray<new (...args: never[]) => object> = [
   ViewerResolver,
   ApiTokenResolver,
   BoardResolver,
+  MonitorResolver,
+  StatusEventResolver,
+  IncidentResolver,
   AuditEventResolver,
 ];
 

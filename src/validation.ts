@@ -1,10 +1,30 @@
 import { UserInputError } from './errors';
 
 export const NAME_MAX = 100;
+export const TEXT_MAX = 10_000;
 
 /** Names of API.md section 5: 1–100 characters, not only spaces. The value is never echoed. */
 export function checkName(name: string, field = 'name'): void {
   if (name.trim().length === 0 || [...name].length > NAME_MAX) {
     throw new UserInputError(`${field} must be 1–${NAME_MAX} characters.`, field);
+  }
+}
+
+/** Free texts (`details`, `message`): at most 10,000 characters. */
+export function checkText(text: string | null | undefined, field: string, required = false): void {
+  if (required && (text === null || text === undefined || text.trim().length === 0)) {
+    throw new UserInputError(`${field} must not be empty.`, field);
+  }
+  if (text && [...text].length > TEXT_MAX) {
+    throw new UserInputError(
+      `${field} must be at most ${TEXT_MAX.toLocaleString('en')} characters.`,
+      field,
+    );
+  }
+}
+
+export function checkIntegerRange(value: number, field: string, min: number, max: number): void {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new UserInputError(`${field} must be a whole number from ${min} to ${max}.`, field);
   }
 }

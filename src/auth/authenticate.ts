@@ -1,5 +1,6 @@
 import { AuditScope } from '../audit/audit-scope';
 import type { RequestContext, RequestMeta } from '../context';
+import { Loaders } from '../db/loaders';
 import { AuthenticationError } from '../errors';
 import type { ApiToken } from '../tokens/api-token.entity';
 import { tokenStatus } from '../tokens/api-token.entity';
@@ -78,6 +79,7 @@ export class Authenticator {
       permission: token.permission,
       request,
       audit: new AuditScope(),
+      loaders: new Loaders(),
     };
   }
 }

@@ -10,6 +10,7 @@ import { canReadSecurityData, hasFullAccess, isValidToken } from './rules';
 export const RULES = {
   Query: { '*': isValidToken },
   Mutation: { '*': hasFullAccess },
+  Monitor: { requestHeaders: canReadSecurityData },
   ApiToken: { lastUsedIp: canReadSecurityData, lastUsedUserAgent: canReadSecurityData },
   AuditEvent: { ip: canReadSecurityData },
 };

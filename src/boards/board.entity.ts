@@ -25,4 +25,8 @@ export class Board {
   @Field(() => Date)
   @TimestampColumn()
   updatedAt!: Date;
+
+  /** Deleted boards are hidden everywhere; the row stays for the tombstones of its incidents. */
+  @TimestampColumn({ nullable: true })
+  deletedAt!: Date | null;
 }

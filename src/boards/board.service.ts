@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { EntityManager } from 'typeorm';
+import { type EntityManager, In, IsNull } from 'typeorm';
+import { Incident } from '../incidents/incident.entity';
+import { touchIncidentsOfMonitors } from '../incidents/incident-touch';
+import { Monitor } from '../monitors/monitor.entity';
 import type { AuditLogService } from '../audit/audit-log.service';
 import type { Actor } from '../context';
 import type { Database } from '../db/database';
@@ -19,14 +22,39 @@ export class BoardService {
   ) {}
 
   get(actor: Actor, id: string): Promise<Board | null> {
-    return this.db.reader.findOneBy(Board, { id, organizationId: actor.organization.id });
+    return this.db.reader.findOneBy(Board, {
+      id,
+      organizationId: actor.organization.id,
+      deletedAt: IsNull(),
+    });
+  }
+
+  /**
+   * Boards by id for nested fields, batched per request. Deleted boards are included: they are
+   * reached only through the tombstones of their incidents.
+   */
+  load(actor: Actor, id: string): Promise<Board | null> {
+    return actor.loaders
+      .get<Board | null>(
+        'board.byId',
+        async (ids) => {
+          const boards = await this.db.reader.findBy(Board, {
+            id: In([...ids]),
+            organizationId: actor.organization.id,
+          });
+          return new Map(boards.map((board) => [board.id, board]));
+        },
+        null,
+      )
+      .load(id);
   }
 
   /** Oldest first, by `(createdAt, id)`. */
   list(actor: Actor, page: PageArgs): Promise<Page<Board>> {
     const query = this.db.reader
       .createQueryBuilder(Board, 'b')
-      .where('b.organizationId = :org', { org: actor.organization.id });
+      .where('b.organizationId = :org', { org: actor.organization.id })
+      .andWhere('b.deletedAt IS NULL');
     return paginate(
       this.db,
       query,
@@ -38,7 +66,7 @@ export class BoardService {
   create(actor: Actor, input: CreateBoardInput): Promise<Board> {
     checkName(input.name);
     return this.db.write(async (manager) => {
-      const now = new Date();
+      const now = this.db.now();
       const board = Object.assign(new Board(), {
         id: randomUUID(),
         organizationId: actor.organization.id,
@@ -57,29 +85,55 @@ export class BoardService {
       checkName(input.name);
     }
     return this.db.write(async (manager) => {
-      const board = await this.load(manager, actor, id);
+      const board = await this.find(manager, actor, id);
       if (input.name !== undefined && input.name !== null) {
         board.name = input.name;
       }
-      board.updatedAt = new Date();
+      board.updatedAt = this.db.now();
       await manager.save(Board, board);
       await this.audit.succeeded(manager, actor, { type: TARGET, id });
       return board;
     });
   }
 
-  /** Deletes the board; returns its id. */
+  /**
+   * Deletes the board with what hangs off it, in one transaction: its monitors go, with their
+   * status history and their places in incidents; its incidents become tombstones (deletedAt),
+   * so an incremental sync learns of their deletion. The board row stays, hidden everywhere,
+   * so that those tombstones still name their board. Returns the board's id.
+   */
   delete(actor: Actor, id: string): Promise<string> {
     return this.db.write(async (manager) => {
-      const board = await this.load(manager, actor, id);
-      await manager.delete(Board, { id: board.id });
+      const board = await this.find(manager, actor, id);
+      const now = this.db.now();
+      const monitors = await manager.findBy(Monitor, {
+        boardId: board.id,
+        organizationId: actor.organization.id,
+      });
+      await touchIncidentsOfMonitors(
+        manager,
+        monitors.map((monitor) => monitor.id),
+        now,
+      );
+      await manager.delete(Monitor, { boardId: board.id, organizationId: actor.organization.id });
+      await manager.update(
+        Incident,
+        { boardId: board.id, organizationId: actor.organization.id, deletedAt: IsNull() },
+        { deletedAt: now, updatedAt: now },
+      );
+      await manager.update(Board, { id: board.id }, { deletedAt: now, updatedAt: now });
       await this.audit.succeeded(manager, actor, { type: TARGET, id });
       return id;
     });
   }
 
-  private async load(manager: EntityManager, actor: Actor, id: string): Promise<Board> {
-    const board = await manager.findOneBy(Board, { id, organizationId: actor.organization.id });
+  /** The board, for a change in `manager`'s transaction; NOT_FOUND when not the actor's. */
+  async find(manager: EntityManager, actor: Actor, id: string): Promise<Board> {
+    const board = await manager.findOneBy(Board, {
+      id,
+      organizationId: actor.organization.id,
+      deletedAt: IsNull(),
+    });
     if (!board) {
       throw new NotFoundError(TARGET);
     }

@@ -12,6 +12,7 @@ const BUSY_RETRIES = 5;
  */
 export class Database {
   private tail: Promise<unknown> = Promise.resolve();
+  private lastNow = 0;
 
   constructor(readonly dataSource: DataSource) {}
 
@@ -32,6 +33,16 @@ export class Database {
     const run = this.tail.then(() => this.withBusyRetry(work));
     this.tail = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * The time for a change, strictly increasing in this process. Taken inside a write (which on
+   * SQLite run one at a time), it orders changes as they commit, so an incremental sync that
+   * walks `(updatedAt, id)` never finds a change behind a cursor it has already passed.
+   */
+  now(): Date {
+    this.lastNow = Math.max(Date.now(), this.lastNow + 1);
+    return new Date(this.lastNow);
   }
 
   /**

@@ -32,13 +32,16 @@ export interface Page<T> {
   readonly totalCount: Promise<number>;
 }
 
-const encode = (value: string, id: string) =>
-  Buffer.from(JSON.stringify([value, id])).toString('base64url');
+// A cursor names the order it belongs to, so one from another order is refused, not misread.
+const orderTag = (order: KeysetOrder<never>) => `${order.sortBy}:${order.direction}`;
 
-function decode(cursor: string, kind: KeysetOrder<unknown>['kind']): [string, string] {
+const encode = (value: string, id: string, tag: string) =>
+  Buffer.from(JSON.stringify([value, id, tag])).toString('base64url');
+
+function decode(cursor: string, order: KeysetOrder<never>): [string, string] {
   const malformed = () =>
     new UserInputError(
-      'after must be an endCursor or edge cursor returned by this list; start again without after.',
+      'after must be an endCursor or edge cursor returned by this list in the same order; start again without after.',
       'after',
     );
   let parsed: unknown;
@@ -49,10 +52,11 @@ function decode(cursor: string, kind: KeysetOrder<unknown>['kind']): [string, st
   }
   if (
     !Array.isArray(parsed) ||
-    parsed.length !== 2 ||
+    parsed.length !== 3 ||
     typeof parsed[0] !== 'string' ||
     typeof parsed[1] !== 'string' ||
-    (kind === 'timestamp' && Number.isNaN(Date.parse(parsed[0])))
+    parsed[2] !== orderTag(order) ||
+    (order.kind === 'timestamp' && Number.isNaN(Date.parse(parsed[0])))
   ) {
     throw malformed();
   }
@@ -87,7 +91,7 @@ export async function paginate<T extends ObjectLiteral & { id: string }>(
   const alias = query.alias;
   const column = `${alias}.${order.sortBy}`;
   if (args.after) {
-    const [value, id] = decode(args.after, order.kind);
+    const [value, id] = decode(args.after, order as KeysetOrder<never>);
     const comparison = order.direction === 'ASC' ? '>' : '<';
     query.andWhere(`(${column}, ${alias}.id) ${comparison} (:afterValue, :afterId)`, {
       afterValue: order.kind === 'timestamp' ? db.timestamp(new Date(value)) : value,
@@ -101,7 +105,8 @@ export async function paginate<T extends ObjectLiteral & { id: string }>(
     .getMany();
   const nodes = rows.slice(0, size);
   const last = nodes.at(-1);
-  const cursorOf = (node: T) => encode(sortValue(node, order), node.id);
+  const tag = orderTag(order as KeysetOrder<never>);
+  const cursorOf = (node: T) => encode(sortValue(node, order), node.id, tag);
   return {
     nodes,
     get edges() {

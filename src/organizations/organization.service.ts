@@ -3,6 +3,7 @@ import type { AuditLogService } from '../audit/audit-log.service';
 import { AuditScope } from '../audit/audit-scope';
 import type { Actor } from '../context';
 import type { Database } from '../db/database';
+import { Loaders } from '../db/loaders';
 import type { ApiTokenService, CreatedToken } from '../tokens/api-token.service';
 import { TokenPermission } from '../tokens/token-permission';
 import { checkName } from '../validation';
@@ -59,5 +60,6 @@ export function systemActor(organization: Organization, action: string): Actor {
     permission: TokenPermission.FULL_ACCESS,
     request: { id: action, ip: null, userAgent: null },
     audit,
+    loaders: new Loaders(),
   };
 }

@@ -17,6 +17,8 @@ import { RULES } from '../../src/auth/permissions';
 import { DateTimeScalar } from '../../src/date-time.scalar';
 import { RESOLVERS, buildBareSchema } from '../../src/schema';
 import { generateSecret } from '../../src/tokens/secret';
+import { IncidentSeverity } from '../../src/incidents/incident-enums';
+import { MonitorType } from '../../src/monitors/monitor-enums';
 import { TokenPermission } from '../../src/tokens/token-permission';
 import { TestApp } from '../helpers/test-app';
 
@@ -62,7 +64,26 @@ const FRESH: Record<string, (app: TestApp) => Promise<string>> = {
     (await app.createToken('matrix target', TokenPermission.FULL_ACCESS)).token.id,
   Board: async (app) =>
     (await app.services.boards.create(app.systemActor(), { name: 'Matrix target' })).id,
+  Monitor: async (app) =>
+    (
+      await app.services.monitors.create(app.systemActor(), {
+        boardId: await FRESH.Board(app),
+        displayName: 'Matrix target',
+        monitorType: MonitorType.CUSTOM,
+      })
+    ).id,
+  Incident: async (app) =>
+    (
+      await app.services.incidents.create(app.systemActor(), {
+        boardId: await FRESH.Board(app),
+        name: 'Matrix target',
+        severity: IncidentSeverity.MINOR,
+      })
+    ).id,
 };
+
+/** Enum values whose first value would need further fields (a SERVICE monitor needs serviceName). */
+const PREFERRED_ENUM_VALUES: Record<string, string> = { MonitorType: MonitorType.CUSTOM };
 
 /** What an ID argument refers to: `id` by the field's name (as the audit log does), `boardId` by its own. */
 function targetOf(argName: string, owner: string): string | undefined {
@@ -79,7 +100,7 @@ async function valueFor(type: GraphQLInputType, path: string[], idFor: IdFor): P
     return [await valueFor(type.ofType, path, idFor)];
   }
   if (isEnumType(type)) {
-    return type.getValues()[0].name;
+    return PREFERRED_ENUM_VALUES[type.name] ?? type.getValues()[0].name;
   }
   if (isInputObjectType(type)) {
     const value: Record<string, Json> = {};
@@ -130,7 +151,7 @@ async function snapshot(app: TestApp, except?: string): Promise<Record<string, R
   );
   const result: Record<string, Row[]> = {};
   for (const { name } of tables.filter((t) => !/^(audit_event|sqlite_.*)$/.test(t.name))) {
-    const rows: Row[] = await reader.query(`SELECT * FROM "${name}" ORDER BY id`);
+    const rows: Row[] = await reader.query(`SELECT * FROM "${name}" ORDER BY 1, 2`);
     const owner = name === 'organization' ? 'id' : 'organization_id';
     result[name] = rows.filter((row) => !except || row[owner] !== except);
     if (name === 'api_token') {
@@ -316,8 +337,27 @@ describe('field rules', () => {
   beforeAll(async () => {
     app = await TestApp.start();
     // Use the API first, so that last uses and audit events with an ip exist.
-    await app.asFullAccess().data('mutation { createBoard(input: { name: "Used" }) { id } }');
+    const { createBoard } = await app
+      .asFullAccess()
+      .data<{ createBoard: { id: string } }>(
+        'mutation { createBoard(input: { name: "Used" }) { id } }',
+      );
     await app.asReadOnly().data('{ viewer { permission } }');
+    // A website monitor with headers, in an incident and with a status event, reaches every path.
+    const { createMonitor } = await app.asFullAccess().data<{ createMonitor: { id: string } }>(
+      `mutation($board: ID!) {
+        createMonitor(input: { boardId: $board, displayName: "Shop", monitorType: WEBSITE,
+          url: "https://shop.example", requestHeaders: [{ name: "Authorization", value: "Basic c2hvcA==" }] }) { id }
+      }`,
+      { board: createBoard.id },
+    );
+    await app.asFullAccess().data(
+      `mutation($board: ID!, $monitor: ID!) {
+        setMonitorStatus(id: $monitor, status: DOWN) { id }
+        createIncident(input: { boardId: $board, name: "Shop down", severity: MAJOR, monitorIds: [$monitor] }) { id }
+      }`,
+      { board: createBoard.id, monitor: createMonitor.id },
+    );
   });
   afterAll(() => app.close());
 

@@ -1,0 +1,29 @@
+import DataLoader from 'dataloader';
+
+/**
+ * The DataLoaders of one request, made on first use: a list of 1000 incidents asks for their
+ * boards and monitors in one query each, not one per row. Never shared between requests, so
+ * nothing cached outlives a request or crosses organizations.
+ */
+export class Loaders {
+  private readonly loaders = new Map<string, DataLoader<string, unknown>>();
+
+  get<V>(
+    name: string,
+    batch: (keys: readonly string[]) => Promise<Map<string, V>>,
+    empty: V,
+  ): DataLoader<string, V> {
+    let loader = this.loaders.get(name) as DataLoader<string, V> | undefined;
+    if (!loader) {
+      loader = new DataLoader<string, V>(
+        async (keys) => {
+          const found = await batch(keys);
+          return keys.map((key) => found.get(key) ?? empty);
+        },
+        { maxBatchSize: 1000 },
+      );
+      this.loaders.set(name, loader as DataLoader<string, unknown>);
+    }
+    return loader;
+  }
+}

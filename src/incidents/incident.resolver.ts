@@ -1,0 +1,110 @@
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Board } from '../boards/board.entity';
+import type { BoardService } from '../boards/board.service';
+import type { RequestContext } from '../context';
+import { PageArgsType } from '../db/page-args';
+import type { Page } from '../db/pagination';
+import { Monitor } from '../monitors/monitor.entity';
+import type { MonitorService } from '../monitors/monitor.service';
+import { IncidentOrder } from './incident-enums';
+import { Incident } from './incident.entity';
+import {
+  CreateIncidentInput,
+  IncidentConnection,
+  IncidentFilter,
+  IncidentUpdateInput,
+  UpdateIncidentInput,
+} from './incident.inputs';
+import type { IncidentService } from './incident.service';
+import { IncidentUpdate } from './incident-update.entity';
+
+@Resolver(() => Incident)
+export class IncidentResolver {
+  constructor(
+    private readonly service: IncidentService,
+    private readonly boards: BoardService,
+    private readonly monitorService: MonitorService,
+  ) {}
+
+  @Query(() => IncidentConnection, {
+    description:
+      'Incidents, newest first unless orderBy says otherwise; deleted ones only with includeDeleted.',
+  })
+  incidents(
+    @Arg('filter', () => IncidentFilter, { nullable: true }) filter: IncidentFilter | undefined,
+    @Arg('orderBy', () => IncidentOrder, { defaultValue: IncidentOrder.STARTED_AT_DESC })
+    orderBy: IncidentOrder,
+    @Args(() => PageArgsType) page: PageArgsType,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Page<Incident>> {
+    return this.service.list(ctx, filter, orderBy, page);
+  }
+
+  @Query(() => Incident, {
+    nullable: true,
+    description: 'Null for a deleted incident, as for any unknown id.',
+  })
+  incident(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<Incident | null> {
+    return this.service.get(ctx, id);
+  }
+
+  @FieldResolver(() => Board)
+  async board(@Root() incident: Incident, @Ctx() ctx: RequestContext): Promise<Board | null> {
+    return this.boards.load(ctx, incident.boardId);
+  }
+
+  @FieldResolver(() => [Monitor], { description: 'The affected monitors, by displayName.' })
+  monitors(@Root() incident: Incident, @Ctx() ctx: RequestContext): Promise<Monitor[]> {
+    return this.monitorService.ofIncident(ctx, incident.id);
+  }
+
+  @FieldResolver(() => [IncidentUpdate], { description: 'Oldest first.' })
+  updates(@Root() incident: Incident, @Ctx() ctx: RequestContext): Promise<IncidentUpdate[]> {
+    return this.service.updatesOf(ctx, incident.id);
+  }
+
+  @Mutation(() => Incident)
+  createIncident(
+    @Arg('input', () => CreateIncidentInput) input: CreateIncidentInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Incident> {
+    return this.service.create(ctx, input);
+  }
+
+  @Mutation(() => Incident)
+  updateIncident(
+    @Arg('id', () => ID) id: string,
+    @Arg('input', () => UpdateIncidentInput) input: UpdateIncidentInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Incident> {
+    return this.service.update(ctx, id, input);
+  }
+
+  @Mutation(() => Incident, { description: 'Adds an update and moves the incident to its phase.' })
+  addIncidentUpdate(
+    @Arg('incidentId', () => ID) incidentId: string,
+    @Arg('input', () => IncidentUpdateInput) input: IncidentUpdateInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Incident> {
+    return this.service.addUpdate(ctx, incidentId, input);
+  }
+
+  @Mutation(() => Incident, {
+    description:
+      'Closes the incident (RESOLVED; COMPLETED for maintenance), sets resolvedAt and adds an update.',
+  })
+  resolveIncident(
+    @Arg('id', () => ID) id: string,
+    @Arg('message', () => String, { nullable: true }) message: string | null | undefined,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Incident> {
+    return this.service.resolve(ctx, id, message);
+  }
+
+  @Mutation(() => ID, {
+    description: 'Deletes the incident (a tombstone for sync); returns its id.',
+  })
+  deleteIncident(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<string> {
+    return this.service.delete(ctx, id);
+  }
+}

@@ -1,0 +1,308 @@
+import { randomUUID } from 'node:crypto';
+import { type EntityManager, In, IsNull } from 'typeorm';
+import type { AuditLogService } from '../audit/audit-log.service';
+import type { BoardService } from '../boards/board.service';
+import type { Actor } from '../context';
+import type { Database } from '../db/database';
+import { type KeysetOrder, type Page, type PageArgs, paginate } from '../db/pagination';
+import { NotFoundError, UserInputError } from '../errors';
+import { Monitor } from '../monitors/monitor.entity';
+import { checkName, checkText } from '../validation';
+import type { IncidentOrder } from './incident-enums';
+import {
+  IncidentPhase,
+  IncidentSeverity,
+  MAINTENANCE_PHASES,
+  closingPhase,
+  isClosing,
+} from './incident-enums';
+import { Incident } from './incident.entity';
+import type {
+  CreateIncidentInput,
+  IncidentFilter,
+  IncidentUpdateInput,
+  UpdateIncidentInput,
+} from './incident.inputs';
+import { IncidentMonitor } from './incident-monitor.entity';
+import { IncidentUpdate } from './incident-update.entity';
+
+const TARGET = 'Incident';
+
+const ORDERS: Record<IncidentOrder, KeysetOrder<Incident>> = {
+  STARTED_AT_DESC: { sortBy: 'startedAt', kind: 'timestamp', direction: 'DESC' },
+  STARTED_AT_ASC: { sortBy: 'startedAt', kind: 'timestamp', direction: 'ASC' },
+  UPDATED_AT_ASC: { sortBy: 'updatedAt', kind: 'timestamp', direction: 'ASC' },
+};
+
+/** Incidents and maintenance with their updates; deletion leaves a tombstone for sync. */
+export class IncidentService {
+  constructor(
+    private readonly db: Database,
+    private readonly audit: AuditLogService,
+    private readonly boards: BoardService,
+  ) {}
+
+  /** A live incident of the actor's organization; null for tombstones and any other string. */
+  get(actor: Actor, id: string): Promise<Incident | null> {
+    return this.db.reader.findOneBy(Incident, {
+      id,
+      organizationId: actor.organization.id,
+      deletedAt: IsNull(),
+    });
+  }
+
+  list(
+    actor: Actor,
+    filter: IncidentFilter | undefined,
+    orderBy: IncidentOrder,
+    page: PageArgs,
+  ): Promise<Page<Incident>> {
+    const query = this.db.reader
+      .createQueryBuilder(Incident, 'i')
+      .where('i.organizationId = :org', { org: actor.organization.id });
+    if (!filter?.includeDeleted) {
+      query.andWhere('i.deletedAt IS NULL');
+    }
+    if (filter?.boardId != null) {
+      query.andWhere('i.boardId = :boardId', { boardId: filter.boardId });
+    }
+    if (filter?.monitorId != null) {
+      query.andWhere(
+        'i.id IN (SELECT im.incident_id FROM incident_monitor im WHERE im.monitor_id = :monitorId)',
+        {
+          monitorId: filter.monitorId,
+        },
+      );
+    }
+    if (filter?.phase != null) {
+      query.andWhere('i.phase = :phase', { phase: filter.phase });
+    }
+    if (filter?.severity != null) {
+      query.andWhere('i.severity = :severity', { severity: filter.severity });
+    }
+    const times = [
+      ['startedAfter', 'i.startedAt >'],
+      ['startedBefore', 'i.startedAt <'],
+      ['updatedAfter', 'i.updatedAt >'],
+    ] as const;
+    for (const [field, condition] of times) {
+      const value = filter?.[field];
+      if (value) {
+        query.andWhere(`${condition} :${field}`, { [field]: this.db.timestamp(value) });
+      }
+    }
+    return paginate(this.db, query, ORDERS[orderBy], page);
+  }
+
+  /** An incident's updates, oldest first; batched per request. */
+  updatesOf(actor: Actor, incidentId: string): Promise<IncidentUpdate[]> {
+    return actor.loaders
+      .get<IncidentUpdate[]>(
+        'incident.updates',
+        async (incidentIds) => {
+          const updates = await this.db.reader.find(IncidentUpdate, {
+            where: { incidentId: In([...incidentIds]) },
+            order: { createdAt: 'ASC', id: 'ASC' },
+          });
+          const byIncident = new Map<string, IncidentUpdate[]>();
+          for (const update of updates) {
+            byIncident.set(update.incidentId, [
+              ...(byIncident.get(update.incidentId) ?? []),
+              update,
+            ]);
+          }
+          return byIncident;
+        },
+        [],
+      )
+      .load(incidentId);
+  }
+
+  create(actor: Actor, input: CreateIncidentInput): Promise<Incident> {
+    checkName(input.name);
+    checkText(input.details, 'details');
+    const phase =
+      input.phase ??
+      (input.severity === IncidentSeverity.MAINTENANCE
+        ? IncidentPhase.SCHEDULED
+        : IncidentPhase.INVESTIGATING);
+    checkPhase(input.severity, phase);
+    checkWindow(input.willStartAt ?? null, input.willEndAt ?? null);
+    return this.db.write(async (manager) => {
+      const board = await this.boards.find(manager, actor, input.boardId);
+      const now = this.db.now();
+      const incident = Object.assign(new Incident(), {
+        id: randomUUID(),
+        organizationId: actor.organization.id,
+        boardId: board.id,
+        name: input.name,
+        details: input.details ?? null,
+        severity: input.severity,
+        phase,
+        startedAt: input.startedAt ?? now,
+        resolvedAt: isClosing(phase) ? now : null,
+        willStartAt: input.willStartAt ?? null,
+        willEndAt: input.willEndAt ?? null,
+        createdAt: now,
+        updatedAt: now,
+        deletedAt: null,
+      });
+      await manager.insert(Incident, incident);
+      await this.setMonitors(manager, actor, incident.id, input.monitorIds ?? []);
+      await this.audit.succeeded(manager, actor, { type: TARGET, id: incident.id });
+      return incident;
+    });
+  }
+
+  update(actor: Actor, id: string, input: UpdateIncidentInput): Promise<Incident> {
+    if (input.name != null) {
+      checkName(input.name);
+    }
+    checkText(input.details, 'details');
+    return this.change(actor, id, async (incident, manager, now) => {
+      const severity = input.severity ?? incident.severity;
+      const phase = input.phase ?? incident.phase;
+      checkPhase(severity, phase);
+      const willStartAt =
+        input.willStartAt === undefined ? incident.willStartAt : input.willStartAt;
+      const willEndAt = input.willEndAt === undefined ? incident.willEndAt : input.willEndAt;
+      checkWindow(willStartAt, willEndAt);
+      Object.assign(incident, {
+        name: input.name ?? incident.name,
+        details: input.details === undefined ? incident.details : input.details,
+        severity,
+        startedAt: input.startedAt ?? incident.startedAt,
+        willStartAt,
+        willEndAt,
+      });
+      moveToPhase(incident, phase, now);
+      if (input.monitorIds != null) {
+        await this.setMonitors(manager, actor, incident.id, input.monitorIds);
+      }
+    });
+  }
+
+  addUpdate(actor: Actor, incidentId: string, input: IncidentUpdateInput): Promise<Incident> {
+    checkText(input.message, 'message', true);
+    return this.change(actor, incidentId, async (incident, manager, now) => {
+      checkPhase(incident.severity, input.phase);
+      moveToPhase(incident, input.phase, now);
+      await manager.insert(IncidentUpdate, {
+        id: randomUUID(),
+        incidentId: incident.id,
+        phase: input.phase,
+        message: input.message,
+        createdAt: now,
+      });
+    });
+  }
+
+  /** Closes the incident (RESOLVED, or COMPLETED for maintenance) with a closing update. */
+  resolve(actor: Actor, id: string, message: string | null | undefined): Promise<Incident> {
+    checkText(message, 'message');
+    return this.change(actor, id, async (incident, manager, now) => {
+      if (incident.resolvedAt !== null) {
+        throw new UserInputError(
+          'This incident is already resolved; addIncidentUpdate can reopen it.',
+          'id',
+        );
+      }
+      const phase = closingPhase(incident.severity);
+      moveToPhase(incident, phase, now);
+      await manager.insert(IncidentUpdate, {
+        id: randomUUID(),
+        incidentId: incident.id,
+        phase,
+        message: message?.trim()
+          ? message
+          : phase === IncidentPhase.COMPLETED
+            ? 'Maintenance completed.'
+            : 'Resolved.',
+        createdAt: now,
+      });
+    });
+  }
+
+  /** Leaves a tombstone (deletedAt), hidden unless a list asks with includeDeleted. */
+  delete(actor: Actor, id: string): Promise<string> {
+    return this.change(actor, id, async (incident, _manager, now) => {
+      incident.deletedAt = now;
+    }).then((incident) => incident.id);
+  }
+
+  private async setMonitors(
+    manager: EntityManager,
+    actor: Actor,
+    incidentId: string,
+    monitorIds: string[],
+  ): Promise<void> {
+    const ids = [...new Set(monitorIds)];
+    if (ids.length > 1000) {
+      throw new UserInputError('monitorIds may hold at most 1000 monitors.', 'monitorIds');
+    }
+    const found =
+      ids.length === 0
+        ? 0
+        : await manager.countBy(Monitor, { id: In(ids), organizationId: actor.organization.id });
+    if (found !== ids.length) {
+      throw new NotFoundError('Monitor');
+    }
+    await manager.delete(IncidentMonitor, { incidentId });
+    if (ids.length > 0) {
+      await manager.insert(
+        IncidentMonitor,
+        ids.map((monitorId) => ({ incidentId, monitorId })),
+      );
+    }
+  }
+
+  private change(
+    actor: Actor,
+    id: string,
+    edit: (incident: Incident, manager: EntityManager, now: Date) => Promise<void>,
+  ): Promise<Incident> {
+    return this.db.write(async (manager) => {
+      const incident = await manager.findOneBy(Incident, {
+        id,
+        organizationId: actor.organization.id,
+        deletedAt: IsNull(),
+      });
+      if (!incident) {
+        throw new NotFoundError(TARGET);
+      }
+      const now = this.db.now();
+      await edit(incident, manager, now);
+      incident.updatedAt = now;
+      await manager.save(Incident, incident);
+      await this.audit.succeeded(manager, actor, { type: TARGET, id: incident.id });
+      return incident;
+    });
+  }
+}
+
+function moveToPhase(incident: Incident, phase: IncidentPhase, now: Date): void {
+  if (isClosing(phase) && !isClosing(incident.phase)) {
+    incident.resolvedAt = now;
+  } else if (!isClosing(phase)) {
+    incident.resolvedAt = null;
+  }
+  incident.phase = phase;
+}
+
+function checkPhase(severity: IncidentSeverity, phase: IncidentPhase): void {
+  const maintenance = severity === IncidentSeverity.MAINTENANCE;
+  if (maintenance !== MAINTENANCE_PHASES.includes(phase)) {
+    throw new UserInputError(
+      maintenance
+        ? 'phase of a MAINTENANCE must be SCHEDULED, IN_PROGRESS, VERIFYING or COMPLETED.'
+        : 'phase of an incident must be INVESTIGATING, IDENTIFIED, MONITORING or RESOLVED.',
+      'phase',
+    );
+  }
+}
+
+function checkWindow(willStartAt: Date | null, willEndAt: Date | null): void {
+  if (willStartAt && willEndAt && willEndAt.getTime() <= willStartAt.getTime()) {
+    throw new UserInputError('willEndAt must be after willStartAt.', 'willEndAt');
+  }
+}

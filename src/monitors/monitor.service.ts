@@ -1,0 +1,285 @@
+import { randomUUID } from 'node:crypto';
+import { type EntityManager, In } from 'typeorm';
+import type { AuditLogService } from '../audit/audit-log.service';
+import type { BoardService } from '../boards/board.service';
+import type { Actor } from '../context';
+import type { Database } from '../db/database';
+import { type Page, type PageArgs, paginate } from '../db/pagination';
+import { NotFoundError } from '../errors';
+import { IncidentMonitor } from '../incidents/incident-monitor.entity';
+import { touchIncidentsOfMonitors } from '../incidents/incident-touch';
+import { checkText } from '../validation';
+import { MonitorStatus } from './monitor-enums';
+import { Monitor } from './monitor.entity';
+import type {
+  CreateMonitorInput,
+  MonitorFilter,
+  StatusEventFilter,
+  UpdateMonitorInput,
+} from './monitor.inputs';
+import {
+  DEFAULT_CHECK_INTERVAL_MINUTES,
+  type MonitorShape,
+  checkMonitorShape,
+} from './monitor-rules';
+import { StatusEvent } from './status-event.entity';
+
+const TARGET = 'Monitor';
+
+/** Monitors and their status history, organization-scoped. */
+export class MonitorService {
+  constructor(
+    private readonly db: Database,
+    private readonly audit: AuditLogService,
+    private readonly boards: BoardService,
+  ) {}
+
+  get(actor: Actor, id: string): Promise<Monitor | null> {
+    return this.db.reader.findOneBy(Monitor, { id, organizationId: actor.organization.id });
+  }
+
+  /** A monitor by id for nested fields, batched per request. */
+  load(actor: Actor, id: string): Promise<Monitor | null> {
+    return actor.loaders
+      .get<Monitor | null>(
+        'monitor.byId',
+        async (ids) => {
+          const monitors = await this.db.reader.findBy(Monitor, {
+            id: In([...ids]),
+            organizationId: actor.organization.id,
+          });
+          return new Map(monitors.map((monitor) => [monitor.id, monitor]));
+        },
+        null,
+      )
+      .load(id);
+  }
+
+  /** The monitors an incident affects, batched per request (one query for a page of incidents). */
+  ofIncident(actor: Actor, incidentId: string): Promise<Monitor[]> {
+    return actor.loaders
+      .get<Monitor[]>(
+        'monitor.byIncident',
+        async (incidentIds) => {
+          const rows = await this.db.reader
+            .createQueryBuilder(Monitor, 'm')
+            .innerJoin(IncidentMonitor, 'im', 'im.monitorId = m.id')
+            .addSelect('im.incidentId', 'incident_id')
+            .where('im.incidentId IN (:...incidentIds)', { incidentIds })
+            .andWhere('m.organizationId = :org', { org: actor.organization.id })
+            .orderBy('m.displayName', 'ASC')
+            .addOrderBy('m.id', 'ASC')
+            .getRawAndEntities();
+          const byIncident = new Map<string, Monitor[]>();
+          rows.entities.forEach((monitor, i) => {
+            const incidentId = String((rows.raw[i] as { incident_id: string }).incident_id);
+            byIncident.set(incidentId, [...(byIncident.get(incidentId) ?? []), monitor]);
+          });
+          return byIncident;
+        },
+        [],
+      )
+      .load(incidentId);
+  }
+
+  /** Oldest first, by `(createdAt, id)`. */
+  list(actor: Actor, filter: MonitorFilter | undefined, page: PageArgs): Promise<Page<Monitor>> {
+    const query = this.db.reader
+      .createQueryBuilder(Monitor, 'm')
+      .where('m.organizationId = :org', { org: actor.organization.id });
+    if (filter?.boardId != null) {
+      query.andWhere('m.boardId = :boardId', { boardId: filter.boardId });
+    }
+    if (filter?.monitorType != null) {
+      query.andWhere('m.monitorType = :monitorType', { monitorType: filter.monitorType });
+    }
+    if (filter?.status != null) {
+      query.andWhere('m.status = :status', { status: filter.status });
+    }
+    return paginate(
+      this.db,
+      query,
+      { sortBy: 'createdAt', kind: 'timestamp', direction: 'ASC' },
+      page,
+    );
+  }
+
+  /** Newest first, by `(recordedAt, id)`. */
+  statusEvents(
+    actor: Actor,
+    filter: StatusEventFilter | undefined,
+    page: PageArgs,
+  ): Promise<Page<StatusEvent>> {
+    const query = this.db.reader
+      .createQueryBuilder(StatusEvent, 'e')
+      .where('e.organizationId = :org', { org: actor.organization.id });
+    if (filter?.monitorId != null) {
+      query.andWhere('e.monitorId = :monitorId', { monitorId: filter.monitorId });
+    }
+    if (filter?.status != null) {
+      query.andWhere('e.status = :status', { status: filter.status });
+    }
+    if (filter?.recordedAfter) {
+      query.andWhere('e.recordedAt > :recordedAfter', {
+        recordedAfter: this.db.timestamp(filter.recordedAfter),
+      });
+    }
+    if (filter?.recordedBefore) {
+      query.andWhere('e.recordedAt < :recordedBefore', {
+        recordedBefore: this.db.timestamp(filter.recordedBefore),
+      });
+    }
+    return paginate(
+      this.db,
+      query,
+      { sortBy: 'recordedAt', kind: 'timestamp', direction: 'DESC' },
+      page,
+    );
+  }
+
+  create(actor: Actor, input: CreateMonitorInput): Promise<Monitor> {
+    const shape: MonitorShape = {
+      monitorType: input.monitorType,
+      displayName: input.displayName,
+      url: input.url ?? null,
+      host: input.host ?? null,
+      serviceName: input.serviceName ?? null,
+      checkIntervalMinutes: input.checkIntervalMinutes ?? DEFAULT_CHECK_INTERVAL_MINUTES,
+      requestHeaders: input.requestHeaders
+        ? input.requestHeaders.map(({ name, value }) => ({ name, value }))
+        : null,
+    };
+    checkMonitorShape(shape);
+    return this.db.write(async (manager) => {
+      const board = await this.boards.find(manager, actor, input.boardId);
+      const now = this.db.now();
+      const monitor = Object.assign(new Monitor(), {
+        id: randomUUID(),
+        organizationId: actor.organization.id,
+        boardId: board.id,
+        ...withoutHeaders(shape),
+        requestHeadersJson:
+          shape.requestHeaders === null ? null : JSON.stringify(shape.requestHeaders),
+        status: MonitorStatus.UNKNOWN,
+        paused: false,
+        lastCheckedAt: null,
+        createdAt: now,
+        updatedAt: now,
+      });
+      await manager.insert(Monitor, monitor);
+      await this.audit.succeeded(manager, actor, { type: TARGET, id: monitor.id });
+      return monitor;
+    });
+  }
+
+  update(actor: Actor, id: string, input: UpdateMonitorInput): Promise<Monitor> {
+    return this.change(actor, id, async (monitor, manager) => {
+      const pick = <K extends 'url' | 'host' | 'serviceName'>(key: K) =>
+        input[key] === undefined ? monitor[key] : (input[key] ?? null);
+      const shape: MonitorShape = {
+        monitorType: monitor.monitorType,
+        displayName: input.displayName ?? monitor.displayName,
+        url: pick('url'),
+        host: pick('host'),
+        serviceName: pick('serviceName'),
+        checkIntervalMinutes: input.checkIntervalMinutes ?? monitor.checkIntervalMinutes,
+        requestHeaders:
+          input.requestHeaders === undefined
+            ? monitor.requestHeaders
+            : (input.requestHeaders?.map(({ name, value }) => ({ name, value })) ?? null),
+      };
+      checkMonitorShape(shape);
+      if (input.boardId != null && input.boardId !== monitor.boardId) {
+        monitor.boardId = (await this.boards.find(manager, actor, input.boardId)).id;
+      }
+      Object.assign(monitor, withoutHeaders(shape), {
+        requestHeadersJson:
+          shape.requestHeaders === null ? null : JSON.stringify(shape.requestHeaders),
+      });
+    });
+  }
+
+  pause(actor: Actor, id: string): Promise<Monitor> {
+    return this.change(actor, id, async (monitor) => {
+      monitor.paused = true;
+    });
+  }
+
+  resume(actor: Actor, id: string): Promise<Monitor> {
+    return this.change(actor, id, async (monitor) => {
+      monitor.paused = false;
+    });
+  }
+
+  /**
+   * Records a report. A StatusEvent is written only when the status really changes; the first
+   * report's previousStatus is UNKNOWN. Every report moves lastCheckedAt.
+   */
+  setStatus(
+    actor: Actor,
+    id: string,
+    status: MonitorStatus,
+    message: string | null | undefined,
+  ): Promise<Monitor> {
+    checkText(message, 'message');
+    return this.change(actor, id, async (monitor, manager, now) => {
+      if (status !== monitor.status) {
+        await manager.insert(StatusEvent, {
+          id: randomUUID(),
+          organizationId: actor.organization.id,
+          monitorId: monitor.id,
+          status,
+          previousStatus: monitor.status,
+          message: message ?? null,
+          recordedAt: now,
+        });
+        monitor.status = status;
+      }
+      monitor.lastCheckedAt = now;
+    });
+  }
+
+  /**
+   * Deletes the monitor with its status history; incidents that listed it keep existing without
+   * it (their updatedAt moves, so a sync sees the change). Returns its id.
+   */
+  delete(actor: Actor, id: string): Promise<string> {
+    return this.db.write(async (manager) => {
+      const monitor = await this.find(manager, actor, id);
+      const now = this.db.now();
+      await touchIncidentsOfMonitors(manager, [monitor.id], now);
+      await manager.delete(Monitor, { id: monitor.id });
+      await this.audit.succeeded(manager, actor, { type: TARGET, id });
+      return id;
+    });
+  }
+
+  private async find(manager: EntityManager, actor: Actor, id: string): Promise<Monitor> {
+    const monitor = await manager.findOneBy(Monitor, { id, organizationId: actor.organization.id });
+    if (!monitor) {
+      throw new NotFoundError(TARGET);
+    }
+    return monitor;
+  }
+
+  private change(
+    actor: Actor,
+    id: string,
+    edit: (monitor: Monitor, manager: EntityManager, now: Date) => Promise<void>,
+  ): Promise<Monitor> {
+    return this.db.write(async (manager) => {
+      const monitor = await this.find(manager, actor, id);
+      const now = this.db.now();
+      await edit(monitor, manager, now);
+      monitor.updatedAt = now;
+      await manager.save(Monitor, monitor);
+      await this.audit.succeeded(manager, actor, { type: TARGET, id });
+      return monitor;
+    });
+  }
+}
+
+function withoutHeaders(shape: MonitorShape): Omit<MonitorShape, 'requestHeaders'> {
+  const { requestHeaders: _headers, ...rest } = shape;
+  return rest;
+}
