@@ -61,20 +61,32 @@ export class MonitorService {
       .get<Monitor[]>(
         'monitor.byIncident',
         async (incidentIds) => {
-          const rows = await this.db.reader
-            .createQueryBuilder(Monitor, 'm')
-            .innerJoin(IncidentMonitor, 'im', 'im.monitorId = m.id')
-            .addSelect('im.incidentId', 'incident_id')
-            .where('im.incidentId IN (:...incidentIds)', { incidentIds })
-            .andWhere('m.organizationId = :org', { org: actor.organization.id })
-            .orderBy('m.displayName', 'ASC')
-            .addOrderBy('m.id', 'ASC')
-            .getRawAndEntities();
-          const byIncident = new Map<string, Monitor[]>();
-          rows.entities.forEach((monitor, i) => {
-            const incidentId = String((rows.raw[i] as { incident_id: string }).incident_id);
-            byIncident.set(incidentId, [...(byIncident.get(incidentId) ?? []), monitor]);
+          // Two queries for any number of incidents: their links, then the monitors linked.
+          const links = await this.db.reader.find(IncidentMonitor, {
+            where: { incidentId: In([...incidentIds]) },
           });
+          const monitorIds = [...new Set(links.map((link) => link.monitorId))];
+          const monitors = new Map(
+            (monitorIds.length === 0
+              ? []
+              : await this.db.reader.find(Monitor, {
+                  where: { id: In(monitorIds), organizationId: actor.organization.id },
+                  order: { displayName: 'ASC', id: 'ASC' },
+                })
+            ).map((monitor, rank) => [monitor.id, { monitor, rank }]),
+          );
+          const byIncident = new Map<string, Monitor[]>();
+          for (const link of links) {
+            const found = monitors.get(link.monitorId);
+            if (found) {
+              byIncident.set(link.incidentId, [
+                ...(byIncident.get(link.incidentId) ?? []),
+                found.monitor,
+              ]);
+            }
+          }
+          const rankOf = (monitor: Monitor) => monitors.get(monitor.id)?.rank ?? 0;
+          byIncident.forEach((list) => list.sort((a, b) => rankOf(a) - rankOf(b)));
           return byIncident;
         },
         [],
