@@ -12,6 +12,7 @@ import type { Config } from './config';
 import { createDataSource } from './db/data-source';
 import { Database } from './db/database';
 import type { Logger } from './logger';
+import { Metrics } from './observability/metrics';
 import { OrganizationService } from './organizations/organization.service';
 import { ApiTokenResolver } from './tokens/api-token.resolver';
 import { ApiTokenService } from './tokens/api-token.service';
@@ -23,6 +24,7 @@ export interface Services {
   db: Database;
   logger: Logger;
   lastUse: LastUseRecorder;
+  metrics: Metrics;
   audit: AuditLogService;
   tokens: ApiTokenService;
   boards: BoardService;
@@ -43,7 +45,10 @@ export async function openServices(config: Config, logger: Logger): Promise<Serv
     await db.close();
     throw error;
   }
-  const lastUse = new LastUseRecorder(db, config.lastUsedWriteIntervalSeconds * 1000, logger);
+  const metrics = new Metrics();
+  const lastUse = new LastUseRecorder(db, config.lastUsedWriteIntervalSeconds * 1000, logger, () =>
+    metrics.lastUsedWrites.inc(),
+  );
   const audit = new AuditLogService(db);
   const tokens = new ApiTokenService(db, audit, lastUse);
   const boards = new BoardService(db, audit);
@@ -51,6 +56,7 @@ export async function openServices(config: Config, logger: Logger): Promise<Serv
     db,
     logger,
     lastUse,
+    metrics,
     audit,
     tokens,
     boards,

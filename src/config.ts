@@ -11,6 +11,8 @@ export interface Config {
   logLevel: LogLevel;
   /** Seconds between two last-use writes of one token on one instance. */
   lastUsedWriteIntervalSeconds: number;
+  /** Browser origins allowed to call the API (CORS); none when empty or absent. */
+  corsOrigins?: readonly string[];
 }
 
 const LOG_LEVELS: readonly LogLevel[] = [
@@ -61,6 +63,28 @@ export function parseDatabaseUrl(url: string): DatabaseConfig {
   throw new ConfigError('DATABASE_URL must start with sqlite:, postgres:// or postgresql://.');
 }
 
+/** `CORS_ORIGINS`: comma-separated origins such as https://dash.example.com (scheme, host, port). */
+export function parseCorsOrigins(raw: string | undefined): string[] {
+  const origins = (raw ?? '')
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter(Boolean);
+  for (const origin of origins) {
+    let url: URL | undefined;
+    try {
+      url = new URL(origin);
+    } catch {
+      url = undefined;
+    }
+    if (!url || !/^https?:$/.test(url.protocol) || url.origin !== origin) {
+      throw new ConfigError(
+        'CORS_ORIGINS must be a comma-separated list of origins like https://dash.example.com (no path, no trailing slash).',
+      );
+    }
+  }
+  return origins;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const logLevel = (env.LOG_LEVEL ?? 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) {
@@ -71,5 +95,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     database: parseDatabaseUrl(env.DATABASE_URL || DEFAULT_DATABASE_URL),
     logLevel,
     lastUsedWriteIntervalSeconds: integer(env, 'LAST_USED_WRITE_INTERVAL_SECONDS', 60, 0, 86400),
+    corsOrigins: parseCorsOrigins(env.CORS_ORIGINS),
   };
 }

@@ -4,12 +4,13 @@ import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/di
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginUsageReportingDisabled } from '@apollo/server/plugin/disabled';
-import express, { type ErrorRequestHandler, type Request, type Response } from 'express';
-import { randomUUID } from 'node:crypto';
+import cors from 'cors';
+import express, { type ErrorRequestHandler, type Response } from 'express';
 import { type Services, pendingMigrations, resolverContainer } from './app';
 import { auditPlugin } from './audit/audit.plugin';
-import type { RequestContext, RequestMeta } from './context';
-import { ErrorCode } from './errors';
+import type { RequestContext } from './context';
+import { AuthenticationError, ErrorCode } from './errors';
+import { observeRequests, observed, recordOperations } from './observability/request-log';
 import { createErrorFormatter } from './format-error';
 import { buildAppSchema } from './schema';
 
@@ -21,15 +22,13 @@ export interface HttpApp {
   apollo: ApolloServer<RequestContext>;
 }
 
-function requestMeta(req: Request): RequestMeta {
-  return {
-    id: randomUUID(),
-    ip: req.ip ?? req.socket.remoteAddress ?? null,
-    userAgent: req.get('user-agent')?.slice(0, 512) ?? null,
-  };
+export interface HttpOptions {
+  /** Origins allowed to call the API from a browser (CORS); none by default. */
+  corsOrigins?: readonly string[];
 }
 
 function refuse(res: Response, status: number, code: string, message: string): void {
+  observed(res).record.outcome = code;
   res.status(status).json({ errors: [{ message, extensions: { code } }] });
 }
 
@@ -57,7 +56,10 @@ const transportErrors =
     }
   };
 
-export async function createHttpApp(services: Services): Promise<HttpApp> {
+export async function createHttpApp(
+  services: Services,
+  options: HttpOptions = {},
+): Promise<HttpApp> {
   const apollo = new ApolloServer<RequestContext>({
     schema: await buildAppSchema(resolverContainer(services)),
     // BI tools and the playground need the schema; a request without a valid token never gets here.
@@ -76,12 +78,14 @@ export async function createHttpApp(services: Services): Promise<HttpApp> {
       ApolloServerPluginInlineTraceDisabled(),
       ApolloServerPluginUsageReportingDisabled(),
       auditPlugin(services.audit, services.logger),
+      recordOperations(),
     ],
   });
   await apollo.start();
 
   const app = express();
   app.disable('x-powered-by');
+  app.use(observeRequests(services.logger, services.metrics));
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -95,12 +99,37 @@ export async function createHttpApp(services: Services): Promise<HttpApp> {
       res.status(503).json({ status: 'database unreachable' });
     }
   });
+  app.get('/metrics', async (_req, res) => {
+    res.type(services.metrics.registry.contentType).send(await services.metrics.registry.metrics());
+  });
+  if (options.corsOrigins && options.corsOrigins.length > 0) {
+    app.use(
+      '/graphql',
+      cors({
+        origin: [...options.corsOrigins],
+        methods: ['GET', 'POST'],
+        allowedHeaders: ['authorization', 'content-type', 'idempotency-key'],
+        maxAge: 600,
+      }),
+    );
+  }
   app.use(
     '/graphql',
     express.json({ limit: MAX_BODY_BYTES }),
     expressMiddleware(apollo, {
-      context: ({ req }) =>
-        services.authenticator.authenticate(req.headers.authorization, requestMeta(req)),
+      context: async ({ req, res }) => {
+        const meta = observed(res);
+        try {
+          return await services.authenticator.authenticate(req.headers.authorization, meta);
+        } catch (error) {
+          if (error instanceof AuthenticationError) {
+            meta.record.outcome = ErrorCode.UNAUTHENTICATED;
+            meta.record.reason = error.reason;
+            services.metrics.authenticationFailures.inc({ reason: error.reason });
+          }
+          throw error;
+        }
+      },
     }),
   );
   app.use((_req, res) => {

@@ -27,6 +27,7 @@ export class LastUseRecorder {
     private readonly db: Database,
     private readonly intervalMs: number,
     private readonly logger: Logger,
+    private readonly onWrite: () => void = () => undefined,
   ) {}
 
   note(tokenId: string, use: LastUse): void {
@@ -93,6 +94,7 @@ export class LastUseRecorder {
       .then(
         () => {
           this.writes++;
+          this.onWrite();
         },
         (error: unknown) => {
           this.logger.warn({ err: error, tokenId }, 'could not record a token’s last use');

@@ -21,6 +21,7 @@ export const capturedLogLines: string[] = [];
 
 export interface TestAppOptions {
   lastUsedWriteIntervalSeconds?: number;
+  corsOrigins?: string[];
 }
 
 export interface Identity {
@@ -60,7 +61,7 @@ export class TestApp {
       },
     });
     const services = await openServices(config, createLogger('debug', capture));
-    const { app, apollo } = await createHttpApp(services);
+    const { app, apollo } = await createHttpApp(services, { corsOrigins: options.corsOrigins });
     const server = await new Promise<Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });

@@ -11,6 +11,7 @@ describe('loadConfig', () => {
       database: { type: 'sqlite', path: resolve(process.cwd(), 'data/statusgraph.sqlite') },
       logLevel: 'info',
       lastUsedWriteIntervalSeconds: 60,
+      corsOrigins: [],
     });
     expect(DEFAULT_DATABASE_URL).toBe('sqlite:./data/statusgraph.sqlite');
   });
@@ -21,13 +22,26 @@ describe('loadConfig', () => {
       DATABASE_URL: 'sqlite:/var/lib/statusgraph/db.sqlite',
       LOG_LEVEL: 'debug',
       LAST_USED_WRITE_INTERVAL_SECONDS: '0',
+      CORS_ORIGINS: 'https://dash.example.com, http://localhost:3000',
     });
     expect(config).toEqual({
       port: 8080,
       database: { type: 'sqlite', path: '/var/lib/statusgraph/db.sqlite' },
       logLevel: 'debug',
       lastUsedWriteIntervalSeconds: 0,
+      corsOrigins: ['https://dash.example.com', 'http://localhost:3000'],
     });
+  });
+
+  it.each([
+    '*',
+    'dash.example.com',
+    'https://dash.example.com/',
+    'https://x.example/path',
+    'ftp://x.example',
+  ])('refuses CORS_ORIGINS=%j', (origins) => {
+    expect(() => loadConfig({ CORS_ORIGINS: origins })).toThrow(ConfigError);
+    expect(() => loadConfig({ CORS_ORIGINS: origins })).toThrow(/CORS_ORIGINS/);
   });
 
   it.each(['0', '1', '65535'])('accepts PORT=%s', (port) => {

@@ -1,0 +1,41 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * The Prometheus metrics of one server. Labels are small fixed sets (operation type, outcome
+ * code, failure reason): never a token, an operation name or anything a client chooses.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly requests = new Counter({
+    name: 'statusgraph_http_requests_total',
+    help: 'GraphQL requests by operation type and outcome (ok, or the first error code).',
+    labelNames: ['operation_type', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly duration = new Histogram({
+    name: 'statusgraph_http_request_duration_seconds',
+    help: 'Time from receiving a GraphQL request to the end of its response.',
+    labelNames: ['operation_type'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  readonly authenticationFailures = new Counter({
+    name: 'statusgraph_authentication_failures_total',
+    help: 'Requests refused with 401, by reason (MISSING, MALFORMED, UNKNOWN, EXPIRED, INACTIVE, REVOKED).',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly lastUsedWrites = new Counter({
+    name: 'statusgraph_last_used_writes_total',
+    help: 'Database writes of tokens’ last use (at most one per token per interval and instance).',
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'statusgraph_' });
+  }
+}

@@ -1,0 +1,101 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { NextFunction, Request, Response } from 'express';
+import { randomUUID } from 'node:crypto';
+import type { RequestContext, RequestMeta } from '../context';
+import type { Logger } from '../logger';
+import type { Metrics } from './metrics';
+
+/** What one request turned out to be, filled in as it goes; logged and counted at its end. */
+export interface RequestRecord {
+  operationType?: string;
+  operationName?: string;
+  tokenId?: string;
+  tokenPrefix?: string;
+  /** `ok`, or the first error's code (UNAUTHENTICATED, FORBIDDEN, …). */
+  outcome?: string;
+  reason?: string;
+}
+
+export interface ObservedRequest extends RequestMeta {
+  record: RequestRecord;
+}
+
+const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+
+/** The request's metadata and record, made by `observeRequests` for every request. */
+export function observed(res: Response): ObservedRequest {
+  return res.locals.observed as ObservedRequest;
+}
+
+/**
+ * One JSON log line and the metrics of every request: request id, token id and prefix,
+ * operation type and name, duration, status and outcome. Never a secret or a variable's value.
+ */
+export function observeRequests(logger: Logger, metrics: Metrics) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const start = process.hrtime.bigint();
+    // Read now: routers mounted on a path rewrite req.path for their own handlers.
+    const path = req.path;
+    const meta: ObservedRequest = {
+      id: randomUUID(),
+      ip: req.ip ?? req.socket.remoteAddress ?? null,
+      userAgent: req.get('user-agent')?.slice(0, 512) ?? null,
+      record: {},
+    };
+    res.locals.observed = meta;
+    res.setHeader('x-request-id', meta.id);
+    res.on('finish', () => {
+      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+      const { record } = meta;
+      const graphql = path === '/graphql' || path === '/graphql/';
+      if (graphql) {
+        const operationType = record.operationType ?? 'none';
+        const outcome = record.outcome ?? (res.statusCode < 400 ? 'ok' : `HTTP_${res.statusCode}`);
+        metrics.requests.inc({ operation_type: operationType, outcome });
+        metrics.duration.observe({ operation_type: operationType }, seconds);
+      }
+      const line = {
+        reqId: meta.id,
+        method: req.method,
+        path,
+        status: res.statusCode,
+        durationMs: Math.round(seconds * 1e5) / 100,
+        ...record,
+      };
+      if (QUIET_PATHS.has(path)) {
+        logger.debug(line, 'request');
+      } else {
+        logger.info(line, 'request');
+      }
+    });
+    next();
+  };
+}
+
+/** Fills the request record from Apollo's view of the request: operation and outcome. */
+export function recordOperations(): ApolloServerPlugin<RequestContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ contextValue, operation, request, response }) {
+          const record = (contextValue.request as Partial<ObservedRequest>).record;
+          if (!record) {
+            return;
+          }
+          record.operationType = operation?.operation ?? 'unknown';
+          record.operationName = (request.operationName ?? operation?.name?.value)?.slice(0, 100);
+          record.tokenId = contextValue.token.id;
+          record.tokenPrefix = contextValue.token.prefix;
+          const errors =
+            response.body.kind === 'single' ? response.body.singleResult.errors : undefined;
+          const code = errors?.[0]?.extensions?.code;
+          record.outcome = errors?.length
+            ? typeof code === 'string'
+              ? code
+              : 'INTERNAL_SERVER_ERROR'
+            : 'ok';
+        },
+      };
+    },
+  };
+}

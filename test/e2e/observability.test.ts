@@ -1,0 +1,103 @@
+import { TestApp, capturedLogLines } from '../helpers/test-app';
+
+const SECRET_SHAPE = /sgp_[0-9A-Za-z]{36}/;
+
+describe('metrics, request logs and CORS', () => {
+  let app: TestApp;
+  afterEach(() => app.close());
+
+  it('counts requests by operation type and outcome and 401s by reason, with no per-token labels', async () => {
+    app = await TestApp.start();
+    await app.asFullAccess().data('{ viewer { permission } }');
+    await app.asReadOnly().request('mutation { createBoard(input: { name: "x" }) { id } }');
+    await app.asExpired().request('{ viewer { permission } }');
+    await app.client('sgp_nope').request('{ viewer { permission } }');
+
+    const response = await fetch(`${app.url}/metrics`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/plain');
+    const text = await response.text();
+    expect(text).toMatch(
+      /statusgraph_http_requests_total\{operation_type="query",outcome="ok"\} 1/,
+    );
+    expect(text).toMatch(
+      /statusgraph_http_requests_total\{operation_type="mutation",outcome="FORBIDDEN"\} 1/,
+    );
+    expect(text).toMatch(/statusgraph_authentication_failures_total\{reason="EXPIRED"\} 1/);
+    expect(text).toMatch(/statusgraph_authentication_failures_total\{reason="MALFORMED"\} 1/);
+    expect(text).toMatch(
+      /statusgraph_http_request_duration_seconds_bucket\{le="0.1",operation_type="query"\} \d/,
+    );
+    expect(text).toContain('statusgraph_last_used_writes_total');
+    for (const identity of Object.values(app.identities)) {
+      expect(text).not.toContain(identity.token.id);
+      expect(text).not.toContain(identity.token.prefix);
+    }
+    expect(text).not.toMatch(SECRET_SHAPE);
+  });
+
+  it('logs one JSON line per request with its id, token and operation, never a variable or secret', async () => {
+    app = await TestApp.start();
+    const before = capturedLogLines.length;
+    const response = await fetch(`${app.url}/graphql`, {
+      method: 'POST',
+      headers: app.asFullAccess().headers(),
+      body: JSON.stringify({
+        query: 'mutation MakeBoard($name: String!) { createBoard(input: { name: $name }) { id } }',
+        operationName: 'MakeBoard',
+        variables: { name: 'Very private board name' },
+      }),
+    });
+    expect(response.status).toBe(200);
+    const requestId = response.headers.get('x-request-id');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const lines = capturedLogLines
+      .slice(before)
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const line = lines.find((l) => l.reqId === requestId);
+    expect(line).toMatchObject({
+      msg: 'request',
+      method: 'POST',
+      path: '/graphql',
+      status: 200,
+      operationType: 'mutation',
+      operationName: 'MakeBoard',
+      tokenId: app.identities.full.token.id,
+      tokenPrefix: app.identities.full.token.prefix,
+      outcome: 'ok',
+    });
+    expect(typeof line?.durationMs).toBe('number');
+    const logged = capturedLogLines.slice(before).join('\n');
+    expect(logged).not.toContain('Very private board name');
+    expect(logged).not.toMatch(SECRET_SHAPE);
+  });
+
+  it('answers CORS preflights only for the configured origins', async () => {
+    app = await TestApp.start({ corsOrigins: ['https://dash.example.com'] });
+    const preflight = (origin: string) =>
+      fetch(`${app.url}/graphql`, {
+        method: 'OPTIONS',
+        headers: {
+          origin,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'authorization,content-type',
+        },
+      });
+    const allowed = await preflight('https://dash.example.com');
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('https://dash.example.com');
+    expect(allowed.headers.get('access-control-allow-headers')).toContain('authorization');
+    const other = await preflight('https://evil.example');
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('sends no CORS headers when no origin is configured', async () => {
+    app = await TestApp.start();
+    const response = await fetch(`${app.url}/graphql`, {
+      method: 'POST',
+      headers: { ...app.asReadOnly().headers(), origin: 'https://dash.example.com' },
+      body: JSON.stringify({ query: '{ viewer { permission } }' }),
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
