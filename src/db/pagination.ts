@@ -103,6 +103,19 @@ export async function paginate<T extends ObjectLiteral & { id: string }>(
     .addOrderBy(`${alias}.id`, order.direction)
     .limit(size + 1)
     .getMany();
+  return pageOf(rows, size, order, () => counter.getCount());
+}
+
+/**
+ * The page for `rows` fetched as `size + 1` rows in `order` (the extra row only tells that
+ * another page follows); `count` runs when a client asks for totalCount.
+ */
+export function pageOf<T extends { id: string }>(
+  rows: T[],
+  size: number,
+  order: KeysetOrder<T>,
+  count: () => Promise<number>,
+): Page<T> {
   const nodes = rows.slice(0, size);
   const last = nodes.at(-1);
   const tag = orderTag(order as KeysetOrder<never>);
@@ -114,7 +127,7 @@ export async function paginate<T extends ObjectLiteral & { id: string }>(
     },
     pageInfo: { hasNextPage: rows.length > size, endCursor: last ? cursorOf(last) : null },
     get totalCount() {
-      return counter.getCount();
+      return count();
     },
   };
 }

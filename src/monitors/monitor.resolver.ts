@@ -51,7 +51,7 @@ export class MonitorResolver {
     @Args(() => PageArgsType) page: PageArgsType,
     @Ctx() ctx: RequestContext,
   ): Promise<Page<StatusEvent>> {
-    return this.service.statusEvents(ctx, { monitorId: monitor.id }, page);
+    return this.service.statusEventsOf(ctx, monitor.id, page);
   }
 
   @Mutation(() => Monitor)

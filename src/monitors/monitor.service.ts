@@ -4,7 +4,14 @@ import type { AuditLogService } from '../audit/audit-log.service';
 import type { BoardService } from '../boards/board.service';
 import type { Actor } from '../context';
 import type { Database } from '../db/database';
-import { type Page, type PageArgs, paginate } from '../db/pagination';
+import {
+  type KeysetOrder,
+  type Page,
+  type PageArgs,
+  pageOf,
+  pageSize,
+  paginate,
+} from '../db/pagination';
 import { NotFoundError } from '../errors';
 import { IncidentMonitor } from '../incidents/incident-monitor.entity';
 import { touchIncidentsOfMonitors } from '../incidents/incident-touch';
@@ -25,6 +32,12 @@ import {
 import { StatusEvent } from './status-event.entity';
 
 const TARGET = 'Monitor';
+
+const STATUS_EVENT_ORDER: KeysetOrder<StatusEvent> = {
+  sortBy: 'recordedAt',
+  kind: 'timestamp',
+  direction: 'DESC',
+};
 
 /** Monitors and their status history, organization-scoped. */
 export class MonitorService {
@@ -114,6 +127,55 @@ export class MonitorService {
       { sortBy: 'createdAt', kind: 'timestamp', direction: 'ASC' },
       page,
     );
+  }
+
+  /**
+   * One monitor's status events, newest first. First pages of many monitors (a list of monitors
+   * with `statusEvents(first: n)`) are fetched together: one window query ranks each monitor's
+   * events, so a page of 1000 monitors costs two queries, not 1000.
+   */
+  statusEventsOf(actor: Actor, monitorId: string, page: PageArgs): Promise<Page<StatusEvent>> {
+    if (page.after) {
+      return this.statusEvents(actor, { monitorId }, page);
+    }
+    const size = pageSize(page.first);
+    return actor.loaders
+      .get<StatusEvent[]>(
+        `monitor.statusEvents.first${size}`,
+        async (monitorIds) => {
+          const ranked: { id: string }[] = await this.db.reader.query(
+            `SELECT id FROM (
+               SELECT id, ROW_NUMBER() OVER (PARTITION BY monitor_id ORDER BY recorded_at DESC, id DESC) AS position
+               FROM status_event WHERE organization_id = $1 AND monitor_id IN (${monitorIds.map((_, i) => `$${i + 2}`).join(', ')})
+             ) ranked WHERE position <= $${monitorIds.length + 2}`.replace(
+              /\$\d+/g,
+              this.db.isSqlite ? '?' : '$&',
+            ),
+            [actor.organization.id, ...monitorIds, size + 1],
+          );
+          const events =
+            ranked.length === 0
+              ? []
+              : await this.db.reader.find(StatusEvent, {
+                  where: { id: In(ranked.map((row) => row.id)) },
+                  order: { recordedAt: 'DESC', id: 'DESC' },
+                });
+          const byMonitor = new Map<string, StatusEvent[]>();
+          for (const event of events) {
+            const list = byMonitor.get(event.monitorId) ?? [];
+            list.push(event);
+            byMonitor.set(event.monitorId, list);
+          }
+          return byMonitor;
+        },
+        [],
+      )
+      .load(monitorId)
+      .then((rows) =>
+        pageOf(rows, size, STATUS_EVENT_ORDER, () =>
+          this.db.reader.countBy(StatusEvent, { monitorId, organizationId: actor.organization.id }),
+        ),
+      );
   }
 
   /** Newest first, by `(recordedAt, id)`. */
