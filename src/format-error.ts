@@ -1,5 +1,5 @@
 import { unwrapResolverError } from '@apollo/server/errors';
-import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ErrorCode, PUBLIC_ERROR_CODES } from './errors';
 import type { Logger } from './logger';
 
@@ -84,6 +84,20 @@ export function withoutEchoedValues(message: string): string {
  */
 export function createErrorFormatter(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+    // graphql-js's own refusals of arguments (e.g. null for a non-null argument) carry no code:
+    // they are the client's mistake, not an internal error.
+    if (
+      original instanceof GraphQLError &&
+      original.originalError === undefined &&
+      !original.extensions.code
+    ) {
+      return {
+        ...formatted,
+        message: withoutEchoedValues(formatted.message),
+        extensions: { code: ErrorCode.BAD_USER_INPUT },
+      };
+    }
     const code = formatted.extensions?.code;
     if (
       typeof code === 'string' &&
@@ -93,7 +107,7 @@ export function createErrorFormatter(logger: Logger) {
       const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, message: withoutEchoedValues(formatted.message), extensions };
     }
-    logger.error({ err: unwrapResolverError(error), path: formatted.path }, 'unexpected error');
+    logger.error({ err: original, path: formatted.path }, 'unexpected error');
     return {
       message:
         'Internal server error. It has been logged; try again, and report it if it persists.',

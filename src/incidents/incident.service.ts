@@ -176,8 +176,8 @@ export class IncidentService {
         willEndAt,
       });
       moveToPhase(incident, phase, now);
-      if (input.monitorIds != null) {
-        await this.setMonitors(manager, actor, incident.id, input.monitorIds);
+      if (input.monitorIds !== undefined) {
+        await this.setMonitors(manager, actor, incident.id, input.monitorIds ?? []);
       }
     });
   }
