@@ -2,13 +2,18 @@ import 'reflect-metadata';
 import type { Server } from 'node:http';
 import { closeServices, openServices, type Services } from './app';
 import { ConfigError, loadConfig, type Config } from './config';
+import { seedDemoOnStart } from './demo/demo-start';
 import { createLogger } from './logger';
+import type { Organization } from './organizations/organization.entity';
 import { createHttpApp } from './server';
 
-/** On an empty database: organization "Default" and one FULL_ACCESS secret, printed once. */
-async function bootstrap(services: Services, config: Config): Promise<void> {
+/**
+ * On an empty database: organization "Default" and one FULL_ACCESS secret, printed once.
+ * Returns the organization it created, or null when there were organizations already.
+ */
+async function bootstrap(services: Services, config: Config): Promise<Organization | null> {
   if ((await services.organizations.count()) > 0) {
-    return;
+    return null;
   }
   const { organization, secret } = await services.organizations.create('Default', 'bootstrap');
   const url = `http://localhost:${config.port}/graphql`;
@@ -27,6 +32,7 @@ async function bootstrap(services: Services, config: Config): Promise<void> {
       '',
     ].join('\n'),
   );
+  return organization;
 }
 
 function listen(app: ReturnType<typeof Object>, port: number): Promise<Server> {
@@ -45,7 +51,10 @@ async function main(): Promise<void> {
       `cannot open the database of DATABASE_URL: ${error instanceof Error ? error.message : String(error)}`,
     );
   });
-  await bootstrap(services, config);
+  const bootstrapped = await bootstrap(services, config);
+  if (process.argv.includes('--demo')) {
+    process.stdout.write(`${await seedDemoOnStart(services, bootstrapped)}\n`);
+  }
   const { app, apollo } = await createHttpApp(services);
   const server = await listen(app, config.port);
   logger.info(
