@@ -3,10 +3,14 @@ import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { measureAuthCost } from './auth-cost';
+import { measurePagingCost } from './paging';
 
 // `npm run bench`: every figure a median, every comparison a ratio measured in the same run.
 async function main(): Promise<void> {
+  process.stderr.write('bench: authentication\n');
   const auth = await measureAuthCost();
+  const paging = await measurePagingCost();
+  const deepRow = paging.deepPageRow.toLocaleString('en');
   const rows: [string, string][] = [
     ['authenticate(), valid token (µs, median)', auth.authenticateValidUs.toFixed(1)],
     [
@@ -18,6 +22,21 @@ async function main(): Promise<void> {
     ['HTTP refused malformed token (µs, median)', auth.httpMalformedUs.toFixed(0)],
     ['ratio viewer / healthz', (auth.httpViewerUs / auth.httpHealthzUs).toFixed(2)],
     ['ratio viewer / malformed', (auth.httpViewerUs / auth.httpMalformedUs).toFixed(2)],
+    ['incidents(first: 1000), first page, in-process (ms, median)', paging.firstPageMs.toFixed(1)],
+    [`incidents(first: 1000), page at row ${deepRow} (ms, median)`, paging.deepPageMs.toFixed(1)],
+    [
+      `ratio deep page / first page (target ≤ ${paging.deepPageTarget})`,
+      `${paging.deepPageRatio.toFixed(2)} (${paging.deepPageHolds ? 'holds' : 'MISSED'})`,
+    ],
+    [
+      `export ${paging.incidents.toLocaleString('en')} incidents over HTTP (rows/s, median)`,
+      paging.exportHttpRowsPerSecond.toFixed(0),
+    ],
+    [
+      'export by plain SELECT + JSON.stringify (rows/s, median)',
+      paging.exportSqlRowsPerSecond.toFixed(0),
+    ],
+    ['ratio HTTP export / plain SELECT', paging.exportRatio.toFixed(2)],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   console.log(
@@ -28,7 +47,7 @@ async function main(): Promise<void> {
   }
   writeFileSync(
     join(__dirname, '..', '..', 'bench', 'results.json'),
-    JSON.stringify({ authentication: auth }, null, 2) + '\n',
+    JSON.stringify({ authentication: auth, paging }, null, 2) + '\n',
   );
 }
 

@@ -1,0 +1,91 @@
+import { randomUUID } from 'node:crypto';
+import { Board } from '../src/boards/board.entity';
+import type { Services } from '../src/app';
+import { IncidentPhase, IncidentSeverity } from '../src/incidents/incident-enums';
+import { Incident } from '../src/incidents/incident.entity';
+import { TokenPermission } from '../src/tokens/token-permission';
+
+const CHUNK = 500;
+const SEVERITIES = [IncidentSeverity.MINOR, IncidentSeverity.MAJOR, IncidentSeverity.MINOR];
+
+export interface IncidentFixture {
+  organizationId: string;
+  readOnlySecret: string;
+}
+
+/**
+ * One organization with `count` incidents on one board, started a minute apart going back from
+ * now, three at a time sharing a startedAt so that pages also lean on the id tie-breaker.
+ */
+export async function insertIncidents(services: Services, count: number): Promise<IncidentFixture> {
+  const { organization } = await services.organizations.create('Bench paging', 'bench');
+  return services.db.write(async (manager) => {
+    const { secret } = await services.tokens.insert(manager, organization.id, {
+      name: 'Bench export',
+      permission: TokenPermission.READ_ONLY,
+    });
+    const now = Date.now();
+    const board = {
+      id: randomUUID(),
+      organizationId: organization.id,
+      name: 'Bench',
+      createdAt: new Date(now - count * 60_000),
+      updatedAt: new Date(now - count * 60_000),
+      deletedAt: null,
+    };
+    await manager.insert(Board, board);
+    for (let start = 0; start < count; start += CHUNK) {
+      const rows: Incident[] = [];
+      for (let i = start; i < Math.min(count, start + CHUNK); i++) {
+        const startedAt = new Date(now - Math.floor(i / 3) * 60_000 - (i % 1000));
+        const resolvedAt = new Date(startedAt.getTime() + 47 * 60_000 + 123);
+        rows.push(
+          Object.assign(new Incident(), {
+            id: randomUUID(),
+            organizationId: organization.id,
+            boardId: board.id,
+            name: `Elevated error rates on service ${i % 97}`,
+            details:
+              'Some requests failed with HTTP 503 while a node was replaced; retries succeeded.',
+            severity: SEVERITIES[i % SEVERITIES.length],
+            phase: IncidentPhase.RESOLVED,
+            startedAt,
+            resolvedAt,
+            willStartAt: null,
+            willEndAt: null,
+            createdAt: startedAt,
+            updatedAt: resolvedAt,
+            deletedAt: null,
+          }),
+        );
+      }
+      await manager.insert(Incident, rows);
+    }
+    return { organizationId: organization.id, readOnlySecret: secret };
+  });
+}
+
+/**
+ * The `after` cursor that makes `incidents` (STARTED_AT_DESC) start at row `offset`: the cursor
+ * of the row before it, in the format of src/db/pagination.ts (base64url of
+ * `[sort value as ISO, id, "sortBy:DIRECTION"]`), which that module does not export.
+ */
+export async function cursorBefore(
+  services: Services,
+  organizationId: string,
+  offset: number,
+): Promise<{ after: string; firstId: string }> {
+  const [before, first] = await services.db.reader
+    .createQueryBuilder(Incident, 'i')
+    .where('i.organizationId = :org', { org: organizationId })
+    .andWhere('i.deletedAt IS NULL')
+    .orderBy('i.startedAt', 'DESC')
+    .addOrderBy('i.id', 'DESC')
+    .offset(offset - 1)
+    .limit(2)
+    .getMany();
+  const after = Buffer.from(
+    JSON.stringify([before.startedAt.toISOString(), before.id, 'startedAt:DESC']),
+  ).toString('base64url');
+  return { after, firstId: first.id };
+}
