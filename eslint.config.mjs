@@ -14,6 +14,13 @@ export default tseslint.config(
     },
   },
   {
+    files: ['src/playground/assets/**/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: { document: 'readonly', self: 'readonly', fetch: 'readonly' },
+    },
+  },
+  {
     rules: {
       curly: ['error', 'all'],
       '@typescript-eslint/consistent-type-imports': 'error',

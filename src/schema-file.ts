@@ -1,18 +1,9 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { emitSchemaDefinitionFile } from 'type-graphql';
+import { projectRoot } from './project-root';
 import { buildBareSchema } from './schema';
-
-/** The package's root, from the sources (tests) or from the build in dist/. */
-function projectRoot(): string {
-  let dir = __dirname;
-  while (!existsSync(join(dir, 'package.json'))) {
-    dir = dirname(dir);
-  }
-  return dir;
-}
 
 /** The committed SDL, checked against the code by `npm run check` and a test. */
 export const SCHEMA_FILE = join(projectRoot(), 'schema', 'schema.graphql');

@@ -12,6 +12,7 @@ import type { RequestContext } from './context';
 import { AuthenticationError, ErrorCode } from './errors';
 import { observeRequests, observed, recordOperations } from './observability/request-log';
 import { createErrorFormatter } from './format-error';
+import { playground } from './playground/playground';
 import { buildAppSchema } from './schema';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -99,6 +100,7 @@ export async function createHttpApp(
       res.status(503).json({ status: 'database unreachable' });
     }
   });
+  app.use(playground());
   app.get('/metrics', async (_req, res) => {
     res.type(services.metrics.registry.contentType).send(await services.metrics.registry.metrics());
   });
