@@ -43,6 +43,9 @@ function listen(app: ReturnType<typeof Object>, port: number): Promise<Server> {
   });
 }
 
+/** How long requests in flight may take to finish after SIGTERM before their connections close. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
@@ -55,7 +58,7 @@ async function main(): Promise<void> {
   if (process.argv.includes('--demo')) {
     process.stdout.write(`${await seedDemoOnStart(services, bootstrapped)}\n`);
   }
-  const { app, apollo } = await createHttpApp(services);
+  const { app, apollo } = await createHttpApp(services, { corsOrigins: config.corsOrigins });
   const server = await listen(app, config.port);
   logger.info(
     { port: config.port },
@@ -69,11 +72,16 @@ async function main(): Promise<void> {
     }
     stopping = true;
     logger.info({ signal }, 'shutting down: finishing requests in flight');
-    // Stop accepting, let requests in flight finish, then flush last use and close the database.
-    server.close();
+    // Stop accepting, let requests in flight finish (idle keep-alive connections close now,
+    // busy ones after their response), then flush last use and close the database.
+    const drained = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
+    const deadline = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+    await drained;
+    clearTimeout(deadline);
     await apollo.stop();
     await closeServices(services);
+    logger.info({ signal }, 'stopped');
     logger.flush();
     process.exit(0);
   };
