@@ -8,6 +8,14 @@ export function checkName(name: string, field = 'name'): void {
   if (name.trim().length === 0 || [...name].length > NAME_MAX) {
     throw new UserInputError(`${field} must be 1–${NAME_MAX} characters.`, field);
   }
+  checkNoNul(name, field);
+}
+
+// PostgreSQL cannot store U+0000 in text, and no name or message needs it.
+function checkNoNul(text: string, field: string): void {
+  if (text.includes('\u0000')) {
+    throw new UserInputError(`${field} must not contain the NUL character (U+0000).`, field);
+  }
 }
 
 /** Free texts (`details`, `message`): at most 10,000 characters. */
