@@ -29,6 +29,9 @@ export function checkText(text: string | null | undefined, field: string, requir
       field,
     );
   }
+  if (text) {
+    checkNoNul(text, field);
+  }
 }
 
 export function checkIntegerRange(value: number, field: string, min: number, max: number): void {
