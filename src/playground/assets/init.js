@@ -21,7 +21,7 @@
   var PLACEHOLDER = 'Bearer sgp_...';
   var DEFAULT_QUERY =
     '# Paste your API token into the Headers tab below, in place of sgp_..., then run this\n' +
-    '# query (Ctrl-Enter). The Docs load once a token is in (or press Shift-Ctrl-R).\n' +
+    '# query (Ctrl-Enter). To load the Docs, press Shift-Ctrl-R (or the re-fetch button).\n' +
     '# A read-only token can run every query; mutations need a full-access token.\n' +
     '{\n' +
     '  viewer {\n    permission\n    organization { name }\n  }\n' +
