@@ -20,9 +20,11 @@
 
   var PLACEHOLDER = 'Bearer sgp_...';
   var DEFAULT_QUERY =
-    '# Paste your API token into the Headers tab below, in place of sgp_..., then run this\n' +
-    '# query (Ctrl-Enter). To load the Docs, press Shift-Ctrl-R (or the re-fetch button).\n' +
-    '# A read-only token can run every query; mutations need a full-access token.\n' +
+    '# Put your API token in the Headers tab below\n' +
+    '# (in place of sgp_...), then run: Ctrl-Enter.\n' +
+    '# Docs: press Shift-Ctrl-R once the token is in.\n' +
+    '# Read-only tokens run every query; mutations\n' +
+    '# need a full-access token.\n' +
     '{\n' +
     '  viewer {\n    permission\n    organization { name }\n  }\n' +
     '  boards(first: 5) {\n    nodes { id name }\n  }\n' +
