@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { closeServices, openServices, type Services } from './app';
 import { ConfigError, loadConfig, type Config } from './config';
 import { seedDemoOnStart } from './demo/demo-start';
+import { trackConnections } from './graceful-close';
 import { createLogger } from './logger';
 import type { Organization } from './organizations/organization.entity';
 import { createHttpApp } from './server';
@@ -54,12 +55,14 @@ async function main(): Promise<void> {
       `cannot open the database of DATABASE_URL: ${error instanceof Error ? error.message : String(error)}`,
     );
   });
+  const { app, apollo } = await createHttpApp(services, { corsOrigins: config.corsOrigins });
+  // Listen before the first-start bootstrap, so a port in use stops us before a secret is printed.
+  const server = await listen(app, config.port);
+  const connections = trackConnections(server);
   const bootstrapped = await bootstrap(services, config);
   if (process.argv.includes('--demo')) {
     process.stdout.write(`${await seedDemoOnStart(services, bootstrapped)}\n`);
   }
-  const { app, apollo } = await createHttpApp(services, { corsOrigins: config.corsOrigins });
-  const server = await listen(app, config.port);
   logger.info(
     { port: config.port },
     `statusgraph listening on http://localhost:${config.port}/graphql`,
@@ -72,17 +75,13 @@ async function main(): Promise<void> {
     }
     stopping = true;
     logger.info({ signal }, 'shutting down: finishing requests in flight');
-    // Stop accepting, let requests in flight finish (idle keep-alive connections close now,
-    // busy ones after their response), then flush last use and close the database.
-    const drained = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeIdleConnections();
-    const deadline = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
-    await drained;
-    clearTimeout(deadline);
+    // Stop accepting, let every response in flight finish, then flush last use and close the
+    // database.
+    await connections.close(SHUTDOWN_GRACE_MS);
     await apollo.stop();
     await closeServices(services);
     logger.info({ signal }, 'stopped');
-    logger.flush();
+    await new Promise<void>((resolve) => logger.flush(() => resolve()));
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));

@@ -66,6 +66,8 @@ export async function createHttpApp(
     // BI tools and the playground need the schema; a request without a valid token never gets here.
     introspection: true,
     includeStacktraceInErrorResponses: false,
+    // main.ts owns the signals: it drains HTTP first, then stops Apollo, then the database.
+    stopOnTerminationSignals: false,
     // Authorization forces a browser preflight, so it proves the request is not a simple CSRF post.
     csrfPrevention: {
       requestHeaders: ['authorization', 'x-apollo-operation-name', 'apollo-require-preflight'],
