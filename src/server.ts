@@ -102,10 +102,7 @@ export async function createHttpApp(
       res.status(503).json({ status: 'database unreachable' });
     }
   });
-  app.use(playground());
-  app.get('/metrics', async (_req, res) => {
-    res.type(services.metrics.registry.contentType).send(await services.metrics.registry.metrics());
-  });
+  // CORS first: the playground's GET route would otherwise answer a preflight itself.
   if (options.corsOrigins && options.corsOrigins.length > 0) {
     app.use(
       '/graphql',
@@ -117,6 +114,10 @@ export async function createHttpApp(
       }),
     );
   }
+  app.use(playground());
+  app.get('/metrics', async (_req, res) => {
+    res.type(services.metrics.registry.contentType).send(await services.metrics.registry.metrics());
+  });
   app.use(
     '/graphql',
     express.json({ limit: MAX_BODY_BYTES }),
