@@ -1,4 +1,5 @@
-import { Field, ID, InputType } from 'type-graphql';
+import { Field, InputType } from 'type-graphql';
+import { ID } from '../id.scalar';
 import { AuditOutcome } from './audit-event.entity';
 
 @InputType({ description: 'Narrows auditEvents; every given field must match.' })

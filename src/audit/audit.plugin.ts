@@ -6,6 +6,7 @@ import {
   type OperationDefinitionNode,
   type DocumentNode,
   getArgumentValues,
+  getVariableValues,
   Kind,
 } from 'graphql';
 import { collectFields } from 'graphql/execution/collectFields';
@@ -43,8 +44,12 @@ function rootMutationFields(
   schema: GraphQLSchema,
   document: DocumentNode,
   operation: OperationDefinitionNode,
-  variables: Record<string, unknown>,
+  rawVariables: Record<string, unknown>,
 ): RootField[] {
+  // Coerced as execution coerces them (scalars' parseValue included), so a target id is stored
+  // as the resolver saw it.
+  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], rawVariables);
+  const variables = coerced.coerced ?? {};
   const mutationType = schema.getMutationType();
   if (!mutationType) {
     return [];

@@ -1,4 +1,5 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { ID } from '../id.scalar';
 import type { RequestContext } from '../context';
 import { PageArgsType } from '../db/page-args';
 import type { Page } from '../db/pagination';

@@ -1,4 +1,5 @@
-import { Field, ID, ObjectType } from 'type-graphql';
+import { Field, ObjectType } from 'type-graphql';
+import { ID } from '../id.scalar';
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { ID_COLUMN, TimestampColumn } from '../db/columns';
 import { IncidentPhase, IncidentSeverity } from './incident-enums';

@@ -1,4 +1,5 @@
-import { Field, ID, InputType, ObjectType } from 'type-graphql';
+import { Field, InputType, ObjectType } from 'type-graphql';
+import { ID } from '../id.scalar';
 import { Connection } from '../db/connection';
 import { IncidentPhase, IncidentSeverity } from './incident-enums';
 import { Incident } from './incident.entity';

@@ -1,4 +1,5 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { ID } from '../id.scalar';
 import { Board } from '../boards/board.entity';
 import type { BoardService } from '../boards/board.service';
 import type { RequestContext } from '../context';

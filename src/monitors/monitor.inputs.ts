@@ -1,4 +1,5 @@
-import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { Field, InputType, Int, ObjectType } from 'type-graphql';
+import { ID } from '../id.scalar';
 import { Connection } from '../db/connection';
 import { MonitorStatus, MonitorType } from './monitor-enums';
 import { Monitor } from './monitor.entity';
