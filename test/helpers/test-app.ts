@@ -1,8 +1,5 @@
 import 'reflect-metadata';
 import type { Server } from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { ApolloServer } from '@apollo/server';
 import { closeServices, openServices, type Services } from '../../src/app';
@@ -15,6 +12,7 @@ import { createHttpApp } from '../../src/server';
 import { ApiToken } from '../../src/tokens/api-token.entity';
 import { TokenPermission } from '../../src/tokens/token-permission';
 import { HttpClient } from './http-client';
+import { type TestDatabase, createTestDatabase } from './test-database';
 
 /** Every line any test app logged in this test file (the secrets test greps them). */
 export const capturedLogLines: string[] = [];
@@ -44,13 +42,15 @@ export class TestApp {
     readonly dir: string,
     readonly organization: Organization,
     readonly identities: Record<'full' | 'readOnly' | 'expired' | 'inactive' | 'revoked', Identity>,
+    readonly database: TestDatabase,
   ) {}
 
   static async start(options: TestAppOptions = {}): Promise<TestApp> {
-    const dir = mkdtempSync(join(tmpdir(), 'statusgraph-test-'));
+    const database = await createTestDatabase();
+    const dir = database.dir;
     const config: Config = {
       port: 0,
-      database: { type: 'sqlite', path: join(dir, 'test.sqlite') },
+      database: database.config,
       logLevel: 'debug',
       lastUsedWriteIntervalSeconds: options.lastUsedWriteIntervalSeconds ?? 60,
     };
@@ -81,6 +81,7 @@ export class TestApp {
       {
         full: { name: 'full', secret, token },
       } as TestApp['identities'],
+      database,
     );
     testApp.identities.readOnly = await testApp.createToken('read-only', TokenPermission.READ_ONLY);
     testApp.identities.expired = await testApp.createToken('expired', TokenPermission.FULL_ACCESS, {
@@ -188,6 +189,6 @@ export class TestApp {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
     await this.apollo.stop();
     await closeServices(this.services);
-    rmSync(this.dir, { recursive: true, force: true });
+    await this.database.drop();
   }
 }
