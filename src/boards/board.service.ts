@@ -129,10 +129,9 @@ export class BoardService {
 
   /** The board, for a change in `manager`'s transaction; NOT_FOUND when not the actor's. */
   async find(manager: EntityManager, actor: Actor, id: string): Promise<Board> {
-    const board = await manager.findOneBy(Board, {
-      id,
-      organizationId: actor.organization.id,
-      deletedAt: IsNull(),
+    const board = await manager.findOne(Board, {
+      where: { id, organizationId: actor.organization.id, deletedAt: IsNull() },
+      ...this.db.forUpdate,
     });
     if (!board) {
       throw new NotFoundError(TARGET);

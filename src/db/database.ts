@@ -20,6 +20,15 @@ export class Database {
     return this.dataSource.options.type === 'sqlite';
   }
 
+  /**
+   * Find options that lock the rows found until the transaction ends (PostgreSQL). A change
+   * takes its timestamp only after the lock, so two changes of one row commit in the order of
+   * their timestamps. SQLite needs nothing: its writes already run one at a time.
+   */
+  get forUpdate(): { lock?: { mode: 'pessimistic_write' } } {
+    return this.isSqlite ? {} : { lock: { mode: 'pessimistic_write' } };
+  }
+
   /** For reads: never use it to write. */
   get reader(): EntityManager {
     return this.dataSource.manager;

@@ -262,10 +262,9 @@ export class IncidentService {
     edit: (incident: Incident, manager: EntityManager, now: Date) => Promise<void>,
   ): Promise<Incident> {
     return this.db.write(async (manager) => {
-      const incident = await manager.findOneBy(Incident, {
-        id,
-        organizationId: actor.organization.id,
-        deletedAt: IsNull(),
+      const incident = await manager.findOne(Incident, {
+        where: { id, organizationId: actor.organization.id, deletedAt: IsNull() },
+        ...this.db.forUpdate,
       });
       if (!incident) {
         throw new NotFoundError(TARGET);

@@ -329,7 +329,10 @@ export class MonitorService {
   }
 
   private async find(manager: EntityManager, actor: Actor, id: string): Promise<Monitor> {
-    const monitor = await manager.findOneBy(Monitor, { id, organizationId: actor.organization.id });
+    const monitor = await manager.findOne(Monitor, {
+      where: { id, organizationId: actor.organization.id },
+      ...this.db.forUpdate,
+    });
     if (!monitor) {
       throw new NotFoundError(TARGET);
     }

@@ -257,7 +257,7 @@ export class ApiTokenService {
     if (!this.db.isSqlite) {
       await manager.findOne(Organization, {
         where: { id: actor.organization.id },
-        lock: { mode: 'pessimistic_write' },
+        ...this.db.forUpdate,
       });
     }
   }
