@@ -25,9 +25,11 @@ export interface TestDatabase {
  * A fresh, empty database for one test app: a new SQLite file in a temporary folder, or a new
  * schema in the PostgreSQL test database (its search_path set through the URL), dropped after.
  */
-export async function createTestDatabase(): Promise<TestDatabase> {
+export async function createTestDatabase(
+  kind: 'sqlite' | 'postgres' = TEST_DB,
+): Promise<TestDatabase> {
   const dir = mkdtempSync(join(tmpdir(), 'statusgraph-test-'));
-  if (TEST_DB === 'sqlite') {
+  if (kind === 'sqlite') {
     return {
       config: { type: 'sqlite', path: join(dir, 'test.sqlite') },
       dir,
