@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 
 export type DatabaseConfig = { type: 'sqlite'; path: string } | { type: 'postgres'; url: string };
@@ -13,6 +14,11 @@ export interface Config {
   lastUsedWriteIntervalSeconds: number;
   /** Browser origins allowed to call the API (CORS); none when empty or absent. */
   corsOrigins?: readonly string[];
+  /**
+   * Proxies (addresses, CIDR ranges, or loopback / linklocal / uniquelocal) whose
+   * X-Forwarded-For is believed; none when empty or absent, so the socket's address counts.
+   */
+  trustedProxies?: readonly string[];
 }
 
 const LOG_LEVELS: readonly LogLevel[] = [
@@ -85,6 +91,29 @@ export function parseCorsOrigins(raw: string | undefined): string[] {
   return origins;
 }
 
+const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** `TRUSTED_PROXIES`: comma-separated addresses or CIDR ranges of the load balancers in front. */
+export function parseTrustedProxies(raw: string | undefined): string[] {
+  const entries = (raw ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  for (const entry of entries) {
+    const [address, prefix, extra] = entry.split('/');
+    const version = isIP(address);
+    const prefixOk =
+      prefix === undefined ||
+      (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 6 ? 128 : 32));
+    if (!PROXY_NAMES.includes(entry) && (version === 0 || !prefixOk || extra !== undefined)) {
+      throw new ConfigError(
+        'TRUSTED_PROXIES must be a comma-separated list of IP addresses, CIDR ranges (10.0.0.0/8) or loopback, linklocal, uniquelocal.',
+      );
+    }
+  }
+  return entries;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const logLevel = (env.LOG_LEVEL ?? 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) {
@@ -96,5 +125,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel,
     lastUsedWriteIntervalSeconds: integer(env, 'LAST_USED_WRITE_INTERVAL_SECONDS', 60, 0, 86400),
     corsOrigins: parseCorsOrigins(env.CORS_ORIGINS),
+    trustedProxies: parseTrustedProxies(env.TRUSTED_PROXIES),
   };
 }

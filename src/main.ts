@@ -55,7 +55,10 @@ async function main(): Promise<void> {
       `cannot open the database of DATABASE_URL: ${error instanceof Error ? error.message : String(error)}`,
     );
   });
-  const { app, apollo } = await createHttpApp(services, { corsOrigins: config.corsOrigins });
+  const { app, apollo } = await createHttpApp(services, {
+    corsOrigins: config.corsOrigins,
+    trustedProxies: config.trustedProxies,
+  });
   // Listen before the first-start bootstrap, so a port in use stops us before a secret is printed.
   const server = await listen(app, config.port);
   const connections = trackConnections(server);

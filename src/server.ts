@@ -26,6 +26,11 @@ export interface HttpApp {
 export interface HttpOptions {
   /** Origins allowed to call the API from a browser (CORS); none by default. */
   corsOrigins?: readonly string[];
+  /**
+   * Proxies whose X-Forwarded-For names the client; none by default. Last-used and audit
+   * addresses (and per-address limits) see the client only through a trusted proxy.
+   */
+  trustedProxies?: readonly string[];
 }
 
 function refuse(res: Response, status: number, code: string, message: string): void {
@@ -88,6 +93,12 @@ export async function createHttpApp(
 
   const app = express();
   app.disable('x-powered-by');
+  app.set(
+    'trust proxy',
+    options.trustedProxies && options.trustedProxies.length > 0
+      ? [...options.trustedProxies]
+      : false,
+  );
   app.use(observeRequests(services.logger, services.metrics));
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

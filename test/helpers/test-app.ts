@@ -20,6 +20,7 @@ export const capturedLogLines: string[] = [];
 export interface TestAppOptions {
   lastUsedWriteIntervalSeconds?: number;
   corsOrigins?: string[];
+  trustedProxies?: string[];
 }
 
 export interface Identity {
@@ -61,7 +62,10 @@ export class TestApp {
       },
     });
     const services = await openServices(config, createLogger('debug', capture));
-    const { app, apollo } = await createHttpApp(services, { corsOrigins: options.corsOrigins });
+    const { app, apollo } = await createHttpApp(services, {
+      corsOrigins: options.corsOrigins,
+      trustedProxies: options.trustedProxies,
+    });
     const server = await new Promise<Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });

@@ -12,6 +12,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       lastUsedWriteIntervalSeconds: 60,
       corsOrigins: [],
+      trustedProxies: [],
     });
     expect(DEFAULT_DATABASE_URL).toBe('sqlite:./data/statusgraph.sqlite');
   });
@@ -30,6 +31,7 @@ describe('loadConfig', () => {
       logLevel: 'debug',
       lastUsedWriteIntervalSeconds: 0,
       corsOrigins: ['https://dash.example.com', 'http://localhost:3000'],
+      trustedProxies: [],
     });
   });
 
