@@ -1,6 +1,7 @@
 import { ApiToken } from '../../src/tokens/api-token.entity';
 import { HttpClient } from '../helpers/http-client';
 import { TestApp, capturedLogLines } from '../helpers/test-app';
+import { TEST_DB } from '../helpers/test-database';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -13,6 +14,71 @@ async function until(predicate: () => boolean, what: string, timeoutMs = 2000): 
     }
     await sleep(10);
   }
+}
+
+/**
+ * A real database refusal: every change of api_token.last_used_at is aborted by the database
+ * itself (a SQLite trigger raising ABORT, or a PostgreSQL trigger function raising an exception).
+ */
+async function refuseLastUseWrites(app: TestApp): Promise<void> {
+  const message = 'last use refused for the test';
+  if (TEST_DB === 'postgres') {
+    await app.services.db.write(async (manager) => {
+      await manager.query(
+        `CREATE FUNCTION refuse_last_use() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN RAISE EXCEPTION '${message}'; END $$`,
+      );
+      await manager.query(
+        `CREATE TRIGGER refuse_last_use BEFORE UPDATE OF last_used_at ON api_token
+         FOR EACH ROW EXECUTE FUNCTION refuse_last_use()`,
+      );
+    });
+    return;
+  }
+  await app.services.db.write((manager) =>
+    manager.query(
+      `CREATE TRIGGER refuse_last_use BEFORE UPDATE OF last_used_at ON api_token
+       BEGIN SELECT RAISE(ABORT, '${message}'); END`,
+    ),
+  );
+}
+
+/**
+ * Holds back every write to the token's row for `ms` with a real open transaction: on SQLite a
+ * transaction in the write queue (the last-use write queues behind it), on PostgreSQL a row lock
+ * taken in a transaction of its own connection (the last-use UPDATE waits for it).
+ */
+async function holdTokenWrites(
+  app: TestApp,
+  tokenId: string,
+  ms: number,
+): Promise<{ released: () => boolean; done: Promise<void> }> {
+  let released = false;
+  if (TEST_DB === 'postgres') {
+    const runner = app.services.db.dataSource.createQueryRunner();
+    await runner.connect();
+    await runner.startTransaction();
+    const locked: unknown[] = await runner.query(
+      'SELECT id FROM api_token WHERE id = $1 FOR UPDATE',
+      [tokenId],
+    );
+    expect(locked).toHaveLength(1);
+    const done = (async () => {
+      try {
+        await sleep(ms);
+        released = true;
+        await runner.commitTransaction();
+      } finally {
+        await runner.release();
+      }
+    })();
+    return { released: () => released, done };
+  }
+  const done = app.services.db.write(async () => {
+    await sleep(ms);
+    released = true;
+  });
+  return { released: () => released, done };
 }
 
 interface TokenUse {
@@ -125,33 +191,24 @@ describe('last use, off the request path', () => {
     });
 
     it('answers without waiting for the write', async () => {
-      // Hold the write queue for 1.5 s with a real transaction; the last-use write queues behind it.
-      let released = false;
-      const blocker = app.services.db.write(async () => {
-        await sleep(1500);
-        released = true;
-      });
+      // Hold writes of the token for 1.5 s with a real transaction; the last-use write waits.
+      const blocker = await holdTokenWrites(app, app.identities.full.token.id, 1500);
       const started = Date.now();
       const response = await app.asFullAccess().request('{ viewer { permission } }');
       const took = Date.now() - started;
       expect(response.status).toBe(200);
       expect(response.data).toEqual({ viewer: { permission: 'FULL_ACCESS' } });
-      expect(released).toBe(false);
+      expect(blocker.released()).toBe(false);
       expect(took).toBeLessThan(1000);
       expect(app.services.lastUse.writes).toBe(0);
-      await blocker;
+      await blocker.done;
       await until(() => app.services.lastUse.writes === 1, 'the queued write');
     });
 
     it('never fails a request when the write fails', async () => {
       const { token, secret } = app.identities.full;
-      // A real database refusal: every change of last_used_at is aborted by SQLite itself.
-      await app.services.db.write((manager) =>
-        manager.query(
-          `CREATE TRIGGER refuse_last_use BEFORE UPDATE OF last_used_at ON api_token
-           BEGIN SELECT RAISE(ABORT, 'last use refused for the test'); END`,
-        ),
-      );
+      // A real database refusal: every change of last_used_at is aborted by the database itself.
+      await refuseLastUseWrites(app);
       const linesBefore = capturedLogLines.length;
       const client = new HttpClient(`${app.url}/graphql`, secret, 'failing-agent');
       for (let i = 0; i < 3; i++) {

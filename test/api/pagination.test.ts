@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AuditEvent, AuditOutcome } from '../../src/audit/audit-event.entity';
 import { Board } from '../../src/boards/board.entity';
+import { ApiToken } from '../../src/tokens/api-token.entity';
 import { TokenPermission } from '../../src/tokens/token-permission';
 import { TestApp } from '../helpers/test-app';
 
@@ -181,12 +182,11 @@ describe('keyset connections', () => {
       for (let i = 0; i < 40; i++) {
         await app.createToken(`tied ${i}`, TokenPermission.READ_ONLY, { createdAt: SHARED });
       }
-      const rows = await app.services.db.reader.query(
-        'SELECT id, created_at FROM api_token WHERE organization_id = ?',
-        [app.organization.id],
-      );
-      const expected = (rows as { id: string; created_at: string }[])
-        .map((r) => ({ key: new Date(`${r.created_at.replace(' ', 'T')}Z`), id: r.id }))
+      const rows = await app.services.db.reader.findBy(ApiToken, {
+        organizationId: app.organization.id,
+      });
+      const expected = rows
+        .map((r) => ({ key: r.createdAt, id: r.id }))
         .sort(byKey('ASC'))
         .map((r) => r.id);
       expect(expected).toHaveLength(45);

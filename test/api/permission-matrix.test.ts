@@ -143,20 +143,41 @@ async function operationFor(
   return { query: `${kind} Matrix${defs} { ${field.name}${call}${selection} }`, variables };
 }
 
+/** A stored value as both drivers compare it: timestamps (a Date or SQLite's text) as ISO text. */
+function normalised(value: unknown): unknown {
+  if (value instanceof Date) {
+    return value.toISOString();
+  }
+  if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d+)?$/.test(value)) {
+    return new Date(`${value.replace(' ', 'T')}Z`).toISOString();
+  }
+  return value;
+}
+
 /** Every table but the audit log, without last-use columns; optionally without one organization's rows. */
 async function snapshot(app: TestApp, except?: string): Promise<Record<string, Row[]>> {
-  const { reader } = app.services.db;
-  const tables: { name: string }[] = await reader.query(
-    "SELECT name FROM sqlite_master WHERE type='table' ORDER BY name",
+  const { reader, dataSource } = app.services.db;
+  const tables = dataSource.entityMetadatas
+    .map((m) => ({ name: m.tableName, columns: m.columns.map((c) => c.databaseName) }))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  expect(tables.map((t) => t.name)).toEqual(
+    expect.arrayContaining(['api_token', 'audit_event', 'board', 'organization']),
   );
   const result: Record<string, Row[]> = {};
-  for (const { name } of tables.filter((t) => !/^(audit_event|sqlite_.*)$/.test(t.name))) {
-    const rows: Row[] = await reader.query(`SELECT * FROM "${name}" ORDER BY 1, 2`);
+  for (const { name, columns } of tables.filter((t) => t.name !== 'audit_event')) {
+    // Every column in the order, so that both databases give one and the same row order.
+    const order = columns.map((column) => `"${column}"`).join(', ');
+    const rows: Row[] = await reader.query(`SELECT * FROM "${name}" ORDER BY ${order}`);
     const owner = name === 'organization' ? 'id' : 'organization_id';
-    result[name] = rows.filter((row) => !except || row[owner] !== except);
-    if (name === 'api_token') {
-      result[name].forEach((row) => LAST_USE_COLUMNS.forEach((column) => delete row[column]));
-    }
+    result[name] = rows
+      .filter((row) => !except || row[owner] !== except)
+      .map((row) =>
+        Object.fromEntries(
+          Object.entries(row)
+            .filter(([column]) => name !== 'api_token' || !LAST_USE_COLUMNS.includes(column))
+            .map(([column, value]) => [column, normalised(value)]),
+        ),
+      );
   }
   return result;
 }

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { AuditEvent } from '../../src/audit/audit-event.entity';
 import { runCli } from '../../src/cli';
 import { TestApp } from '../helpers/test-app';
@@ -9,14 +8,20 @@ interface CliRun {
   stderr: string;
 }
 
-/** Runs the command line in-process against the test server's own database file. */
+/** The test server's own database as a DATABASE_URL: its SQLite file, or its PostgreSQL schema. */
+function databaseUrl(app: TestApp): string {
+  const { config } = app.database;
+  return config.type === 'postgres' ? config.url : `sqlite:${config.path}`;
+}
+
+/** Runs the command line in-process against the test server's own database. */
 async function cli(app: TestApp, ...argv: string[]): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const code = await runCli(argv, {
     stdout: (text) => (stdout += text),
     stderr: (text) => (stderr += text),
-    env: { DATABASE_URL: `sqlite:${join(app.dir, 'test.sqlite')}`, LOG_LEVEL: 'silent' },
+    env: { DATABASE_URL: databaseUrl(app), LOG_LEVEL: 'silent' },
   });
   return { code, stdout, stderr };
 }

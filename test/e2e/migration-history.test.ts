@@ -1,23 +1,50 @@
-import { MIGRATIONS } from '../../src/db/migrations';
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { DataSource } from 'typeorm';
 import { closeServices, openServices, type Services } from '../../src/app';
-import type { Config, DatabaseConfig } from '../../src/config';
+import type { Config } from '../../src/config';
 import { dataSourceOptions } from '../../src/db/data-source';
+import { MIGRATIONS } from '../../src/db/migrations';
 import { InitialSchema1700000000000 } from '../../src/db/migrations/1700000000000-initial-schema';
 import { createLogger } from '../../src/logger';
 import { createHttpApp, type HttpApp } from '../../src/server';
 import { generateSecret, hashSecret } from '../../src/tokens/secret';
 import { HttpClient } from '../helpers/http-client';
+import { TEST_DB, type TestDatabase, createTestDatabase } from '../helpers/test-database';
 
-/** SQLite's text form of a timestamp, as the old release wrote it: 'YYYY-MM-DD HH:MM:SS.SSS' UTC. */
-const sqliteTime = (date: Date) => date.toISOString().replace('T', ' ').replace('Z', '');
+/**
+ * A timestamp as the old release wrote it: SQLite's text form 'YYYY-MM-DD HH:MM:SS.SSS' UTC, or
+ * on PostgreSQL the Date itself (a timestamptz parameter).
+ */
+const oldTime = (date: Date): string | Date =>
+  TEST_DB === 'postgres' ? date : date.toISOString().replace('T', ' ').replace('Z', '');
+
+/** SQL written with `?` placeholders, numbered `$1`, `$2`, … on PostgreSQL. */
+function sql(text: string): string {
+  let n = 0;
+  return TEST_DB === 'postgres' ? text.replace(/\?/g, () => `$${++n}`) : text;
+}
+
+type Query = (query: string, parameters?: unknown[]) => Promise<unknown>;
+
+/** The columns of api_token with whether they are NOT NULL, as the database describes them. */
+async function apiTokenColumns(
+  query: Query,
+  database: TestDatabase,
+): Promise<{ name: string; notNull: boolean }[]> {
+  if (TEST_DB === 'postgres') {
+    const rows = (await query(
+      `SELECT column_name AS name, is_nullable FROM information_schema.columns
+       WHERE table_schema = $1 AND table_name = 'api_token' ORDER BY ordinal_position`,
+      [database.schema],
+    )) as { name: string; is_nullable: string }[];
+    return rows.map((c) => ({ name: c.name, notNull: c.is_nullable === 'NO' }));
+  }
+  const rows = (await query('PRAGMA table_info(api_token)')) as { name: string; notnull: number }[];
+  return rows.map((c) => ({ name: c.name, notNull: c.notnull === 1 }));
+}
 
 interface OldToken {
   id: string;
@@ -25,8 +52,7 @@ interface OldToken {
 }
 
 interface Fixture {
-  dir: string;
-  database: DatabaseConfig & { type: 'sqlite' };
+  database: TestDatabase;
   organizationId: string;
   active: OldToken;
   revoked: OldToken;
@@ -34,49 +60,58 @@ interface Fixture {
 
 /** A database as the release before permission levels left it: first migration, raw rows. */
 async function buildOldDatabase(): Promise<Fixture> {
-  const dir = mkdtempSync(join(tmpdir(), 'statusgraph-migration-'));
-  const database = { type: 'sqlite' as const, path: join(dir, 'old.sqlite') };
+  const database = await createTestDatabase();
   const old = new DataSource({
-    ...dataSourceOptions(database),
+    ...dataSourceOptions(database.config),
     migrations: [InitialSchema1700000000000],
   });
-  await old.initialize();
   try {
+    await old.initialize();
     await old.runMigrations({ transaction: 'each' });
-    const columns = (await old.query('PRAGMA table_info(api_token)')) as { name: string }[];
+    const columns = await apiTokenColumns((q, p) => old.query(q, p), database);
+    expect(columns.map((c) => c.name)).toContain('secret_hash');
     expect(columns.map((c) => c.name)).not.toContain('permission');
 
     const organizationId = randomUUID();
-    const created = sqliteTime(new Date('2024-05-01T08:30:15.123Z'));
-    await old.query('INSERT INTO organization (id, name, created_at) VALUES (?, ?, ?)', [
+    const created = oldTime(new Date('2024-05-01T08:30:15.123Z'));
+    await old.query(sql('INSERT INTO organization (id, name, created_at) VALUES (?, ?, ?)'), [
       organizationId,
       'Legacy Inc',
       created,
     ]);
-    const insertToken = async (name: string, revokedAt: string | null): Promise<OldToken> => {
+    const insertToken = async (
+      name: string,
+      revokedAt: string | Date | null,
+    ): Promise<OldToken> => {
       const token = { id: randomUUID(), secret: generateSecret() };
       await old.query(
-        `INSERT INTO api_token (id, organization_id, name, prefix, secret_hash, active, created_at,
-           revoked_at, last_used_at)
-         VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?)`,
+        sql(`INSERT INTO api_token (id, organization_id, name, prefix, secret_hash, active,
+               created_at, revoked_at, last_used_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
         [
           token.id,
           organizationId,
           name,
           token.secret.slice(0, 12),
           hashSecret(token.secret),
+          TEST_DB === 'postgres' ? true : 1,
           created,
           revokedAt,
-          sqliteTime(new Date('2024-06-01T00:00:00.000Z')),
+          oldTime(new Date('2024-06-01T00:00:00.000Z')),
         ],
       );
       return token;
     };
     const active = await insertToken('deploy script', null);
-    const revoked = await insertToken('old laptop', sqliteTime(new Date('2024-07-01T00:00:00Z')));
-    return { dir, database, organizationId, active, revoked };
+    const revoked = await insertToken('old laptop', oldTime(new Date('2024-07-01T00:00:00Z')));
+    return { database, organizationId, active, revoked };
+  } catch (error) {
+    await database.drop();
+    throw error;
   } finally {
-    await old.destroy();
+    if (old.isInitialized) {
+      await old.destroy();
+    }
   }
 }
 
@@ -91,7 +126,7 @@ describe('a database from before permission levels', () => {
     fixture = await buildOldDatabase();
     const config: Config = {
       port: 0,
-      database: fixture.database,
+      database: fixture.database.config,
       logLevel: 'warn',
       lastUsedWriteIntervalSeconds: 60,
     };
@@ -115,7 +150,7 @@ describe('a database from before permission levels', () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await http.apollo.stop();
     await closeServices(services);
-    rmSync(fixture.dir, { recursive: true, force: true });
+    await fixture.database.drop();
   });
 
   it('keeps the old secret working as a FULL_ACCESS token that can still change things', async () => {
@@ -149,20 +184,22 @@ describe('a database from before permission levels', () => {
     expect(created.status).toBe(200);
     expect(created.errors).toBeUndefined();
     expect(created.data?.createBoard.name).toBe('After the upgrade');
-    const rows = (await services.db.reader.query('SELECT organization_id FROM board WHERE id = ?', [
-      created.data?.createBoard.id,
-    ])) as { organization_id: string }[];
+    const rows = (await services.db.reader.query(
+      sql('SELECT organization_id FROM board WHERE id = ?'),
+      [created.data?.createBoard.id],
+    )) as { organization_id: string }[];
     expect(rows).toEqual([{ organization_id: fixture.organizationId }]);
   });
 
   it('adds the permission column with FULL_ACCESS for every old row, and records the migrations', async () => {
-    const columns = (await services.db.reader.query('PRAGMA table_info(api_token)')) as {
-      name: string;
-      notnull: number;
-    }[];
-    expect(columns.find((c) => c.name === 'permission')).toEqual(
-      expect.objectContaining({ notnull: 1 }),
+    const columns = await apiTokenColumns(
+      (q, p) => services.db.reader.query(q, p),
+      fixture.database,
     );
+    expect(columns.find((c) => c.name === 'permission')).toEqual({
+      name: 'permission',
+      notNull: true,
+    });
     const tokens = (await services.db.reader.query(
       'SELECT id, permission, secret_hash FROM api_token ORDER BY name',
     )) as { id: string; permission: string; secret_hash: string }[];
@@ -221,9 +258,10 @@ describe('a database from before permission levels', () => {
       'mutation { createApiToken(input: { name: "BI", permission: READ_ONLY }) { secret token { id permission } } }',
     );
     expect(created.createApiToken.token.permission).toBe('READ_ONLY');
-    const rows = (await services.db.reader.query('SELECT permission FROM api_token WHERE id = ?', [
-      created.createApiToken.token.id,
-    ])) as { permission: string }[];
+    const rows = (await services.db.reader.query(
+      sql('SELECT permission FROM api_token WHERE id = ?'),
+      [created.createApiToken.token.id],
+    )) as { permission: string }[];
     expect(rows).toEqual([{ permission: 'READ_ONLY' }]);
     const readOnly = new HttpClient(`${url}/graphql`, created.createApiToken.secret);
     const denied = await readOnly.request('mutation { createBoard(input: { name: "no" }) { id } }');

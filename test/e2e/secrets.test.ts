@@ -2,10 +2,12 @@ import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
+import { Client } from 'pg';
 import { closeServices } from '../../src/app';
 import { TokenPermission } from '../../src/tokens/token-permission';
 import type { HttpClient } from '../helpers/http-client';
 import { TestApp, capturedLogLines } from '../helpers/test-app';
+import { TEST_DB } from '../helpers/test-database';
 
 /** Any statusgraph secret, known to the test or not. */
 const ANY_SECRET = /sgp_[0-9A-Za-z]{36}/;
@@ -80,9 +82,54 @@ function expectNoSecret(text: string, secrets: readonly string[], where: string)
   expect({ where, wellFormed: wellFormedSecretsIn(text) }).toEqual({ where, wellFormed: [] });
 }
 
+/** A stored value as text: bytes as latin1, timestamps as ISO text. */
+function asText(value: unknown): string {
+  if (value instanceof Buffer) {
+    return value.toString('latin1');
+  }
+  if (value instanceof Date) {
+    return value.toISOString();
+  }
+  return typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
+}
+
 /** Where values stand alone (a response, a column, a log line), not even the bare shape may occur. */
 function expectNoSecretShape(text: string, where: string): void {
   expect({ where, match: ANY_SECRET.exec(text)?.[0] ?? null }).toEqual({ where, match: null });
+}
+
+/**
+ * Makes token inserts and secret rotations fail inside the database itself: SQLite triggers
+ * raising ABORT, or PostgreSQL triggers whose plpgsql functions raise an exception.
+ */
+async function refuseTokenWrites(app: TestApp): Promise<void> {
+  const refusals = [
+    { name: 'refuse_token_insert', event: 'INSERT', message: 'token insert refused by the test' },
+    {
+      name: 'refuse_token_rotation',
+      event: 'UPDATE OF secret_hash',
+      message: 'token rotation refused by the test',
+    },
+  ];
+  await app.services.db.write(async (manager) => {
+    for (const { name, event, message } of refusals) {
+      if (TEST_DB === 'postgres') {
+        await manager.query(
+          `CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$
+           BEGIN RAISE EXCEPTION '${message}'; END $$`,
+        );
+        await manager.query(
+          `CREATE TRIGGER ${name} BEFORE ${event} ON api_token
+           FOR EACH ROW EXECUTE FUNCTION ${name}()`,
+        );
+      } else {
+        await manager.query(
+          `CREATE TRIGGER ${name} BEFORE ${event} ON api_token
+           BEGIN SELECT RAISE(ABORT, '${message}'); END`,
+        );
+      }
+    }
+  });
 }
 
 describe('a secret never appears after creation', () => {
@@ -164,6 +211,64 @@ describe('a secret never appears after creation', () => {
       .map((name) => ({ name, bytes: readFileSync(join(app.dir, name)) }));
   }
 
+  /**
+   * On PostgreSQL: every row of every table of the test's schema (the migrations table too), each
+   * table's values as one text, read through a connection of its own (so also after the app closed).
+   */
+  async function schemaTables(): Promise<{ name: string; values: string[] }[]> {
+    const { config, schema } = app.database;
+    if (config.type !== 'postgres' || schema === null) {
+      throw new Error('schemaTables() reads a PostgreSQL test schema');
+    }
+    const client = new Client({ connectionString: config.url });
+    await client.connect();
+    try {
+      const tables = await client.query<{ name: string }>(
+        `SELECT table_name AS name FROM information_schema.tables
+         WHERE table_schema = $1 AND table_type = 'BASE TABLE' ORDER BY table_name`,
+        [schema],
+      );
+      const result: { name: string; values: string[] }[] = [];
+      for (const { name } of tables.rows) {
+        const rows = await client.query<Record<string, unknown>>(
+          `SELECT * FROM "${schema}"."${name.replace(/"/g, '""')}"`,
+        );
+        result.push({ name, values: rows.rows.flatMap((row) => Object.values(row).map(asText)) });
+      }
+      return result;
+    } finally {
+      await client.end();
+    }
+  }
+
+  /** No secret in the stored data: the SQLite files' bytes, or every stored PostgreSQL value. */
+  async function expectStorageClean(
+    secrets: readonly string[],
+    prefixes: readonly string[],
+  ): Promise<void> {
+    if (TEST_DB === 'postgres') {
+      const tables = await schemaTables();
+      expect(tables.map((t) => t.name)).toEqual(
+        expect.arrayContaining(['api_token', 'audit_event', 'migrations', 'organization']),
+      );
+      for (const { name, values } of tables) {
+        // A table's values side by side, as a database page would hold them, and each alone.
+        expectNoSecret(values.join('\u0000'), secrets, name);
+        for (const value of values) {
+          expectNoSecretShape(value, name);
+        }
+      }
+      // The scan reads real data: what is stored (prefixes, hashes) is found in the same values.
+      const together = tables.flatMap((t) => t.values).join('\u0000');
+      for (const prefix of prefixes) {
+        expect(together).toContain(prefix);
+      }
+      expect(together).toContain(sha256(secrets[0]));
+      return;
+    }
+    expectFilesClean(secrets, prefixes);
+  }
+
   function expectFilesClean(secrets: readonly string[], prefixes: readonly string[]): void {
     const files = databaseFiles();
     expect(files.map((f) => f.name)).toContain('test.sqlite');
@@ -181,18 +286,19 @@ describe('a secret never appears after creation', () => {
     expect(together.indexOf(sha256(secrets[0]), 0, 'latin1')).toBeGreaterThanOrEqual(0);
   }
 
-  it('is in no database file, while the app runs and after it closed', async () => {
+  it('is in no database file (no stored value on PostgreSQL), while the app runs and after it closed', async () => {
     const issued = await issueSecrets();
     // The detector finds a secret inside raw bytes, and passes over a prefix followed by its hash.
     const sample = issued.all[0];
     expect(wellFormedSecretsIn(`\u0000${sample}\u0001`)).toEqual([sample]);
     expect(wellFormedSecretsIn(`${sample.slice(0, 12)}${sha256(sample)}`)).toEqual([]);
     await app.services.lastUse.flush();
-    expectFilesClean(issued.all, issued.prefixes);
+    await expectStorageClean(issued.all, issued.prefixes);
 
-    // Closing checkpoints the write-ahead log into the main file: scan that state too.
+    // Closing checkpoints the write-ahead log into the main file (SQLite) and writes what is
+    // pending: scan that state too.
     await closeServices(app.services);
-    expectFilesClean(issued.all, issued.prefixes);
+    await expectStorageClean(issued.all, issued.prefixes);
   });
 
   it('is stored only as its SHA-256 hex, and no column of any table holds one', async () => {
@@ -214,9 +320,14 @@ describe('a secret never appears after creation', () => {
     const grace = rows.find((r) => r.id === issued.inGrace.tokenId);
     expect(grace?.previous_secret_hash).toBe(sha256(issued.inGrace.secret));
 
-    const tables: { name: string }[] = await reader.query(
-      "SELECT name FROM sqlite_master WHERE type = 'table'",
-    );
+    const tables: { name: string }[] =
+      TEST_DB === 'postgres'
+        ? await reader.query(
+            `SELECT table_name AS name FROM information_schema.tables
+             WHERE table_schema = $1 AND table_type = 'BASE TABLE'`,
+            [app.database.schema],
+          )
+        : await reader.query("SELECT name FROM sqlite_master WHERE type = 'table'");
     expect(tables.map((t) => t.name)).toEqual(
       expect.arrayContaining(['api_token', 'audit_event', 'organization']),
     );
@@ -227,7 +338,7 @@ describe('a secret never appears after creation', () => {
       );
       for (const row of tableRows) {
         for (const [column, value] of Object.entries(row)) {
-          const text = value instanceof Buffer ? value.toString('latin1') : String(value);
+          const text = asText(value);
           expectNoSecret(text, issued.all, `${name}.${column}`);
           expectNoSecretShape(text, `${name}.${column}`);
           scanned++;
@@ -304,16 +415,7 @@ describe('a secret never appears after creation', () => {
 
     // Make token writes fail inside the database, so that the server logs an unexpected error
     // with its SQL and parameters, while secrets are being created and rotated.
-    await app.services.db.write(async (manager) => {
-      await manager.query(
-        `CREATE TRIGGER refuse_token_insert BEFORE INSERT ON api_token
-         BEGIN SELECT RAISE(ABORT, 'token insert refused by the test'); END`,
-      );
-      await manager.query(
-        `CREATE TRIGGER refuse_token_rotation BEFORE UPDATE OF secret_hash ON api_token
-         BEGIN SELECT RAISE(ABORT, 'token rotation refused by the test'); END`,
-      );
-    });
+    await refuseTokenWrites(app);
     const created = await app.asFullAccess().request(CREATE, {
       input: { name: 'doomed', permission: 'FULL_ACCESS' },
     });
