@@ -11,6 +11,7 @@ import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
+import { graphql } from './graphql-client';
 
 export interface ExportOptions {
   /** The GraphQL endpoint, e.g. http://localhost:4000/graphql. */
@@ -79,33 +80,6 @@ export function csvField(value: string | null): string {
 function csvLine(fields: (string | null)[]): string {
   // CRLF between records, as RFC 4180 asks and spreadsheet imports expect.
   return fields.map(csvField).join(',') + '\r\n';
-}
-
-async function graphql<T>(
-  options: ExportOptions,
-  query: string,
-  variables: Record<string, unknown>,
-): Promise<T> {
-  const response = await fetch(options.url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${options.token}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const text = await response.text();
-  let body: { data?: T | null; errors?: { message: string; extensions?: { code?: string } }[] };
-  try {
-    body = JSON.parse(text) as typeof body;
-  } catch {
-    throw new Error(`HTTP ${response.status} from ${options.url}: not a GraphQL response`);
-  }
-  if (body.errors?.length) {
-    const error = body.errors[0];
-    throw new Error(`${error.extensions?.code ?? `HTTP ${response.status}`}: ${error.message}`);
-  }
-  if (!body.data) {
-    throw new Error(`HTTP ${response.status}: a GraphQL response without data`);
-  }
-  return body.data;
 }
 
 async function write(stream: NodeJS.WritableStream, text: string): Promise<void> {

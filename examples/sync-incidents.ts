@@ -12,6 +12,7 @@
  * Only Node's global fetch: copy this file into any Node >= 20 project.
  */
 import { readFile, rename, writeFile } from 'node:fs/promises';
+import { graphql } from './graphql-client';
 
 export type ResumeFrom = 'cursor' | 'updatedAfter';
 
@@ -73,33 +74,6 @@ const QUERY = `query SyncIncidents($first: Int!, $after: String, $updatedAfter: 
     pageInfo { hasNextPage endCursor }
   }
 }`;
-
-async function graphql<T>(
-  options: SyncOptions,
-  query: string,
-  variables: Record<string, unknown>,
-): Promise<T> {
-  const response = await fetch(options.url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${options.token}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const text = await response.text();
-  let body: { data?: T | null; errors?: { message: string; extensions?: { code?: string } }[] };
-  try {
-    body = JSON.parse(text) as typeof body;
-  } catch {
-    throw new Error(`HTTP ${response.status} from ${options.url}: not a GraphQL response`);
-  }
-  if (body.errors?.length) {
-    const error = body.errors[0];
-    throw new Error(`${error.extensions?.code ?? `HTTP ${response.status}`}: ${error.message}`);
-  }
-  if (!body.data) {
-    throw new Error(`HTTP ${response.status}: a GraphQL response without data`);
-  }
-  return body.data;
-}
 
 async function readState(file: string): Promise<SyncState | null> {
   let text: string;
