@@ -1,10 +1,6 @@
 import type { Server } from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { closeServices, openServices } from '../src/app';
-import { createLogger } from '../src/logger';
 import { createHttpApp } from '../src/server';
+import { openBenchServices, type BenchDatabaseKind } from './bench-database';
 import { median, timeEach } from './stats';
 
 export interface AuthCost {
@@ -20,17 +16,9 @@ export interface AuthCost {
  * checksum, SHA-256, one indexed look-up; malformed: refused before the database), and whole HTTP
  * round trips of a small `viewer` query against the unauthenticated /healthz and a refused request.
  */
-export async function measureAuthCost(rounds = 2000): Promise<AuthCost> {
-  const dir = mkdtempSync(join(tmpdir(), 'statusgraph-bench-'));
-  const services = await openServices(
-    {
-      port: 0,
-      database: { type: 'sqlite', path: join(dir, 'bench.sqlite') },
-      logLevel: 'silent',
-      lastUsedWriteIntervalSeconds: 60,
-    },
-    createLogger('silent'),
-  );
+export async function measureAuthCost(kind: BenchDatabaseKind, rounds = 2000): Promise<AuthCost> {
+  const bench = await openBenchServices(kind);
+  const { services } = bench;
   try {
     const { secret } = await services.organizations.create('Bench', 'bench');
     const meta = { id: 'bench', ip: '127.0.0.1', userAgent: 'bench' };
@@ -75,7 +63,6 @@ export async function measureAuthCost(rounds = 2000): Promise<AuthCost> {
       httpMalformedUs,
     };
   } finally {
-    await closeServices(services);
-    rmSync(dir, { recursive: true, force: true });
+    await bench.close();
   }
 }

@@ -1,11 +1,9 @@
 import type { Server } from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { closeServices, openServices, type Services } from '../src/app';
-import { createLogger } from '../src/logger';
+import type { Services } from '../src/app';
 import { createHttpApp } from '../src/server';
+import { openBenchServices, type BenchDatabaseKind } from './bench-database';
 import { cursorBefore, insertIncidents } from './incident-fixture';
+import { progress } from './progress';
 import { median } from './stats';
 
 export interface PagingCost {
@@ -44,26 +42,17 @@ interface PageResult {
   errors?: unknown[];
 }
 
-const progress = (line: string) => process.stderr.write(`bench: ${line}\n`);
 const elapsedMs = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
 
 /**
  * Issue 3: a deep keyset page must cost what the first does, and a full export over HTTP is
  * compared with the floor of the same rows read by a plain SELECT and serialized to JSON.
  */
-export async function measurePagingCost(): Promise<PagingCost> {
-  const dir = mkdtempSync(join(tmpdir(), 'statusgraph-bench-'));
-  const services = await openServices(
-    {
-      port: 0,
-      database: { type: 'sqlite', path: join(dir, 'bench.sqlite') },
-      logLevel: 'silent',
-      lastUsedWriteIntervalSeconds: 60,
-    },
-    createLogger('silent'),
-  );
+export async function measurePagingCost(kind: BenchDatabaseKind): Promise<PagingCost> {
+  const bench = await openBenchServices(kind);
+  const { services } = bench;
   try {
-    progress(`inserting ${INCIDENTS.toLocaleString('en')} incidents`);
+    progress(`${kind}: inserting ${INCIDENTS.toLocaleString('en')} incidents`);
     const fixture = await insertIncidents(services, INCIDENTS);
     const { app, apollo } = await createHttpApp(services);
     const authorization = `Bearer ${fixture.readOnlySecret}`;
@@ -89,7 +78,9 @@ export async function measurePagingCost(): Promise<PagingCost> {
       }
       return ms;
     };
-    progress(`first page and page at row ${DEEP_ROW.toLocaleString('en')}, ${PAGE_ROUNDS} rounds`);
+    progress(
+      `${kind}: first page and page at row ${DEEP_ROW.toLocaleString('en')}, ${PAGE_ROUNDS} rounds`,
+    );
     const first: number[] = [];
     const deepPage: number[] = [];
     for (let round = -3; round < PAGE_ROUNDS; round++) {
@@ -112,7 +103,7 @@ export async function measurePagingCost(): Promise<PagingCost> {
     const http: number[] = [];
     const sql: number[] = [];
     for (let round = 0; round < EXPORT_ROUNDS; round++) {
-      progress(`export round ${round + 1} of ${EXPORT_ROUNDS}: HTTP, then plain SELECT`);
+      progress(`${kind}: export round ${round + 1} of ${EXPORT_ROUNDS}: HTTP, then plain SELECT`);
       http.push(await exportOverHttp(url, authorization));
       sql.push(await exportBySql(services, fixture.organizationId));
     }
@@ -137,8 +128,7 @@ export async function measurePagingCost(): Promise<PagingCost> {
       exportRatio: exportHttpRowsPerSecond / exportSqlRowsPerSecond,
     };
   } finally {
-    await closeServices(services);
-    rmSync(dir, { recursive: true, force: true });
+    await bench.close();
   }
 }
 
@@ -164,18 +154,33 @@ async function exportOverHttp(url: string, authorization: string): Promise<numbe
   return checkedRate(rows, start);
 }
 
+/**
+ * A row of the plain SELECT as the driver returns it: SQLite keeps timestamps as
+ * `YYYY-MM-DD HH:MM:SS.SSS` text, PostgreSQL's driver parses timestamptz into a Date. Either way
+ * the value goes back unchanged as the keyset parameter, so it compares exactly as stored.
+ */
+interface ExportRow {
+  started_at: string | Date;
+  id: string;
+}
+
 /** The floor: the same columns, the same keyset, the same driver, JSON.stringify per page. */
 async function exportBySql(services: Services, organizationId: string): Promise<number> {
+  const { driver } = services.db.dataSource;
   const start = process.hrtime.bigint();
   let rows = 0;
-  let last: { started_at: string; id: string } | undefined;
+  let last: ExportRow | undefined;
   for (;;) {
-    const keyset = last ? 'AND (started_at, id) < (?, ?)' : '';
-    const page: { started_at: string; id: string }[] = await services.db.reader.query(
-      `SELECT ${COLUMNS} FROM incident WHERE organization_id = ? AND deleted_at IS NULL ${keyset}
-       ORDER BY started_at DESC, id DESC LIMIT ${PAGE}`,
-      last ? [organizationId, last.started_at, last.id] : [organizationId],
+    const keyset = last ? 'AND (started_at, id) < (:afterValue, :afterId)' : '';
+    // The driver writes its database's placeholders (`?` on SQLite, `$1` on PostgreSQL), as it
+    // does for the query builder behind the API.
+    const [sql, parameters]: [string, unknown[]] = driver.escapeQueryWithParameters(
+      `SELECT ${COLUMNS} FROM incident WHERE organization_id = :org AND deleted_at IS NULL
+       ${keyset} ORDER BY started_at DESC, id DESC LIMIT ${PAGE}`,
+      { org: organizationId, afterValue: last?.started_at, afterId: last?.id },
+      {},
     );
+    const page: ExportRow[] = await services.db.reader.query(sql, parameters);
     JSON.stringify(page);
     rows += page.length;
     last = page.at(-1);
