@@ -13,10 +13,11 @@ import { createHttpApp } from './server';
  * Returns the organization it created, or null when there were organizations already.
  */
 async function bootstrap(services: Services, config: Config): Promise<Organization | null> {
-  if ((await services.organizations.count()) > 0) {
+  const first = await services.organizations.createFirst('Default', 'bootstrap');
+  if (!first) {
     return null;
   }
-  const { organization, secret } = await services.organizations.create('Default', 'bootstrap');
+  const { organization, secret } = first;
   const url = `http://localhost:${config.port}/graphql`;
   process.stdout.write(
     [

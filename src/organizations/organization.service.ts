@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { AuditLogService } from '../audit/audit-log.service';
 import { AuditScope } from '../audit/audit-scope';
 import type { Actor } from '../context';
+import type { EntityManager } from 'typeorm';
 import type { Database } from '../db/database';
 import { Loaders } from '../db/loaders';
 import type { ApiTokenService, CreatedToken } from '../tokens/api-token.service';
@@ -12,6 +13,9 @@ import { Organization } from './organization.entity';
 export interface CreatedOrganization extends CreatedToken {
   organization: Organization;
 }
+
+/** Any constant shared by every instance: the key of the first-start lock on PostgreSQL. */
+const FIRST_ORGANIZATION_LOCK_KEY = 7_406_319_013;
 
 /** Organizations are made by the command line and the first start, never through the API. */
 export class OrganizationService {
@@ -24,29 +28,48 @@ export class OrganizationService {
   /** A new organization with its first FULL_ACCESS token, audited as `action` with no token. */
   create(name: string, action: string): Promise<CreatedOrganization> {
     checkName(name);
+    return this.db.write((manager) => this.insert(manager, name, action));
+  }
+
+  /**
+   * The first start's organization, only when the database has none. Instances that start
+   * together on PostgreSQL take a transaction-scoped advisory lock first, so exactly one of them
+   * creates it (and prints its secret); the others find it there. Null when one exists.
+   */
+  createFirst(name: string, action: string): Promise<CreatedOrganization | null> {
     return this.db.write(async (manager) => {
-      const organization = Object.assign(new Organization(), {
-        id: randomUUID(),
-        name,
-        createdAt: new Date(),
-      });
-      await manager.insert(Organization, organization);
-      const created = await this.tokens.insert(manager, organization.id, {
-        name: 'First full-access token',
-        permission: TokenPermission.FULL_ACCESS,
-      });
-      const actor = systemActor(organization, action);
-      await this.audit.succeeded(manager, actor, { type: 'Organization', id: organization.id });
-      return { organization, ...created };
+      if (!this.db.isSqlite) {
+        await manager.query('SELECT pg_advisory_xact_lock($1)', [FIRST_ORGANIZATION_LOCK_KEY]);
+      }
+      if ((await manager.count(Organization)) > 0) {
+        return null;
+      }
+      return this.insert(manager, name, action);
     });
+  }
+
+  private async insert(
+    manager: EntityManager,
+    name: string,
+    action: string,
+  ): Promise<CreatedOrganization> {
+    const organization = Object.assign(new Organization(), {
+      id: randomUUID(),
+      name,
+      createdAt: new Date(),
+    });
+    await manager.insert(Organization, organization);
+    const created = await this.tokens.insert(manager, organization.id, {
+      name: 'First full-access token',
+      permission: TokenPermission.FULL_ACCESS,
+    });
+    const actor = systemActor(organization, action);
+    await this.audit.succeeded(manager, actor, { type: 'Organization', id: organization.id });
+    return { organization, ...created };
   }
 
   get(id: string): Promise<Organization | null> {
     return this.db.reader.findOneBy(Organization, { id });
-  }
-
-  count(): Promise<number> {
-    return this.db.reader.count(Organization);
   }
 }
 
