@@ -1,4 +1,4 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import type { Server as HttpServer } from 'node:http';
 import { createServer } from 'node:net';
@@ -14,6 +14,7 @@ import { hashSecret } from '../../src/tokens/secret';
 import { TokenPermission } from '../../src/tokens/token-permission';
 import { type GraphQLResponse, HttpClient } from '../helpers/http-client';
 import { type TestDatabase, createTestDatabase } from '../helpers/test-database';
+import { Child, sleep } from '../helpers/child-process';
 
 /**
  * Several instances on one PostgreSQL database: what API.md promises "on every instance" and
@@ -30,76 +31,8 @@ import { type TestDatabase, createTestDatabase } from '../helpers/test-database'
 const ROOT = resolve(__dirname, '..', '..');
 const MAIN = join('dist', 'src', 'main.js');
 const SECRET = /sgp_[0-9A-Za-z]{36}/g;
-const START_TIMEOUT_MS = 20_000;
-const EXIT_TIMEOUT_MS = 15_000;
 const LOCK_OUT_MESSAGE = /last usable full-access token/;
 const MIGRATION_NAMES = MIGRATIONS.map((Migration) => new Migration().name ?? Migration.name);
-
-const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
-
-interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
-
-/** A child process with everything it wrote so far and its exit. */
-class Child {
-  stdout = '';
-  stderr = '';
-  readonly exited: Promise<Exit>;
-  exit: Exit | null = null;
-
-  constructor(readonly process: ChildProcessWithoutNullStreams) {
-    process.stdout.setEncoding('utf8').on('data', (chunk: string) => (this.stdout += chunk));
-    process.stderr.setEncoding('utf8').on('data', (chunk: string) => (this.stderr += chunk));
-    this.exited = new Promise<Exit>((done) => {
-      process.on('close', (code, signal) => {
-        this.exit = { code, signal };
-        done(this.exit);
-      });
-    });
-  }
-
-  /** Resolves when stdout matches `pattern`; fails on exit or after `timeoutMs`. */
-  async waitForStdout(pattern: RegExp, timeoutMs = START_TIMEOUT_MS): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!pattern.test(this.stdout)) {
-      if (this.exit) {
-        throw new Error(
-          `process exited (${JSON.stringify(this.exit)}) before ${pattern}:\n${this.stdout}\n${this.stderr}`,
-        );
-      }
-      if (Date.now() > deadline) {
-        throw new Error(`no ${pattern} within ${timeoutMs} ms:\n${this.stdout}\n${this.stderr}`);
-      }
-      await sleep(25);
-    }
-  }
-
-  /** The exit, or an error after `timeoutMs`. */
-  async waitForExit(timeoutMs = EXIT_TIMEOUT_MS): Promise<Exit> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`process still running after ${timeoutMs} ms:\n${this.stdout}`)),
-        timeoutMs,
-      );
-    });
-    try {
-      return await Promise.race([this.exited, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  /** JSON log lines on stdout (the secret banner is plain text and skipped). */
-  logLines(): { msg?: string; level?: number; [key: string]: unknown }[] {
-    return this.stdout
-      .split('\n')
-      .filter((line) => line.startsWith('{'))
-      .map((line) => JSON.parse(line) as { msg?: string; level?: number });
-  }
-}
 
 const children: Child[] = [];
 

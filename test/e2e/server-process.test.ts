@@ -1,10 +1,11 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { connect, createServer, type Server as NetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import sqlite3 from 'sqlite3';
+import { Child, sleep } from '../helpers/child-process';
 
 /**
  * The real server and CLI as child processes (`node dist/src/main.js`, built by `pretest`).
@@ -17,79 +18,10 @@ const ROOT = resolve(__dirname, '..', '..');
 const MAIN = join('dist', 'src', 'main.js');
 const CLI = join('dist', 'src', 'cli.js');
 const SECRET = /sgp_[0-9A-Za-z]{36}/g;
-const START_TIMEOUT_MS = 15_000;
 const EXIT_TIMEOUT_MS = 15_000;
-
-interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
-
-/** A child process with everything it wrote so far and its exit. */
-class Child {
-  stdout = '';
-  stderr = '';
-  readonly exited: Promise<Exit>;
-  exit: Exit | null = null;
-
-  constructor(readonly process: ChildProcessWithoutNullStreams) {
-    process.stdout.setEncoding('utf8').on('data', (chunk: string) => (this.stdout += chunk));
-    process.stderr.setEncoding('utf8').on('data', (chunk: string) => (this.stderr += chunk));
-    this.exited = new Promise<Exit>((done) => {
-      process.on('close', (code, signal) => {
-        this.exit = { code, signal };
-        done(this.exit);
-      });
-    });
-  }
-
-  /** Resolves when stdout has a line matching `pattern`; fails on exit or after `timeoutMs`. */
-  async waitForStdout(pattern: RegExp, timeoutMs = START_TIMEOUT_MS): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!pattern.test(this.stdout)) {
-      if (this.exit) {
-        throw new Error(
-          `process exited (${JSON.stringify(this.exit)}) before ${pattern}:\n${this.stdout}\n${this.stderr}`,
-        );
-      }
-      if (Date.now() > deadline) {
-        throw new Error(`no ${pattern} within ${timeoutMs} ms:\n${this.stdout}\n${this.stderr}`);
-      }
-      await sleep(25);
-    }
-  }
-
-  /** The exit, or an error after `timeoutMs`. */
-  async waitForExit(timeoutMs = EXIT_TIMEOUT_MS): Promise<Exit> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`process still running after ${timeoutMs} ms:\n${this.stdout}`)),
-        timeoutMs,
-      );
-    });
-    try {
-      return await Promise.race([this.exited, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  /** JSON log lines on stdout (the secret banner is plain text and skipped). */
-  logLines(): { msg?: string; [key: string]: unknown }[] {
-    return this.stdout
-      .split('\n')
-      .filter((line) => line.startsWith('{'))
-      .map((line) => JSON.parse(line) as { msg?: string });
-  }
-}
 
 const children: Child[] = [];
 const dirs: string[] = [];
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((done) => setTimeout(done, ms));
-}
 
 function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'statusgraph-process-'));

@@ -1,0 +1,73 @@
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
+
+/** A child process (a real server or CLI) with everything it wrote so far and its exit. */
+export class Child {
+  stdout = '';
+  stderr = '';
+  readonly exited: Promise<Exit>;
+  exit: Exit | null = null;
+
+  constructor(
+    readonly process: ChildProcessWithoutNullStreams,
+    private readonly timeouts: { startMs: number; exitMs: number } = {
+      startMs: 20_000,
+      exitMs: 15_000,
+    },
+  ) {
+    process.stdout.setEncoding('utf8').on('data', (chunk: string) => (this.stdout += chunk));
+    process.stderr.setEncoding('utf8').on('data', (chunk: string) => (this.stderr += chunk));
+    this.exited = new Promise<Exit>((done) => {
+      process.on('close', (code, signal) => {
+        this.exit = { code, signal };
+        done(this.exit);
+      });
+    });
+  }
+
+  /** Resolves when stdout matches `pattern`; fails on exit or after `timeoutMs`. */
+  async waitForStdout(pattern: RegExp, timeoutMs = this.timeouts.startMs): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!pattern.test(this.stdout)) {
+      if (this.exit) {
+        throw new Error(
+          `process exited (${JSON.stringify(this.exit)}) before ${pattern}:\n${this.stdout}\n${this.stderr}`,
+        );
+      }
+      if (Date.now() > deadline) {
+        throw new Error(`no ${pattern} within ${timeoutMs} ms:\n${this.stdout}\n${this.stderr}`);
+      }
+      await sleep(25);
+    }
+  }
+
+  /** The exit, or an error after `timeoutMs`. */
+  async waitForExit(timeoutMs = this.timeouts.exitMs): Promise<Exit> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`process still running after ${timeoutMs} ms:\n${this.stdout}`)),
+        timeoutMs,
+      );
+    });
+    try {
+      return await Promise.race([this.exited, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** JSON log lines on stdout (the secret banner is plain text and skipped). */
+  logLines(): { msg?: string; level?: number; [key: string]: unknown }[] {
+    return this.stdout
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { msg?: string; level?: number });
+  }
+}
