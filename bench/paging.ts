@@ -166,21 +166,17 @@ interface ExportRow {
 
 /** The floor: the same columns, the same keyset, the same driver, JSON.stringify per page. */
 async function exportBySql(services: Services, organizationId: string): Promise<number> {
-  const { driver } = services.db.dataSource;
   const start = process.hrtime.bigint();
   let rows = 0;
   let last: ExportRow | undefined;
   for (;;) {
     const keyset = last ? 'AND (started_at, id) < (:afterValue, :afterId)' : '';
-    // The driver writes its database's placeholders (`?` on SQLite, `$1` on PostgreSQL), as it
-    // does for the query builder behind the API.
-    const [sql, parameters]: [string, unknown[]] = driver.escapeQueryWithParameters(
+    // The driver writes its database's placeholders, as it does for the query builder behind the API.
+    const page = await services.db.read<ExportRow>(
       `SELECT ${COLUMNS} FROM incident WHERE organization_id = :org AND deleted_at IS NULL
        ${keyset} ORDER BY started_at DESC, id DESC LIMIT ${PAGE}`,
       { org: organizationId, afterValue: last?.started_at, afterId: last?.id },
-      {},
     );
-    const page: ExportRow[] = await services.db.reader.query(sql, parameters);
     JSON.stringify(page);
     rows += page.length;
     last = page.at(-1);

@@ -29,6 +29,19 @@ export class Database {
     return this.isSqlite ? {} : { lock: { mode: 'pessimistic_write' } };
   }
 
+  /**
+   * A raw read with named parameters (`:name`, `:...list`), which the driver turns into its own
+   * placeholders (`?` on SQLite, `$1` on PostgreSQL), as it does for the query builder.
+   */
+  async read<T>(sql: string, parameters: Record<string, unknown>): Promise<T[]> {
+    const [query, values]: [string, unknown[]] = this.dataSource.driver.escapeQueryWithParameters(
+      sql,
+      parameters,
+      {},
+    );
+    return this.dataSource.manager.query(query, values);
+  }
+
   /** For reads: never use it to write. */
   get reader(): EntityManager {
     return this.dataSource.manager;

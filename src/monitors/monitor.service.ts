@@ -143,15 +143,12 @@ export class MonitorService {
       .get<StatusEvent[]>(
         `monitor.statusEvents.first${size}`,
         async (monitorIds) => {
-          const ranked: { id: string }[] = await this.db.reader.query(
+          const ranked = await this.db.read<{ id: string }>(
             `SELECT id FROM (
                SELECT id, ROW_NUMBER() OVER (PARTITION BY monitor_id ORDER BY recorded_at DESC, id DESC) AS position
-               FROM status_event WHERE organization_id = $1 AND monitor_id IN (${monitorIds.map((_, i) => `$${i + 2}`).join(', ')})
-             ) ranked WHERE position <= $${monitorIds.length + 2}`.replace(
-              /\$\d+/g,
-              this.db.isSqlite ? '?' : '$&',
-            ),
-            [actor.organization.id, ...monitorIds, size + 1],
+               FROM status_event WHERE organization_id = :org AND monitor_id IN (:...monitorIds)
+             ) ranked WHERE position <= :limit`,
+            { org: actor.organization.id, monitorIds, limit: size + 1 },
           );
           const events =
             ranked.length === 0

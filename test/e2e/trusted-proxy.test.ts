@@ -13,6 +13,20 @@ async function forwarded(app: TestApp, secret: string, query: string): Promise<n
   return response.status;
 }
 
+/** A read and a mutation, each claiming through X-Forwarded-For to come from CLIENT. */
+async function useThroughTheProxy(app: TestApp): Promise<void> {
+  expect(await forwarded(app, app.identities.readOnly.secret, '{ viewer { permission } }')).toBe(
+    200,
+  );
+  expect(
+    await forwarded(
+      app,
+      app.identities.full.secret,
+      'mutation { createBoard(input: { name: "x" }) { id } }',
+    ),
+  ).toBe(200);
+}
+
 async function lastUseAndAuditIp(app: TestApp) {
   await app.services.lastUse.flush();
   const { apiToken, auditEvents } = await app.asFullAccess().data<{
@@ -28,16 +42,7 @@ describe('the client address behind a load balancer', () => {
 
   it('ignores X-Forwarded-For unless the request comes through a trusted proxy', async () => {
     app = await TestApp.start({ lastUsedWriteIntervalSeconds: 0 });
-    expect(await forwarded(app, app.identities.readOnly.secret, '{ viewer { permission } }')).toBe(
-      200,
-    );
-    expect(
-      await forwarded(
-        app,
-        app.identities.full.secret,
-        'mutation { createBoard(input: { name: "x" }) { id } }',
-      ),
-    ).toBe(200);
+    await useThroughTheProxy(app);
     const seen = await lastUseAndAuditIp(app);
     expect(seen.lastUsedIp).toMatch(/127\.0\.0\.1$/);
     expect(seen.auditIp).toMatch(/127\.0\.0\.1$/);
@@ -45,16 +50,7 @@ describe('the client address behind a load balancer', () => {
 
   it('takes the client from X-Forwarded-For when the proxy (here: loopback) is trusted', async () => {
     app = await TestApp.start({ lastUsedWriteIntervalSeconds: 0, trustedProxies: ['loopback'] });
-    expect(await forwarded(app, app.identities.readOnly.secret, '{ viewer { permission } }')).toBe(
-      200,
-    );
-    expect(
-      await forwarded(
-        app,
-        app.identities.full.secret,
-        'mutation { createBoard(input: { name: "x" }) { id } }',
-      ),
-    ).toBe(200);
+    await useThroughTheProxy(app);
     // Only loopback (the socket) is trusted: the address it forwards for, the nearest entry of
     // X-Forwarded-For (10.0.0.5), is the client; what 10.0.0.5 itself claims is not believed.
     const seen = await lastUseAndAuditIp(app);
@@ -67,16 +63,7 @@ describe('the client address behind a load balancer', () => {
       lastUsedWriteIntervalSeconds: 0,
       trustedProxies: ['loopback', '10.0.0.0/8'],
     });
-    expect(await forwarded(app, app.identities.readOnly.secret, '{ viewer { permission } }')).toBe(
-      200,
-    );
-    expect(
-      await forwarded(
-        app,
-        app.identities.full.secret,
-        'mutation { createBoard(input: { name: "x" }) { id } }',
-      ),
-    ).toBe(200);
+    await useThroughTheProxy(app);
     const seen = await lastUseAndAuditIp(app);
     expect(seen.lastUsedIp).toBe(CLIENT);
     expect(seen.auditIp).toBe(CLIENT);
