@@ -15,7 +15,7 @@ import {
   type UpdateApiTokenInput,
 } from './api-token.inputs';
 import type { LastUseRecorder } from './last-use';
-import { displayPrefix, generateSecret, hashSecret } from './secret';
+import { displayPrefix, generateSecret, hashSecret, isHashOf } from './secret';
 import { ApiTokenStatus, TokenPermission } from './token-permission';
 
 export interface CreatedToken {
@@ -47,12 +47,17 @@ export class ApiTokenService {
         .where(`t.${column} = :hash`, { hash })
         .getOne();
     const current = await byHash('secretHash');
-    if (current) {
+    if (current && isHashOf(current.secretHash, hash)) {
       return current;
     }
     const previous = await byHash('previousSecretHash');
     const graceEnds = previous?.previousSecretExpiresAt;
-    return previous && graceEnds && graceEnds.getTime() > Date.now() ? previous : null;
+    return previous &&
+      isHashOf(previous.previousSecretHash, hash) &&
+      graceEnds &&
+      graceEnds.getTime() > Date.now()
+      ? previous
+      : null;
   }
 
   /** One token of the actor's organization, or null for any other string. */

@@ -6,6 +6,7 @@ import {
   displayPrefix,
   generateSecret,
   hashSecret,
+  isHashOf,
   isWellFormedSecret,
 } from '../../src/tokens/secret';
 
@@ -130,5 +131,27 @@ describe('secret format (API.md section 2)', () => {
       expect(secret.startsWith(prefix)).toBe(true);
       expect(prefix.startsWith('sgp_')).toBe(true);
     }
+  });
+});
+
+describe('isHashOf', () => {
+  const secret = generateSecret();
+  const hash = hashSecret(secret);
+
+  it('accepts the stored hash of the presented secret', () => {
+    expect(isHashOf(hash, hashSecret(secret))).toBe(true);
+  });
+
+  it.each([
+    ['another secret’s hash', hashSecret(generateSecret())],
+    ['the same hash in capitals (a case-insensitive collation would match it)', hash.toUpperCase()],
+    ['a prefix of the hash', hash.slice(0, 32)],
+    ['an empty string', ''],
+  ])('refuses %s', (_name, stored) => {
+    expect(isHashOf(stored, hash)).toBe(false);
+  });
+
+  it('refuses a missing hash (a token without a previous secret)', () => {
+    expect(isHashOf(null, hash)).toBe(false);
   });
 });
