@@ -1,6 +1,38 @@
+import { Client } from 'pg';
+import { Database as SqliteConnection } from 'sqlite3';
 import { AuditEvent, AuditOutcome } from '../../src/audit/audit-event.entity';
 import { Board } from '../../src/boards/board.entity';
 import { TestApp } from '../helpers/test-app';
+
+const HOLD_MS = 1500;
+
+/**
+ * Holds the database's write lock from a connection of its own — as the CLI or another instance
+ * would — for `HOLD_MS`, then releases it. Resolves once the lock is held.
+ */
+async function holdWriteLock(app: TestApp): Promise<{ released: Promise<number> }> {
+  const config = app.database.config;
+  if (config.type === 'sqlite') {
+    const other = new SqliteConnection(config.path);
+    const run = (sql: string) =>
+      new Promise<void>((done, fail) => other.run(sql, (error) => (error ? fail(error) : done())));
+    await run('BEGIN IMMEDIATE');
+    const released = new Promise<void>((done) => setTimeout(done, HOLD_MS))
+      .then(() => run('COMMIT'))
+      .then(() => Date.now())
+      .finally(() => new Promise<void>((done) => other.close(() => done())));
+    return { released };
+  }
+  const other = new Client({ connectionString: config.url });
+  await other.connect();
+  await other.query('BEGIN');
+  await other.query('LOCK TABLE audit_event IN EXCLUSIVE MODE');
+  const released = new Promise<void>((done) => setTimeout(done, HOLD_MS))
+    .then(() => other.query('COMMIT'))
+    .then(() => Date.now())
+    .finally(() => other.end());
+  return { released };
+}
 
 describe('the SQLite write queue', () => {
   let app: TestApp;
@@ -61,5 +93,40 @@ describe('the SQLite write queue', () => {
     expect(
       await reader.countBy(AuditEvent, { action: 'deleteBoard', outcome: AuditOutcome.FAILED }),
     ).toBe(7);
+  });
+
+  it('makes mutations wait, not fail, while another connection holds the write lock', async () => {
+    const secret = app.identities.full.secret;
+    const lock = await holdWriteLock(app);
+    const finishedAt: number[] = [];
+    const [results, readDuringLock] = await Promise.all([
+      Promise.all(
+        // Fewer than PostgreSQL's pool of 10 connections, so one is left for the read.
+        Array.from({ length: 8 }, async (_, i) => {
+          const result = await app.execute<{ createBoard: { id: string } }>(
+            secret,
+            'mutation($name: String!) { createBoard(input: { name: $name }) { id } }',
+            { name: `Waiting board ${i}` },
+          );
+          finishedAt.push(Date.now());
+          return result;
+        }),
+      ),
+      // Reads go on meanwhile (WAL on SQLite; MVCC on PostgreSQL) and finish before the release.
+      app
+        .execute(secret, '{ boards(first: 5) { totalCount } }')
+        .then((result) => ({ result, at: Date.now() })),
+    ]);
+    const releasedAt = await lock.released;
+    expect(readDuringLock.result.errors).toBeUndefined();
+    expect(readDuringLock.at).toBeLessThan(releasedAt);
+    expect(results.flatMap((r) => r.errors ?? [])).toEqual([]);
+    // Every mutation waited for the lock instead of failing fast with SQLITE_BUSY / a lock error.
+    expect(Math.min(...finishedAt)).toBeGreaterThanOrEqual(releasedAt - 20);
+    const { reader } = app.services.db;
+    expect(await reader.countBy(Board, { organizationId: app.organization.id })).toBe(8);
+    expect(
+      await reader.countBy(AuditEvent, { action: 'createBoard', outcome: AuditOutcome.SUCCEEDED }),
+    ).toBe(8);
   });
 });
