@@ -38,8 +38,11 @@ export interface Services {
 export async function openServices(config: Config, logger: Logger): Promise<Services> {
   const dataSource = createDataSource(config.database);
   await dataSource.initialize();
-  const db = new Database(dataSource);
+  // SQLite: reads on a connection of their own, so they never see an uncommitted write.
+  const readSource = config.database.type === 'sqlite' ? createDataSource(config.database) : null;
+  const db = new Database(dataSource, readSource ?? dataSource);
   try {
+    await readSource?.initialize();
     await migrate(db);
   } catch (error) {
     await db.close();

@@ -8,13 +8,19 @@ const BUSY_RETRIES = 5;
  * The one way the application reads and writes. On SQLite every write runs through a single
  * in-process queue: TypeORM's SQLite driver shares one connection, so two transactions at once
  * fail ("cannot start a transaction within a transaction") and a write issued meanwhile would
- * join, and roll back with, another request's transaction.
+ * join, and roll back with, another request's transaction. For the same reason reads get a
+ * connection of their own there (`readSource`): on the writer's connection a read would see the
+ * uncommitted rows of whatever transaction is open, rows that may yet be rolled back. WAL gives
+ * the reading connection the last committed state, and lets it read while a write goes on.
  */
 export class Database {
   private tail: Promise<unknown> = Promise.resolve();
   private lastNow = 0;
 
-  constructor(readonly dataSource: DataSource) {}
+  constructor(
+    readonly dataSource: DataSource,
+    readonly readSource: DataSource = dataSource,
+  ) {}
 
   get isSqlite(): boolean {
     return this.dataSource.options.type === 'sqlite';
@@ -34,17 +40,17 @@ export class Database {
    * placeholders (`?` on SQLite, `$1` on PostgreSQL), as it does for the query builder.
    */
   async read<T>(sql: string, parameters: Record<string, unknown>): Promise<T[]> {
-    const [query, values]: [string, unknown[]] = this.dataSource.driver.escapeQueryWithParameters(
+    const [query, values]: [string, unknown[]] = this.readSource.driver.escapeQueryWithParameters(
       sql,
       parameters,
       {},
     );
-    return this.dataSource.manager.query(query, values);
+    return this.readSource.manager.query(query, values);
   }
 
-  /** For reads: never use it to write. */
+  /** For reads of committed data: never use it to write, nor inside a write's transaction. */
   get reader(): EntityManager {
-    return this.dataSource.manager;
+    return this.readSource.manager;
   }
 
   /** Runs `work` in one transaction; on SQLite after every write queued before it. */
@@ -75,11 +81,13 @@ export class Database {
     return this.isSqlite ? DateUtils.mixedDateToUtcDatetimeString(date) : date;
   }
 
-  /** Waits for queued writes, then closes the connection. */
+  /** Waits for queued writes, then closes the connections. */
   async close(): Promise<void> {
     await this.tail;
-    if (this.dataSource.isInitialized) {
-      await this.dataSource.destroy();
+    for (const source of new Set([this.readSource, this.dataSource])) {
+      if (source.isInitialized) {
+        await source.destroy();
+      }
     }
   }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager, Logger as TypeOrmLogger, QueryRunner } from 'typeorm';
 import { Board } from '../../src/boards/board.entity';
+import type { Database } from '../../src/db/database';
 import { IncidentPhase, IncidentSeverity } from '../../src/incidents/incident-enums';
 import { Incident } from '../../src/incidents/incident.entity';
 import { IncidentMonitor } from '../../src/incidents/incident-monitor.entity';
@@ -20,11 +21,15 @@ const INCIDENTS = 1010;
 const BOARDS = 5;
 const MONITORS_PER_BOARD = 6;
 
-/** Observes `dataSource.logger` while `work` runs: every statement TypeORM sends, in order. */
-async function statementsOf(dataSource: DataSource, work: () => Promise<void>): Promise<string[]> {
-  const original = dataSource.logger;
+/**
+ * Observes the loggers of the database's connections (the writer's, and on SQLite the reader's)
+ * while `work` runs: every statement TypeORM sends, in order.
+ */
+async function statementsOf(db: Database, work: () => Promise<void>): Promise<string[]> {
+  const sources = [...new Set([db.dataSource, db.readSource])];
+  const originals = sources.map((source) => source.logger);
   const statements: string[] = [];
-  const counting: TypeOrmLogger = {
+  const counting = (original: TypeOrmLogger): TypeOrmLogger => ({
     logQuery(query: string, parameters?: unknown[], queryRunner?: QueryRunner) {
       statements.push(query);
       original.logQuery(query, parameters, queryRunner);
@@ -36,20 +41,14 @@ async function statementsOf(dataSource: DataSource, work: () => Promise<void>): 
     logSchemaBuild: (message, queryRunner) => original.logSchemaBuild(message, queryRunner),
     logMigration: (message, queryRunner) => original.logMigration(message, queryRunner),
     log: (level, message, queryRunner) => original.log(level, message, queryRunner),
-  };
-  Object.defineProperty(dataSource, 'logger', {
-    value: counting,
-    configurable: true,
-    writable: true,
   });
+  const setLogger = (source: DataSource, logger: TypeOrmLogger) =>
+    Object.defineProperty(source, 'logger', { value: logger, configurable: true, writable: true });
+  sources.forEach((source, i) => setLogger(source, counting(originals[i])));
   try {
     await work();
   } finally {
-    Object.defineProperty(dataSource, 'logger', {
-      value: original,
-      configurable: true,
-      writable: true,
-    });
+    sources.forEach((source, i) => setLogger(source, originals[i]));
   }
   return statements;
 }
@@ -180,7 +179,7 @@ describe('SQL statements per request', () => {
     const contextValue = await app.contextFor(app.identities.readOnly.secret);
     await app.services.lastUse.flush();
     let data: T | undefined;
-    const statements = await statementsOf(app.services.db.dataSource, async () => {
+    const statements = await statementsOf(app.services.db, async () => {
       const response = await app.apollo.executeOperation({ query, variables }, { contextValue });
       if (response.body.kind !== 'single') {
         throw new Error('expected a single result');
@@ -195,7 +194,7 @@ describe('SQL statements per request', () => {
   }
 
   it('the counting logger sees the statements TypeORM runs', async () => {
-    const statements = await statementsOf(app.services.db.dataSource, async () => {
+    const statements = await statementsOf(app.services.db, async () => {
       await app.services.db.reader.query('SELECT 1');
       await app.services.db.reader.count(Board);
     });
@@ -203,7 +202,7 @@ describe('SQL statements per request', () => {
     expect(statements[0]).toBe('SELECT 1');
     expect(statements[1]).toMatch(/^SELECT COUNT/i);
     // The original logger is back afterwards.
-    const after = await statementsOf(app.services.db.dataSource, async () => undefined);
+    const after = await statementsOf(app.services.db, async () => undefined);
     expect(after).toEqual([]);
   });
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { Database as SqliteConnection } from 'sqlite3';
 import { AuditEvent, AuditOutcome } from '../../src/audit/audit-event.entity';
@@ -128,5 +129,35 @@ describe('the SQLite write queue', () => {
     expect(
       await reader.countBy(AuditEvent, { action: 'createBoard', outcome: AuditOutcome.SUCCEEDED }),
     ).toBe(8);
+  });
+
+  it('never lets a read see the rows of a write that is still open, nor after it rolls back', async () => {
+    const secret = app.identities.full.secret;
+    const boardNames = async () => {
+      const result = await app.execute<{ boards: { nodes: { name: string }[] } }>(
+        secret,
+        '{ boards(first: 100) { nodes { name } } }',
+      );
+      expect(result.errors).toBeUndefined();
+      return result.data?.boards.nodes.map((b) => b.name);
+    };
+    let namesDuringWrite: string[] | undefined;
+    const write = app.services.db.write(async (manager) => {
+      const now = app.services.db.now();
+      await manager.insert(Board, {
+        id: randomUUID(),
+        organizationId: app.organization.id,
+        name: 'Never committed',
+        createdAt: now,
+        updatedAt: now,
+        deletedAt: null,
+      });
+      // On SQLite this read would share the writer's connection, and so its open transaction.
+      namesDuringWrite = await boardNames();
+      throw new Error('roll back');
+    });
+    await expect(write).rejects.toThrow('roll back');
+    expect(namesDuringWrite).toEqual([]);
+    expect(await boardNames()).toEqual([]);
   });
 });
