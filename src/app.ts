@@ -11,6 +11,7 @@ import { MonitorService } from './monitors/monitor.service';
 import type { Config } from './config';
 import { createDataSource } from './db/data-source';
 import { Database } from './db/database';
+import { IdempotencyService } from './idempotency/idempotency.service';
 import type { Logger } from './logger';
 import { Metrics } from './observability/metrics';
 import { OrganizationService } from './organizations/organization.service';
@@ -32,6 +33,7 @@ export interface Services {
   incidents: IncidentService;
   organizations: OrganizationService;
   authenticator: Authenticator;
+  idempotency: IdempotencyService;
 }
 
 /** Opens the database, applies pending migrations and builds the services. */
@@ -67,6 +69,7 @@ export async function openServices(config: Config, logger: Logger): Promise<Serv
     incidents: new IncidentService(db, audit, boards),
     organizations: new OrganizationService(db, tokens, audit),
     authenticator: new Authenticator(tokens, lastUse),
+    idempotency: new IdempotencyService(db),
   };
 }
 

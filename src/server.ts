@@ -10,6 +10,7 @@ import { type Services, pendingMigrations, resolverContainer } from './app';
 import { auditPlugin } from './audit/audit.plugin';
 import type { RequestContext } from './context';
 import { AuthenticationError, ErrorCode } from './errors';
+import { idempotencyPlugin } from './idempotency/idempotency.plugin';
 import { observeRequests, observed, recordOperations } from './observability/request-log';
 import { createErrorFormatter } from './format-error';
 import { playground } from './playground/playground';
@@ -86,6 +87,7 @@ export async function createHttpApp(
       ApolloServerPluginInlineTraceDisabled(),
       ApolloServerPluginUsageReportingDisabled(),
       auditPlugin(services.audit, services.logger),
+      idempotencyPlugin(services.idempotency, services.logger),
       recordOperations(),
     ],
   });

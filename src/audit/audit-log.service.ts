@@ -25,7 +25,8 @@ export class AuditLogService {
 
   /**
    * Records the success of the mutation being executed, inside its own transaction: the event
-   * commits with the change or not at all. Also moves the token's `lastWriteAt`.
+   * commits with the change or not at all. Also moves the token's `lastWriteAt`, and runs the
+   * request's `withinChange` work in the same transaction.
    */
   async succeeded(manager: EntityManager, actor: Actor, target: AuditTarget): Promise<void> {
     const at = new Date();
@@ -36,6 +37,7 @@ export class AuditLogService {
     if (actor.token !== null) {
       await manager.update(ApiToken, { id: actor.token.id }, { lastWriteAt: at });
     }
+    await actor.audit.withinChange?.(manager);
     actor.audit.markSucceeded();
   }
 

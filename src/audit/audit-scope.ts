@@ -1,3 +1,5 @@
+import type { EntityManager } from 'typeorm';
+
 /**
  * The audit bookkeeping of one request. Mutation root fields run one after another, so the field
  * being executed is known to whoever records its success, and the response plugin knows which
@@ -6,6 +8,13 @@
 export class AuditScope {
   private current: { action: string; responseKey: string } | null = null;
   private readonly succeeded = new Set<string>();
+
+  /**
+   * Work that must commit with every change of this request: `AuditLogService.succeeded` runs it
+   * inside each change's own transaction, so it commits with the change or not at all, and if it
+   * throws, the change rolls back. The idempotency plugin marks its key EXECUTED here.
+   */
+  withinChange?: (manager: EntityManager) => Promise<void>;
 
   /** Called as a Mutation root field (or a CLI command) starts. */
   enter(action: string, responseKey: string = action): void {

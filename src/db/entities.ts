@@ -1,5 +1,6 @@
 import { AuditEvent } from '../audit/audit-event.entity';
 import { Board } from '../boards/board.entity';
+import { IdempotencyKey } from '../idempotency/idempotency-key.entity';
 import { Incident } from '../incidents/incident.entity';
 import { IncidentMonitor } from '../incidents/incident-monitor.entity';
 import { IncidentUpdate } from '../incidents/incident-update.entity';
@@ -19,4 +20,5 @@ export const ENTITIES = [
   Incident,
   IncidentMonitor,
   IncidentUpdate,
+  IdempotencyKey,
 ];

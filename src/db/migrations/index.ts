@@ -1,10 +1,12 @@
 import { InitialSchema1700000000000 } from './1700000000000-initial-schema';
 import { TokenPermission1700000001000 } from './1700000001000-token-permission';
 import { StatusData1700000002000 } from './1700000002000-status-data';
+import { IdempotencyKeys1700000003000 } from './1700000003000-idempotency-keys';
 
 /** Every migration in order. Never edit one that has shipped; add the next instead. */
 export const MIGRATIONS = [
   InitialSchema1700000000000,
   TokenPermission1700000001000,
   StatusData1700000002000,
+  IdempotencyKeys1700000003000,
 ];
