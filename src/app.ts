@@ -8,10 +8,11 @@ import { IncidentResolver } from './incidents/incident.resolver';
 import { IncidentService } from './incidents/incident.service';
 import { MonitorResolver, StatusEventResolver } from './monitors/monitor.resolver';
 import { MonitorService } from './monitors/monitor.service';
-import type { Config } from './config';
+import { type Config, type LimitsConfig, resolveLimits } from './config';
 import { createDataSource } from './db/data-source';
 import { Database } from './db/database';
 import { IdempotencyService } from './idempotency/idempotency.service';
+import { RateLimits } from './limits/rate-limits';
 import type { Logger } from './logger';
 import { Metrics } from './observability/metrics';
 import { OrganizationService } from './organizations/organization.service';
@@ -34,10 +35,13 @@ export interface Services {
   organizations: OrganizationService;
   authenticator: Authenticator;
   idempotency: IdempotencyService;
+  limits: LimitsConfig;
+  rateLimits: RateLimits;
 }
 
 /** Opens the database, applies pending migrations and builds the services. */
 export async function openServices(config: Config, logger: Logger): Promise<Services> {
+  const limits = resolveLimits(config);
   const dataSource = createDataSource(config.database);
   await dataSource.initialize();
   // SQLite: reads on a connection of their own, so they never see an uncommitted write.
@@ -70,6 +74,8 @@ export async function openServices(config: Config, logger: Logger): Promise<Serv
     organizations: new OrganizationService(db, tokens, audit),
     authenticator: new Authenticator(tokens, lastUse),
     idempotency: new IdempotencyService(db),
+    limits,
+    rateLimits: new RateLimits(limits, logger, db.postgresPool),
   };
 }
 

@@ -19,6 +19,43 @@ export interface Config {
    * X-Forwarded-For is believed; none when empty or absent, so the socket's address counts.
    */
   trustedProxies?: readonly string[];
+  /** Abuse limits; absent settings take `DEFAULT_LIMITS` (the store follows the database). */
+  limits?: Partial<LimitsConfig>;
+}
+
+export type RateLimitStore = 'memory' | 'database';
+
+export interface LimitsConfig {
+  /** GraphQL requests one token may send in a minute (every instance together, with `database`). */
+  requestsPerMinute: number;
+  /** Failed authentications one client address may cause in a minute before it gets 429. */
+  authFailuresPerMinute: number;
+  /**
+   * Where the counters live: `memory` counts per instance; `database` shares them between
+   * instances through PostgreSQL (SQLite serves a single instance, so it has only `memory`).
+   */
+  store: RateLimitStore;
+  /** Milliseconds a query may run before it is answered with 503 QUERY_TIMEOUT. */
+  queryTimeoutMs: number;
+}
+
+/** Generous for BI paging: a 1000-row page every 50 ms for a minute stays under the limit. */
+export const DEFAULT_LIMITS: Omit<LimitsConfig, 'store'> = {
+  requestsPerMinute: 1200,
+  authFailuresPerMinute: 60,
+  queryTimeoutMs: 30_000,
+};
+
+/** The limits in force: the configured ones over the defaults, the store after the database. */
+export function resolveLimits(config: Pick<Config, 'database' | 'limits'>): LimitsConfig {
+  const store =
+    config.limits?.store ?? (config.database.type === 'postgres' ? 'database' : 'memory');
+  if (store === 'database' && config.database.type !== 'postgres') {
+    throw new ConfigError(
+      'RATE_LIMIT_STORE=database needs a PostgreSQL DATABASE_URL; SQLite serves one instance, use memory.',
+    );
+  }
+  return { ...DEFAULT_LIMITS, ...config.limits, store };
 }
 
 const LOG_LEVELS: readonly LogLevel[] = [
@@ -119,12 +156,36 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}.`);
   }
-  return {
+  const store = env.RATE_LIMIT_STORE || undefined;
+  if (store !== undefined && store !== 'memory' && store !== 'database') {
+    throw new ConfigError('RATE_LIMIT_STORE must be memory or database.');
+  }
+  const config: Config = {
     port: integer(env, 'PORT', 4000, 0, 65535),
     database: parseDatabaseUrl(env.DATABASE_URL || DEFAULT_DATABASE_URL),
     logLevel,
     lastUsedWriteIntervalSeconds: integer(env, 'LAST_USED_WRITE_INTERVAL_SECONDS', 60, 0, 86400),
     corsOrigins: parseCorsOrigins(env.CORS_ORIGINS),
     trustedProxies: parseTrustedProxies(env.TRUSTED_PROXIES),
+    limits: {
+      requestsPerMinute: integer(
+        env,
+        'RATE_LIMIT_PER_MINUTE',
+        DEFAULT_LIMITS.requestsPerMinute,
+        1,
+        1_000_000_000,
+      ),
+      authFailuresPerMinute: integer(
+        env,
+        'AUTH_FAILURES_PER_MINUTE',
+        DEFAULT_LIMITS.authFailuresPerMinute,
+        1,
+        1_000_000_000,
+      ),
+      queryTimeoutMs: integer(env, 'QUERY_TIMEOUT_MS', DEFAULT_LIMITS.queryTimeoutMs, 1, 3_600_000),
+      ...(store === undefined ? {} : { store }),
+    },
   };
+  resolveLimits(config);
+  return config;
 }

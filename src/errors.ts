@@ -9,6 +9,8 @@ export const ErrorCode = {
   NOT_FOUND: 'NOT_FOUND',
   BAD_REQUEST: 'BAD_REQUEST',
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  RATE_LIMITED: 'RATE_LIMITED',
+  QUERY_TIMEOUT: 'QUERY_TIMEOUT',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 
@@ -58,14 +60,26 @@ export class NotFoundError extends GraphQLError {
   }
 }
 
+/**
+ * A query that ran past the server's limit (HTTP 503 with Retry-After, set where the response
+ * is sent); thrown by a query's next database read once its time is up, so it stops early.
+ */
+export class QueryTimeoutError extends GraphQLError {
+  constructor(timeoutMs: number) {
+    super(
+      `The query ran longer than the server's limit of ${timeoutMs / 1000} s and was stopped. ` +
+        'Ask for fewer rows per page (a smaller `first`) or fewer fields, then retry.',
+      { extensions: { code: ErrorCode.QUERY_TIMEOUT } },
+    );
+  }
+}
+
 /** The codes a client may see as they are; anything else is an internal error to be masked. */
 export const PUBLIC_ERROR_CODES: ReadonlySet<string> = new Set([
   ...Object.values(ErrorCode),
-  'RATE_LIMITED',
   'GRAPHQL_PARSE_FAILED',
   'GRAPHQL_VALIDATION_FAILED',
   'PERSISTED_QUERY_NOT_FOUND',
   'PERSISTED_QUERY_NOT_SUPPORTED',
   'OPERATION_RESOLUTION_FAILURE',
-  'QUERY_TIMEOUT',
 ]);

@@ -9,11 +9,14 @@ import express, { type ErrorRequestHandler, type Response } from 'express';
 import { type Services, pendingMigrations, resolverContainer } from './app';
 import { auditPlugin } from './audit/audit.plugin';
 import type { RequestContext } from './context';
-import { AuthenticationError, ErrorCode } from './errors';
+import { requestContext } from './auth/request-context';
+import { ErrorCode } from './errors';
 import { idempotencyPlugin } from './idempotency/idempotency.plugin';
 import { observeRequests, observed, recordOperations } from './observability/request-log';
 import { createErrorFormatter } from './format-error';
 import { playground } from './playground/playground';
+import { queryLimits } from './limits/query-limits';
+import { queryTimeout } from './limits/query-timeout';
 import { buildAppSchema } from './schema';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -67,11 +70,17 @@ export async function createHttpApp(
   services: Services,
   options: HttpOptions = {},
 ): Promise<HttpApp> {
+  const limits = queryLimits(services.metrics);
   const apollo = new ApolloServer<RequestContext>({
     schema: await buildAppSchema(resolverContainer(services)),
     // BI tools and the playground need the schema; a request without a valid token never gets here.
     introspection: true,
     includeStacktraceInErrorResponses: false,
+    // No "Did you mean …?": an error does not walk a stranger through the schema.
+    hideSchemaDetailsFromClientErrors: true,
+    allowBatchedHttpRequests: false,
+    validationRules: limits.validationRules,
+    parseOptions: limits.parseOptions,
     // main.ts owns the signals: it drains HTTP first, then stops Apollo, then the database.
     stopOnTerminationSignals: false,
     // Authorization forces a browser preflight, so it proves the request is not a simple CSRF post.
@@ -86,6 +95,8 @@ export async function createHttpApp(
       ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
       ApolloServerPluginUsageReportingDisabled(),
+      ...limits.plugins,
+      queryTimeout(services.limits.queryTimeoutMs, services.metrics),
       auditPlugin(services.audit, services.logger),
       idempotencyPlugin(services.idempotency, services.logger),
       recordOperations(),
@@ -123,6 +134,16 @@ export async function createHttpApp(
         origin: [...options.corsOrigins],
         methods: ['GET', 'POST'],
         allowedHeaders: ['authorization', 'content-type', 'idempotency-key'],
+        // A dashboard in a browser paces itself by these, and reports the request id.
+        exposedHeaders: [
+          'ratelimit-limit',
+          'ratelimit-remaining',
+          'ratelimit-reset',
+          'ratelimit-policy',
+          'retry-after',
+          'idempotency-replayed',
+          'x-request-id',
+        ],
         maxAge: 600,
       }),
     );
@@ -135,19 +156,7 @@ export async function createHttpApp(
     '/graphql',
     express.json({ limit: MAX_BODY_BYTES }),
     expressMiddleware(apollo, {
-      context: async ({ req, res }) => {
-        const meta = observed(res);
-        try {
-          return await services.authenticator.authenticate(req.headers.authorization, meta);
-        } catch (error) {
-          if (error instanceof AuthenticationError) {
-            meta.record.outcome = ErrorCode.UNAUTHENTICATED;
-            meta.record.reason = error.reason;
-            services.metrics.authenticationFailures.inc({ reason: error.reason });
-          }
-          throw error;
-        }
-      },
+      context: requestContext(services),
     }),
   );
   app.use((_req, res) => {

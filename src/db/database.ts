@@ -1,4 +1,6 @@
+import type { Pool } from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { DateUtils } from 'typeorm/util/DateUtils';
 
 const SQLITE_BUSY = /SQLITE_BUSY/;
@@ -24,6 +26,11 @@ export class Database {
 
   get isSqlite(): boolean {
     return this.dataSource.options.type === 'sqlite';
+  }
+
+  /** The driver's connection pool on PostgreSQL (for the shared rate-limit counters). */
+  get postgresPool(): Pool | null {
+    return this.isSqlite ? null : ((this.dataSource.driver as PostgresDriver).master as Pool);
   }
 
   /**

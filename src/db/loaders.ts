@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import { QueryTimeoutError } from '../errors';
 
 /**
  * The DataLoaders of one request, made on first use: a list of 1000 incidents asks for their
@@ -7,6 +8,16 @@ import DataLoader from 'dataloader';
  */
 export class Loaders {
   private readonly loaders = new Map<string, DataLoader<string, unknown>>();
+  private deadline = Infinity;
+  private timeoutMs = 0;
+  /** Whether a read was refused because the request ran out of time. */
+  stopped = false;
+
+  /** After `timeoutMs` from now, the request's next batch fails with QUERY_TIMEOUT. */
+  stopAfter(timeoutMs: number): void {
+    this.timeoutMs = timeoutMs;
+    this.deadline = Date.now() + timeoutMs;
+  }
 
   get<V>(
     name: string,
@@ -17,6 +28,10 @@ export class Loaders {
     if (!loader) {
       loader = new DataLoader<string, V>(
         async (keys) => {
+          if (Date.now() > this.deadline) {
+            this.stopped = true;
+            throw new QueryTimeoutError(this.timeoutMs);
+          }
           const found = await batch(keys);
           return keys.map((key) => found.get(key) ?? empty);
         },

@@ -29,6 +29,26 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly queryLimitRefusals = new Counter({
+    name: 'statusgraph_query_limit_refusals_total',
+    help: 'Documents refused before execution by a static limit (aliases, depth, directives, cost).',
+    labelNames: ['limit'] as const,
+    registers: [this.registry],
+  });
+
+  readonly rateLimited = new Counter({
+    name: 'statusgraph_rate_limited_total',
+    help: 'Requests refused with 429, by limit (token: requests per token; address: failed authentications).',
+    labelNames: ['limit'] as const,
+    registers: [this.registry],
+  });
+
+  readonly queryTimeouts = new Counter({
+    name: 'statusgraph_query_timeouts_total',
+    help: 'Queries answered with 503 QUERY_TIMEOUT after running past the limit.',
+    registers: [this.registry],
+  });
+
   readonly lastUsedWrites = new Counter({
     name: 'statusgraph_last_used_writes_total',
     help: 'Database writes of tokens’ last use (at most one per token per interval and instance).',

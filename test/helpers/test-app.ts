@@ -21,7 +21,11 @@ export interface TestAppOptions {
   lastUsedWriteIntervalSeconds?: number;
   corsOrigins?: string[];
   trustedProxies?: string[];
+  /** Default: limits far above any test's traffic; the rate-limit tests set their own. */
+  limits?: Config['limits'];
 }
+
+const UNLIMITED = { requestsPerMinute: 1_000_000_000, authFailuresPerMinute: 1_000_000_000 };
 
 export interface Identity {
   name: string;
@@ -54,6 +58,7 @@ export class TestApp {
       database: database.config,
       logLevel: 'debug',
       lastUsedWriteIntervalSeconds: options.lastUsedWriteIntervalSeconds ?? 60,
+      limits: options.limits ?? UNLIMITED,
     };
     const capture = new Writable({
       write(chunk: Buffer, _encoding, done) {

@@ -1,6 +1,13 @@
 import { join, resolve } from 'node:path';
 import { buildSchema, graphql } from 'graphql';
-import { ConfigError, DEFAULT_DATABASE_URL, loadConfig, parseDatabaseUrl } from '../../src/config';
+import {
+  ConfigError,
+  DEFAULT_DATABASE_URL,
+  DEFAULT_LIMITS,
+  loadConfig,
+  parseDatabaseUrl,
+  resolveLimits,
+} from '../../src/config';
 import { withoutEchoedValues } from '../../src/format-error';
 
 describe('loadConfig', () => {
@@ -13,8 +20,16 @@ describe('loadConfig', () => {
       lastUsedWriteIntervalSeconds: 60,
       corsOrigins: [],
       trustedProxies: [],
+      limits: { requestsPerMinute: 1200, authFailuresPerMinute: 60, queryTimeoutMs: 30_000 },
     });
     expect(DEFAULT_DATABASE_URL).toBe('sqlite:./data/statusgraph.sqlite');
+    expect(DEFAULT_LIMITS).toEqual({
+      requestsPerMinute: 1200,
+      authFailuresPerMinute: 60,
+      queryTimeoutMs: 30_000,
+    });
+    // No store configured: it follows the database (SQLite → memory).
+    expect(resolveLimits(config)).toEqual({ ...DEFAULT_LIMITS, store: 'memory' });
   });
 
   it('reads its settings from the environment it is given', () => {
@@ -24,6 +39,10 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'debug',
       LAST_USED_WRITE_INTERVAL_SECONDS: '0',
       CORS_ORIGINS: 'https://dash.example.com, http://localhost:3000',
+      RATE_LIMIT_PER_MINUTE: '300',
+      AUTH_FAILURES_PER_MINUTE: '10',
+      RATE_LIMIT_STORE: 'memory',
+      QUERY_TIMEOUT_MS: '5000',
     });
     expect(config).toEqual({
       port: 8080,
@@ -32,6 +51,12 @@ describe('loadConfig', () => {
       lastUsedWriteIntervalSeconds: 0,
       corsOrigins: ['https://dash.example.com', 'http://localhost:3000'],
       trustedProxies: [],
+      limits: {
+        requestsPerMinute: 300,
+        authFailuresPerMinute: 10,
+        store: 'memory',
+        queryTimeoutMs: 5000,
+      },
     });
   });
 
@@ -119,6 +144,93 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ LOG_LEVEL: level })).toThrow(/LOG_LEVEL/);
   });
 
+  describe('limits', () => {
+    const LIMIT_VARIABLES = [
+      ['RATE_LIMIT_PER_MINUTE', 'requestsPerMinute', 1_000_000_000],
+      ['AUTH_FAILURES_PER_MINUTE', 'authFailuresPerMinute', 1_000_000_000],
+      ['QUERY_TIMEOUT_MS', 'queryTimeoutMs', 3_600_000],
+    ] as const;
+
+    describe.each(LIMIT_VARIABLES)('%s', (name, key, max) => {
+      it.each(['1', '60', String(max)])(`accepts ${name}=%s`, (value) => {
+        expect(loadConfig({ [name]: value }).limits?.[key]).toBe(Number(value));
+      });
+
+      it('takes the default when empty', () => {
+        expect(loadConfig({ [name]: '' }).limits?.[key]).toBe(DEFAULT_LIMITS[key]);
+      });
+
+      it.each(['0', String(max + 1), '-1', '1.5', '1e3', ' 5', '5 ', 'abc', '0x10', '12abc'])(
+        `refuses ${name}=%j with a one-line ConfigError naming it`,
+        (value) => {
+          expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+          expect(() => loadConfig({ [name]: value })).toThrow(
+            new RegExp(`^${name} must be a whole number from 1 to ${max}\\.$`),
+          );
+        },
+      );
+    });
+
+    it.each(['memory', 'database'])('accepts RATE_LIMIT_STORE=%s with PostgreSQL', (store) => {
+      const config = loadConfig({
+        RATE_LIMIT_STORE: store,
+        DATABASE_URL: 'postgres://db.example/statusgraph',
+      });
+      expect(config.limits?.store).toBe(store);
+      expect(resolveLimits(config).store).toBe(store);
+    });
+
+    it('accepts RATE_LIMIT_STORE=memory with SQLite', () => {
+      expect(resolveLimits(loadConfig({ RATE_LIMIT_STORE: 'memory' })).store).toBe('memory');
+    });
+
+    it('without RATE_LIMIT_STORE the store follows the database', () => {
+      expect(resolveLimits(loadConfig({})).store).toBe('memory');
+      expect(
+        resolveLimits(loadConfig({ DATABASE_URL: 'postgresql://db.example/statusgraph' })).store,
+      ).toBe('database');
+      expect(resolveLimits(loadConfig({ RATE_LIMIT_STORE: '' })).store).toBe('memory');
+    });
+
+    it.each(['redis', 'Memory', 'DATABASE', 'db', 'postgres', ' memory'])(
+      'refuses RATE_LIMIT_STORE=%j',
+      (store) => {
+        expect(() => loadConfig({ RATE_LIMIT_STORE: store })).toThrow(ConfigError);
+        expect(() => loadConfig({ RATE_LIMIT_STORE: store })).toThrow(
+          /^RATE_LIMIT_STORE must be memory or database\.$/,
+        );
+      },
+    );
+
+    it('refuses RATE_LIMIT_STORE=database on SQLite: the counters would not be shared', () => {
+      for (const env of [
+        { RATE_LIMIT_STORE: 'database' },
+        { RATE_LIMIT_STORE: 'database', DATABASE_URL: 'sqlite:/tmp/statusgraph.sqlite' },
+      ]) {
+        expect(() => loadConfig(env)).toThrow(ConfigError);
+        expect(() => loadConfig(env)).toThrow(/RATE_LIMIT_STORE=database needs a PostgreSQL/);
+      }
+      try {
+        loadConfig({ RATE_LIMIT_STORE: 'database' });
+      } catch (error) {
+        expect((error as Error).message).not.toContain('\n');
+      }
+    });
+
+    it('resolveLimits puts configured limits over the defaults', () => {
+      expect(
+        resolveLimits({
+          database: { type: 'postgres', url: 'postgres://db.example/statusgraph' },
+          limits: { requestsPerMinute: 5 },
+        }),
+      ).toEqual({ ...DEFAULT_LIMITS, requestsPerMinute: 5, store: 'database' });
+      expect(resolveLimits({ database: { type: 'sqlite', path: '/tmp/x.sqlite' } })).toEqual({
+        ...DEFAULT_LIMITS,
+        store: 'memory',
+      });
+    });
+  });
+
   it.each(['-1', '86401', 'soon'])('refuses LAST_USED_WRITE_INTERVAL_SECONDS=%j', (value) => {
     expect(() => loadConfig({ LAST_USED_WRITE_INTERVAL_SECONDS: value })).toThrow(ConfigError);
   });
@@ -152,6 +264,14 @@ describe('withoutEchoedValues', () => {
     [
       'Expected value of type "CreateBoardInput", found "hunter2".',
       'Expected value of type "CreateBoardInput".',
+    ],
+    [
+      'Syntax Error: Expected ":", found String "Bearer hunter2".',
+      'Syntax Error: Expected ":", found a string.',
+    ],
+    [
+      'Syntax Error: Unexpected BlockString "a \\"b\\". hunter2".',
+      'Syntax Error: Unexpected string.',
     ],
   ])('rewrites %j to the field and the rule', (message, expected) => {
     expect(withoutEchoedValues(message)).toBe(expected);
@@ -204,6 +324,8 @@ describe('withoutEchoedValues', () => {
     ['an Int literal', '{ g(n: "hunter2") }', undefined],
     ['an object literal given a string', '{ f(input: "hunter2") }', undefined],
     ['an enum literal given a string', '{ g(l: "hunter2") }', undefined],
+    ['a string where a colon belongs (syntax error)', '{ f(input: {name "hunter2"}) }', undefined],
+    ['a block string where a name belongs (syntax error)', '{ g(n: 1 """hunter2""") }', undefined],
   ])('removes the value graphql-js echoes for %s', async (_case, source, variables) => {
     for (const message of await messagesOf(source, variables)) {
       const cleaned = withoutEchoedValues(message);
@@ -225,6 +347,22 @@ describe('withoutEchoedValues', () => {
   ])('removes every part of %s', async (_case, source, variables) => {
     for (const message of await messagesOf(source, variables)) {
       expect(withoutEchoedValues(message)).not.toContain(SECRET);
+    }
+  });
+
+  // Object keys are printed unquoted and enum values quoted unescaped, so no syntax can be read
+  // reliably; the formatter passes the appended reason (originalError), where the value ends.
+  it.each<[string, Record<string, unknown>]>([
+    ['an object key with brackets', { input: { name: 'x', extra: { ']': '' }, value: SECRET } }],
+    ['an object key with a quote and "; "', { input: { name: 'x', 'a"; b': SECRET, level: 1 } }],
+    ['an enum value with a quote in it', { input: { name: 'x', level: `"; ${SECRET}` } }],
+  ])('removes every part of %s, given the reason', async (_case, variableValues) => {
+    const result = await graphql({ schema, source: F, variableValues });
+    expect(result.errors?.length).toBeGreaterThan(0);
+    for (const error of result.errors ?? []) {
+      const cleaned = withoutEchoedValues(error.message, error.originalError?.message);
+      expect(cleaned).toMatch(/^Variable "\$input" has an invalid value/);
+      expect(cleaned).not.toContain(SECRET);
     }
   });
 });

@@ -2,6 +2,7 @@ import { InitialSchema1700000000000 } from './1700000000000-initial-schema';
 import { TokenPermission1700000001000 } from './1700000001000-token-permission';
 import { StatusData1700000002000 } from './1700000002000-status-data';
 import { IdempotencyKeys1700000003000 } from './1700000003000-idempotency-keys';
+import { RateLimitCounters1700000004000 } from './1700000004000-rate-limit-counters';
 
 /** Every migration in order. Never edit one that has shipped; add the next instead. */
 export const MIGRATIONS = [
@@ -9,4 +10,5 @@ export const MIGRATIONS = [
   TokenPermission1700000001000,
   StatusData1700000002000,
   IdempotencyKeys1700000003000,
+  RateLimitCounters1700000004000,
 ];

@@ -1,0 +1,49 @@
+import type { ExpressContextFunctionArgument } from '@as-integrations/express5';
+import type { Services } from '../app';
+import type { RequestContext } from '../context';
+import { AuthenticationError, ErrorCode } from '../errors';
+import { RateLimitedError, quotaHeaders } from '../limits/rate-limits';
+import { observed } from '../observability/request-log';
+
+/**
+ * Apollo's context function, once per GraphQL request before anything is parsed: an address
+ * that keeps failing to authenticate is refused before its token is looked up; then the token
+ * is authenticated, and its request counted against its quota, which every response reports in
+ * `RateLimit-*` headers. Refusals are 401 or 429, counted in metrics and never audited.
+ */
+export function requestContext(services: Services) {
+  const { authenticator, rateLimits, metrics } = services;
+  return async ({ req, res }: ExpressContextFunctionArgument): Promise<RequestContext> => {
+    const meta = observed(res);
+    const address = meta.ip ?? 'unknown';
+    let limit: 'address' | 'token' = 'address';
+    try {
+      await rateLimits.refuseBlockedAddress(address);
+      let context: RequestContext;
+      try {
+        context = await authenticator.authenticate(req.headers.authorization, meta);
+      } catch (error) {
+        if (error instanceof AuthenticationError) {
+          meta.record.outcome = ErrorCode.UNAUTHENTICATED;
+          meta.record.reason = error.reason;
+          metrics.authenticationFailures.inc({ reason: error.reason });
+          await rateLimits.recordAuthFailure(address);
+        }
+        throw error;
+      }
+      limit = 'token';
+      meta.record.tokenId = context.token.id;
+      const quota = await rateLimits.consumeRequest(context.token.id);
+      for (const [name, value] of quotaHeaders(quota)) {
+        res.setHeader(name, value);
+      }
+      return context;
+    } catch (error) {
+      if (error instanceof RateLimitedError) {
+        meta.record.outcome = ErrorCode.RATE_LIMITED;
+        metrics.rateLimited.inc({ limit });
+      }
+      throw error;
+    }
+  };
+}

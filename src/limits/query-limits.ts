@@ -1,0 +1,109 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import { ApolloArmor } from '@escape.tech/graphql-armor';
+import {
+  GraphQLError,
+  type ParseOptions,
+  type ValidationContext,
+  type ValidationRule,
+} from 'graphql';
+import type { Metrics } from '../observability/metrics';
+import { variableCostLimit } from './query-cost';
+
+/**
+ * Static limits on a document, checked before anything runs. Tuned on the largest legitimate
+ * request — a BI export page: `incidents(first: 1000)` with every incident field, its board,
+ * updates and monitors (depth 5, ~110 tokens, Armor cost ~198,000) — against amplification:
+ * hundreds of aliases, depth 30, thousands of duplicated fields, a 1000-row list nested in
+ * another (cost ~10^8). Armor's cost multiplies a list's subtree by a literal `first`; the
+ * playground's introspection query is exempt from cost and depth (it is bounded by the schema).
+ */
+export const QUERY_LIMITS = {
+  /** Scripts batch a few mutations with aliases (`a: createIncident … b: createIncident …`). */
+  maxAliases: 30,
+  /** The deepest legitimate path is 6 (boards → nodes → incidents → nodes → monitors → board). */
+  maxDepth: 12,
+  maxDirectives: 50,
+  /** Armor's static cost: objects 2, scalars 1, times 1.5 per level, times a literal `first`. */
+  maxCost: 500_000,
+  /** Lexical tokens of a document: 5,000 duplicated fields do not fit; introspection has ~300. */
+  maxTokens: 5_000,
+} as const;
+
+type Limit = 'aliases' | 'depth' | 'directives' | 'cost';
+
+const ADVICE: Record<Limit, string> = {
+  aliases: 'send fewer aliased fields, or split the request',
+  depth: 'ask for less deeply nested fields',
+  directives: 'use fewer directives',
+  cost: 'ask for fewer fields, or split the request',
+};
+
+/**
+ * Armor reports a refusal as "Syntax Error: …"; the client gets what was exceeded and what to
+ * do instead, and the refusal is counted by limit. Apollo answers 400 GRAPHQL_VALIDATION_FAILED.
+ */
+function reportTo(limit: Limit, metrics: Metrics) {
+  return {
+    propagateOnRejection: false,
+    onReject: [
+      (context: ValidationContext | null, error: GraphQLError) => {
+        metrics.queryLimitRefusals.inc({ limit });
+        context?.reportError(
+          new GraphQLError(
+            `${error.message.replace(/^Syntax Error: /, '')} Please ${ADVICE[limit]}.`,
+          ),
+        );
+      },
+    ],
+  };
+}
+
+export interface QueryLimits {
+  validationRules: ValidationRule[];
+  plugins: ApolloServerPlugin[];
+  parseOptions: ParseOptions;
+}
+
+/** GraphQL Armor's validation rules and the parser's token limit, for Apollo's options. */
+export function queryLimits(metrics: Metrics): QueryLimits {
+  const { validationRules } = new ApolloArmor({
+    maxAliases: { n: QUERY_LIMITS.maxAliases, ...reportTo('aliases', metrics) },
+    maxDepth: { n: QUERY_LIMITS.maxDepth, flattenFragments: true, ...reportTo('depth', metrics) },
+    maxDirectives: { n: QUERY_LIMITS.maxDirectives, ...reportTo('directives', metrics) },
+    costLimit: { maxCost: QUERY_LIMITS.maxCost, ...reportTo('cost', metrics) },
+    // Armor's token limit throws from a parsing hook, which Apollo 5 answers with a 500;
+    // graphql-js's own `maxTokens` refuses the same documents as a 400 GRAPHQL_PARSE_FAILED.
+    maxTokens: { enabled: false },
+    // Apollo's hideSchemaDetailsFromClientErrors removes the suggestions without a regex.
+    blockFieldSuggestion: { enabled: false },
+  }).protect();
+  return {
+    validationRules: validationRules as ValidationRule[],
+    plugins: [variableCostLimit(QUERY_LIMITS.maxCost, metrics), tokenLimitReport(metrics)],
+    parseOptions: { maxTokens: QUERY_LIMITS.maxTokens },
+  };
+}
+
+const TOO_MANY_TOKENS =
+  /^Syntax Error: Document contains more that (\d+) tokens\. Parsing aborted\.$/;
+
+/** graphql-js's refusal of a document over `maxTokens`, counted, in words that say what to do. */
+function tokenLimitReport(metrics: Metrics): ApolloServerPlugin {
+  return {
+    async requestDidStart() {
+      return {
+        async parsingDidStart() {
+          return async (error?: Error) => {
+            const limit = error && TOO_MANY_TOKENS.exec(error.message)?.[1];
+            if (limit && error instanceof GraphQLError) {
+              metrics.queryLimitRefusals.inc({ limit: 'tokens' });
+              error.message =
+                `The document has more than ${limit} tokens, the limit. Please ask for fewer ` +
+                'fields (repeated fields count each time), or split the request.';
+            }
+          };
+        },
+      };
+    },
+  };
+}

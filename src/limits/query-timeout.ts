@@ -1,0 +1,43 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { RequestContext } from '../context';
+import { QueryTimeoutError } from '../errors';
+import type { Metrics } from '../observability/metrics';
+
+/** Seconds a client should wait before it retries a timed-out query (smaller, ideally). */
+export const QUERY_TIMEOUT_RETRY_AFTER_SECONDS = 10;
+
+/**
+ * Stops a query that runs past `timeoutMs`: its next batched database read (the nested fields of
+ * a page: boards, monitors, updates, status events) fails, and the response is 503 QUERY_TIMEOUT
+ * with `Retry-After` instead of a partial result. A query that completes is answered, even late:
+ * its work is done. Mutations have no limit: one may still commit, so it is never reported as
+ * timed out.
+ */
+export function queryTimeout(
+  timeoutMs: number,
+  metrics: Metrics,
+): ApolloServerPlugin<RequestContext> {
+  return {
+    async requestDidStart() {
+      let isQuery = false;
+      return {
+        async didResolveOperation({ operation, contextValue }) {
+          if (operation?.operation === 'query') {
+            isQuery = true;
+            contextValue.loaders.stopAfter(timeoutMs);
+          }
+        },
+        async willSendResponse({ response, contextValue }) {
+          if (!isQuery || !contextValue.loaders.stopped) {
+            return;
+          }
+          metrics.queryTimeouts.inc();
+          const { message, extensions } = new QueryTimeoutError(timeoutMs);
+          response.body = { kind: 'single', singleResult: { errors: [{ message, extensions }] } };
+          response.http.status = 503;
+          response.http.headers.set('retry-after', String(QUERY_TIMEOUT_RETRY_AFTER_SECONDS));
+        },
+      };
+    },
+  };
+}

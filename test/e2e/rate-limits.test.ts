@@ -1,0 +1,523 @@
+import type { Server as HttpServer } from 'node:http';
+import { Writable } from 'node:stream';
+import { closeServices, openServices, type Services } from '../../src/app';
+import { Board } from '../../src/boards/board.entity';
+import { type Config, ConfigError, type LimitsConfig, resolveLimits } from '../../src/config';
+import { createLogger } from '../../src/logger';
+import { createHttpApp } from '../../src/server';
+import { generateSecret } from '../../src/tokens/secret';
+import { type GraphQLResponse, HttpClient } from '../helpers/http-client';
+import { TestApp } from '../helpers/test-app';
+import { type TestDatabase, createTestDatabase } from '../helpers/test-database';
+
+/**
+ * Rate limits over real HTTP: requests per token per minute (RateLimit-* headers, 429 with
+ * Retry-After once used up), failed authentications per client address per minute (429 before
+ * the token is even looked up), both counted in metrics; and, with the `database` store, one
+ * quota shared by every instance on one PostgreSQL database.
+ */
+
+const VIEWER = '{ viewer { permission } }';
+const RATE_LIMIT_HEADERS = [
+  'ratelimit-limit',
+  'ratelimit-remaining',
+  'ratelimit-reset',
+  'ratelimit-policy',
+] as const;
+
+/** Limits for one test: the default timeout; the counters are the test's business. */
+const limits = (overrides: Partial<LimitsConfig>): Partial<LimitsConfig> => ({
+  requestsPerMinute: 1_000_000,
+  authFailuresPerMinute: 1_000_000,
+  ...overrides,
+});
+
+/** Every sample of a metric in /metrics, by its label text ('' for none). */
+async function samples(url: string, name: string): Promise<Map<string, number>> {
+  const response = await fetch(`${url}/metrics`);
+  expect(response.status).toBe(200);
+  const found = new Map<string, number>();
+  const line = new RegExp(`^${name}(\\{[^}]*\\})? (\\S+)$`, 'gm');
+  for (const match of (await response.text()).matchAll(line)) {
+    found.set(match[1] ?? '', Number(match[2]));
+  }
+  return found;
+}
+
+/** The counters a 429 or a 401 moves, in one object, so a failure shows them all. */
+async function refusalCounters(url: string) {
+  const rateLimited = await samples(url, 'statusgraph_rate_limited_total');
+  const failures = await samples(url, 'statusgraph_authentication_failures_total');
+  const requests = await samples(url, 'statusgraph_http_requests_total');
+  const sum = (map: Map<string, number>, part: string) =>
+    [...map].filter(([labels]) => labels.includes(part)).reduce((n, [, v]) => n + v, 0);
+  return {
+    rateLimitedToken: rateLimited.get('{limit="token"}') ?? 0,
+    rateLimitedAddress: rateLimited.get('{limit="address"}') ?? 0,
+    authenticationFailures: [...failures.values()].reduce((n, v) => n + v, 0),
+    unknownTokens: failures.get('{reason="UNKNOWN"}') ?? 0,
+    requestsRateLimited: sum(requests, 'outcome="RATE_LIMITED"'),
+    requestsUnauthenticated: sum(requests, 'outcome="UNAUTHENTICATED"'),
+  };
+}
+
+type Counters = Awaited<ReturnType<typeof refusalCounters>>;
+
+function difference(before: Counters, after: Counters): Counters {
+  return Object.fromEntries(
+    Object.entries(after).map(([key, value]) => [key, value - before[key as keyof Counters]]),
+  ) as Counters;
+}
+
+const NO_CHANGE: Counters = {
+  rateLimitedToken: 0,
+  rateLimitedAddress: 0,
+  authenticationFailures: 0,
+  unknownTokens: 0,
+  requestsRateLimited: 0,
+  requestsUnauthenticated: 0,
+};
+
+function expectQuotaHeaders(response: GraphQLResponse, limit: number, remaining: number): void {
+  expect({
+    limit: response.headers.get('ratelimit-limit'),
+    remaining: response.headers.get('ratelimit-remaining'),
+    policy: response.headers.get('ratelimit-policy'),
+  }).toEqual({ limit: String(limit), remaining: String(remaining), policy: `${limit};w=60` });
+  const reset = Number(response.headers.get('ratelimit-reset'));
+  expect(Number.isInteger(reset)).toBe(true);
+  expect(reset).toBeGreaterThanOrEqual(1);
+  expect(reset).toBeLessThanOrEqual(60);
+}
+
+function expectNoQuotaHeaders(response: GraphQLResponse): void {
+  for (const name of RATE_LIMIT_HEADERS) {
+    expect({ name, value: response.headers.get(name) }).toEqual({ name, value: null });
+  }
+}
+
+/** 429 RATE_LIMITED as a JSON body, with a Retry-After of 1–60 seconds. */
+function expectRateLimited(response: GraphQLResponse, message: RegExp): number {
+  expect(response.status).toBe(429);
+  expect(response.headers.get('content-type')).toMatch(/json/);
+  expect(response.data).toBeUndefined();
+  expect(response.errors).toHaveLength(1);
+  expect(response.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
+  expect(response.errors?.[0]?.message).toMatch(message);
+  const retryAfter = Number(response.headers.get('retry-after'));
+  expect(Number.isInteger(retryAfter)).toBe(true);
+  expect(retryAfter).toBeGreaterThanOrEqual(1);
+  expect(retryAfter).toBeLessThanOrEqual(60);
+  expect(response.errors?.[0]?.extensions?.retryAfterSeconds).toBe(retryAfter);
+  return retryAfter;
+}
+
+/** A client behind a load balancer: X-Forwarded-For names its address. */
+class ForwardedClient extends HttpClient {
+  constructor(
+    endpoint: string,
+    secret: string,
+    private readonly address: string,
+  ) {
+    super(endpoint, secret);
+  }
+
+  override headers(extra: Record<string, string> = {}): Record<string, string> {
+    return { ...super.headers(extra), 'x-forwarded-for': this.address };
+  }
+}
+
+const TOKEN_LIMITED = /This token has sent \d+ requests in the last minute/;
+const ADDRESS_BLOCKED = /Too many requests with a missing or invalid token from this address/;
+
+describe('requests per token', () => {
+  let app: TestApp;
+  beforeEach(async () => {
+    app = await TestApp.start({ limits: limits({ requestsPerMinute: 5 }) });
+  });
+  afterEach(() => app.close());
+
+  it('five requests pass with RateLimit-* headers counting down; the sixth gets 429 with Retry-After', async () => {
+    const reader = app.asReadOnly();
+    for (const remaining of [4, 3, 2, 1, 0]) {
+      const response = await reader.request(VIEWER);
+      expect(response.status).toBe(200);
+      expect(response.data).toEqual({ viewer: { permission: 'READ_ONLY' } });
+      expectQuotaHeaders(response, 5, remaining);
+    }
+    const before = await refusalCounters(app.url);
+    const refused = await reader.request(VIEWER);
+    const retryAfter = expectRateLimited(refused, TOKEN_LIMITED);
+    expectQuotaHeaders(refused, 5, 0);
+    expect(refused.headers.get('ratelimit-reset')).toBe(String(retryAfter));
+    expect(refused.headers.get('www-authenticate')).toBeNull();
+    expect(difference(before, await refusalCounters(app.url))).toEqual({
+      ...NO_CHANGE,
+      rateLimitedToken: 1,
+      requestsRateLimited: 1,
+    });
+    // Still refused: a refusal does not start a new window.
+    expectRateLimited(await reader.request(VIEWER), TOKEN_LIMITED);
+  });
+
+  it('twenty concurrent requests with a limit of 5: exactly five pass, each remaining count once', async () => {
+    const reader = app.asReadOnly();
+    const responses = await Promise.all(Array.from({ length: 20 }, () => reader.request(VIEWER)));
+    const passed = responses.filter((response) => response.status === 200);
+    expect(passed).toHaveLength(5);
+    expect(passed.map((r) => r.headers.get('ratelimit-remaining')).sort()).toEqual([
+      '0',
+      '1',
+      '2',
+      '3',
+      '4',
+    ]);
+    for (const response of responses.filter((r) => r.status !== 200)) {
+      expectRateLimited(response, TOKEN_LIMITED);
+    }
+  });
+
+  it('a refused token does not affect another token of the same organization and address', async () => {
+    const reader = app.asReadOnly();
+    for (let i = 0; i < 5; i++) {
+      expect((await reader.request(VIEWER)).status).toBe(200);
+    }
+    expectRateLimited(await reader.request(VIEWER), TOKEN_LIMITED);
+
+    const other = await app.asFullAccess().request(VIEWER);
+    expect(other.status).toBe(200);
+    expect(other.data).toEqual({ viewer: { permission: 'FULL_ACCESS' } });
+    expectQuotaHeaders(other, 5, 4);
+  });
+
+  it('a refused mutation changes nothing', async () => {
+    const full = app.asFullAccess();
+    for (let i = 0; i < 5; i++) {
+      expect((await full.request(VIEWER)).status).toBe(200);
+    }
+    const refused = await full.request('mutation { createBoard(input: { name: "late" }) { id } }');
+    expectRateLimited(refused, TOKEN_LIMITED);
+    expect(await app.services.db.reader.countBy(Board, { name: 'late' })).toBe(0);
+  });
+
+  it('errors after authentication carry the headers too (and count): a validation error, a FORBIDDEN mutation', async () => {
+    const reader = app.asReadOnly();
+    const invalid = await reader.request('{ viewer { nope } }');
+    expect(invalid.status).toBe(400);
+    expect(invalid.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expectQuotaHeaders(invalid, 5, 4);
+
+    const forbidden = await reader.request(
+      'mutation { createBoard(input: { name: "not allowed" }) { id } }',
+    );
+    expect(forbidden.status).toBe(200);
+    expect(forbidden.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expectQuotaHeaders(forbidden, 5, 3);
+
+    const unparsable = await reader.request('{ viewer { ');
+    expect(unparsable.status).toBe(400);
+    expect(unparsable.errors?.[0]?.extensions?.code).toBe('GRAPHQL_PARSE_FAILED');
+    expectQuotaHeaders(unparsable, 5, 2);
+  });
+
+  it('401 responses carry no RateLimit-* headers', async () => {
+    for (const client of [
+      app.asAnonymous(),
+      app.client('not-a-token'),
+      app.client(generateSecret()),
+      app.asExpired(),
+      app.asRevoked(),
+    ]) {
+      const response = await client.request(VIEWER);
+      expect(response.status).toBe(401);
+      expect(response.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+      expectNoQuotaHeaders(response);
+    }
+  });
+});
+
+describe('failed authentications per client address', () => {
+  let app: TestApp;
+  afterEach(() => app.close());
+
+  /** A client whose address, through the trusted loopback proxy, is `address`. */
+  const from = (address: string, secret: string) =>
+    new ForwardedClient(`${app.url}/graphql`, secret, address);
+
+  it('three bad tokens get 401, the fourth request 429, and no RateLimit-* quota headers', async () => {
+    app = await TestApp.start({ limits: limits({ authFailuresPerMinute: 3 }) });
+    const before = await refusalCounters(app.url);
+    for (const client of [app.client('sgp_wrong'), app.asAnonymous(), app.asRevoked()]) {
+      const response = await client.request(VIEWER);
+      expect(response.status).toBe(401);
+      expect(response.headers.get('www-authenticate')).toBe('Bearer');
+    }
+    const refused = await app.client(generateSecret()).request(VIEWER);
+    expectRateLimited(refused, ADDRESS_BLOCKED);
+    expectNoQuotaHeaders(refused);
+    expect(refused.headers.get('www-authenticate')).toBeNull();
+    expect(difference(before, await refusalCounters(app.url))).toEqual({
+      ...NO_CHANGE,
+      authenticationFailures: 3,
+      requestsUnauthenticated: 3,
+      rateLimitedAddress: 1,
+      requestsRateLimited: 1,
+    });
+  });
+
+  it('the 429 comes before the token is looked up: a well-formed unknown secret is not counted as UNKNOWN', async () => {
+    app = await TestApp.start({ limits: limits({ authFailuresPerMinute: 3 }) });
+    for (let i = 0; i < 3; i++) {
+      expect((await app.client(generateSecret()).request(VIEWER)).status).toBe(401);
+    }
+    const before = await refusalCounters(app.url);
+    for (let i = 0; i < 5; i++) {
+      expectRateLimited(await app.client(generateSecret()).request(VIEWER), ADDRESS_BLOCKED);
+    }
+    // Authentication never ran: no failure of any reason was counted, UNKNOWN included.
+    expect(difference(before, await refusalCounters(app.url))).toEqual({
+      ...NO_CHANGE,
+      rateLimitedAddress: 5,
+      requestsRateLimited: 5,
+    });
+  });
+
+  it('then a VALID token from that address is refused too (429): the address is blocked, not the token, so a guesser cannot slip in between guesses', async () => {
+    app = await TestApp.start({ limits: limits({ authFailuresPerMinute: 3 }) });
+    for (let i = 0; i < 3; i++) {
+      expect((await app.client(generateSecret()).request(VIEWER)).status).toBe(401);
+    }
+    const refused = await app.asFullAccess().request(VIEWER);
+    expectRateLimited(refused, ADDRESS_BLOCKED);
+    expectNoQuotaHeaders(refused);
+  });
+
+  it('another client address (X-Forwarded-For through a trusted proxy) is not blocked', async () => {
+    app = await TestApp.start({
+      trustedProxies: ['loopback'],
+      limits: limits({ authFailuresPerMinute: 3 }),
+    });
+    const guesser = '203.0.113.66';
+    const neighbour = '198.51.100.7';
+    for (let i = 0; i < 3; i++) {
+      expect((await from(guesser, generateSecret()).request(VIEWER)).status).toBe(401);
+    }
+    expectRateLimited(
+      await from(guesser, app.identities.full.secret).request(VIEWER),
+      ADDRESS_BLOCKED,
+    );
+
+    const ok = await from(neighbour, app.identities.full.secret).request(VIEWER);
+    expect(ok.status).toBe(200);
+    expect(ok.data).toEqual({ viewer: { permission: 'FULL_ACCESS' } });
+    // The neighbour's own failures count from zero.
+    for (let i = 0; i < 3; i++) {
+      expect((await from(neighbour, generateSecret()).request(VIEWER)).status).toBe(401);
+    }
+    expectRateLimited(await from(neighbour, generateSecret()).request(VIEWER), ADDRESS_BLOCKED);
+  });
+
+  // The count is read before the look-up and written after it, so guesses already in flight when
+  // the limit is reached still get their look-up (a burst overshoots by at most its own width);
+  // from then on every guess is refused before the database. A 178-bit secret is not guessed in a
+  // few extra tries; the limit is about speed, and speed stays bounded.
+  it('fifty concurrent guesses with a limit of 3: most never reach the token look-up', async () => {
+    app = await TestApp.start({ limits: limits({ authFailuresPerMinute: 3 }) });
+    const before = await refusalCounters(app.url);
+    const responses = await Promise.all(
+      Array.from({ length: 50 }, () => app.client(generateSecret()).request(VIEWER)),
+    );
+    const statuses = responses.map((response) => response.status);
+    const change = difference(before, await refusalCounters(app.url));
+    const unauthenticated = statuses.filter((status) => status === 401).length;
+    const rateLimited = statuses.filter((status) => status === 429).length;
+    expect(unauthenticated + rateLimited).toBe(50);
+    expect(unauthenticated).toBeGreaterThanOrEqual(3);
+    expect(unauthenticated).toBeLessThan(25);
+    expect(change.unknownTokens).toBe(unauthenticated);
+    // Afterwards the address is blocked outright, valid token or not.
+    expectRateLimited(
+      await app.client(app.identities.full.secret).request(VIEWER),
+      ADDRESS_BLOCKED,
+    );
+    expect(difference(before, await refusalCounters(app.url)).unknownTokens).toBe(unauthenticated);
+  });
+
+  it('successful requests do not count as failures', async () => {
+    app = await TestApp.start({ limits: limits({ authFailuresPerMinute: 3 }) });
+    for (let i = 0; i < 2; i++) {
+      expect((await app.client(generateSecret()).request(VIEWER)).status).toBe(401);
+    }
+    for (let i = 0; i < 10; i++) {
+      expect((await app.asReadOnly().request(VIEWER)).status).toBe(200);
+    }
+    expect((await app.client(generateSecret()).request(VIEWER)).status).toBe(401);
+    expectRateLimited(await app.asReadOnly().request(VIEWER), ADDRESS_BLOCKED);
+  });
+});
+
+interface Instance {
+  services: Services;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** An instance in this process with its own Services (and connection pool) and HTTP server. */
+async function startInstance(
+  database: TestDatabase,
+  instanceLimits: Partial<LimitsConfig>,
+): Promise<Instance> {
+  const config: Config = {
+    port: 0,
+    database: database.config,
+    logLevel: 'warn',
+    lastUsedWriteIntervalSeconds: 60,
+    limits: instanceLimits,
+  };
+  const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
+  const services = await openServices(config, createLogger('warn', quiet));
+  const { app, apollo } = await createHttpApp(services);
+  const server = await new Promise<HttpServer>((done) => {
+    const s = app.listen(0, '127.0.0.1', () => done(s));
+  });
+  const address = server.address();
+  if (address === null || typeof address === 'string') {
+    throw new Error('no port');
+  }
+  return {
+    services,
+    url: `http://127.0.0.1:${address.port}`,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((done) => server.close(() => done()));
+      await apollo.stop();
+      await closeServices(services);
+    },
+  };
+}
+
+/**
+ * Always PostgreSQL, whatever STATUSGRAPH_TEST_DB says (as multi-instance.test.ts): the shared
+ * counters exist only there. Two Services on one schema are two clients of the database, like
+ * two processes.
+ */
+describe('two instances on one PostgreSQL schema', () => {
+  let database: TestDatabase;
+  const instances: Instance[] = [];
+
+  beforeEach(async () => {
+    database = await createTestDatabase('postgres');
+  });
+  afterEach(async () => {
+    for (const instance of instances.splice(0)) {
+      await instance.close();
+    }
+    await database.drop();
+  });
+
+  async function pair(store: LimitsConfig['store']): Promise<[Instance, Instance, string]> {
+    const instanceLimits = limits({ store, requestsPerMinute: 6 });
+    // One after the other: the first migrates the schema.
+    const a = await startInstance(database, instanceLimits);
+    instances.push(a);
+    const b = await startInstance(database, instanceLimits);
+    instances.push(b);
+    expect(a.services.limits.store).toBe(store);
+    const { secret } = await a.services.organizations.create('Shared quota', 'test.setup');
+    return [a, b, secret];
+  }
+
+  it('with the database store they share one quota: 3 requests to each, then the 7th anywhere is 429', async () => {
+    const [a, b, secret] = await pair('database');
+    const onA = new HttpClient(`${a.url}/graphql`, secret);
+    const onB = new HttpClient(`${b.url}/graphql`, secret);
+    let remaining = 6;
+    for (let i = 0; i < 3; i++) {
+      for (const client of [onA, onB]) {
+        const response = await client.request(VIEWER);
+        expect(response.status).toBe(200);
+        expectQuotaHeaders(response, 6, --remaining);
+      }
+    }
+    for (const [client, instance] of [
+      [onA, a],
+      [onB, b],
+    ] as const) {
+      const before = await refusalCounters(instance.url);
+      expectRateLimited(await client.request(VIEWER), TOKEN_LIMITED);
+      expect(difference(before, await refusalCounters(instance.url))).toEqual({
+        ...NO_CHANGE,
+        rateLimitedToken: 1,
+        requestsRateLimited: 1,
+      });
+    }
+  });
+
+  it('concurrent requests on both instances (database store): exactly 6 of 20 pass', async () => {
+    const [a, b, secret] = await pair('database');
+    const clients = [a, b].map((instance) => new HttpClient(`${instance.url}/graphql`, secret));
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => clients[i % 2].request(VIEWER)),
+    );
+    const passed = responses.filter((response) => response.status === 200);
+    expect(passed.map((r) => r.headers.get('ratelimit-remaining')).sort()).toEqual([
+      '0',
+      '1',
+      '2',
+      '3',
+      '4',
+      '5',
+    ]);
+    for (const response of responses.filter((r) => r.status !== 200)) {
+      expectRateLimited(response, TOKEN_LIMITED);
+    }
+  });
+
+  it('with the memory store each instance counts alone (6 requests on each)', async () => {
+    const [a, b, secret] = await pair('memory');
+    for (const instance of [a, b]) {
+      const client = new HttpClient(`${instance.url}/graphql`, secret);
+      for (let i = 0; i < 6; i++) {
+        expect((await client.request(VIEWER)).status).toBe(200);
+      }
+      expectRateLimited(await client.request(VIEWER), TOKEN_LIMITED);
+    }
+  });
+
+  it('failed authentications from one address are shared too (database store)', async () => {
+    const a = await startInstance(database, limits({ authFailuresPerMinute: 3 }));
+    instances.push(a);
+    const b = await startInstance(database, limits({ authFailuresPerMinute: 3 }));
+    instances.push(b);
+    expect(a.services.limits.store).toBe('database');
+    for (const instance of [a, b, a]) {
+      const response = await new HttpClient(`${instance.url}/graphql`, generateSecret()).request(
+        VIEWER,
+      );
+      expect(response.status).toBe(401);
+    }
+    for (const instance of [a, b]) {
+      expectRateLimited(
+        await new HttpClient(`${instance.url}/graphql`, generateSecret()).request(VIEWER),
+        ADDRESS_BLOCKED,
+      );
+    }
+  });
+});
+
+describe('the store setting', () => {
+  it('the database store needs PostgreSQL: refused for SQLite before anything opens', () => {
+    expect(() =>
+      resolveLimits({
+        database: { type: 'sqlite', path: '/tmp/x.sqlite' },
+        limits: { store: 'database' },
+      }),
+    ).toThrow(ConfigError);
+    expect(() =>
+      resolveLimits({
+        database: { type: 'sqlite', path: '/tmp/x.sqlite' },
+        limits: { store: 'database' },
+      }),
+    ).toThrow(/RATE_LIMIT_STORE=database needs a PostgreSQL DATABASE_URL/);
+  });
+});
