@@ -37,6 +37,8 @@ export interface LimitsConfig {
   store: RateLimitStore;
   /** Milliseconds a query may run before it is answered with 503 QUERY_TIMEOUT. */
   queryTimeoutMs: number;
+  /** Queries executing at once per instance; more wait for a slot (mutations never wait). */
+  concurrentQueries: number;
 }
 
 /** Generous for BI paging: a 1000-row page every 50 ms for a minute stays under the limit. */
@@ -44,6 +46,7 @@ export const DEFAULT_LIMITS: Omit<LimitsConfig, 'store'> = {
   requestsPerMinute: 1200,
   authFailuresPerMinute: 60,
   queryTimeoutMs: 30_000,
+  concurrentQueries: 2,
 };
 
 /** The limits in force: the configured ones over the defaults, the store after the database. */
@@ -183,6 +186,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         1_000_000_000,
       ),
       queryTimeoutMs: integer(env, 'QUERY_TIMEOUT_MS', DEFAULT_LIMITS.queryTimeoutMs, 1, 3_600_000),
+      concurrentQueries: integer(
+        env,
+        'MAX_CONCURRENT_QUERIES',
+        DEFAULT_LIMITS.concurrentQueries,
+        1,
+        1000,
+      ),
       ...(store === undefined ? {} : { store }),
     },
   };

@@ -16,6 +16,7 @@ import { observeRequests, observed, recordOperations } from './observability/req
 import { createErrorFormatter } from './format-error';
 import { playground } from './playground/playground';
 import { queryLimits } from './limits/query-limits';
+import { queryConcurrency } from './limits/query-concurrency';
 import { queryTimeout } from './limits/query-timeout';
 import { buildAppSchema } from './schema';
 
@@ -53,6 +54,9 @@ const transportErrors =
         ErrorCode.PAYLOAD_TOO_LARGE,
         'The request body is larger than 1 MB; send a smaller request.',
       );
+    } else if (error.status === 404) {
+      // express.static reports a missing playground asset as an error, not as a fall-through.
+      refuse(res, 404, ErrorCode.NOT_FOUND, 'Nothing here: the API is at /graphql.');
     } else if (error.status !== undefined && error.status >= 400 && error.status < 500) {
       refuse(
         res,
@@ -96,6 +100,7 @@ export async function createHttpApp(
       ApolloServerPluginInlineTraceDisabled(),
       ApolloServerPluginUsageReportingDisabled(),
       ...limits.plugins,
+      queryConcurrency(services.limits.concurrentQueries, services.metrics),
       queryTimeout(services.limits.queryTimeoutMs, services.metrics),
       auditPlugin(services.audit, services.logger),
       idempotencyPlugin(services.idempotency, services.logger),

@@ -12,10 +12,9 @@ import {
   isObjectType,
   isInterfaceType,
 } from 'graphql';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../db/pagination';
 import type { Metrics } from '../observability/metrics';
 
-/** What a list argument `first` means when absent (API.md §6: 50 items by default). */
-const DEFAULT_FIRST = 50;
 const OBJECT_COST = 2;
 const SCALAR_COST = 1;
 const DEPTH_FACTOR = 1.5;
@@ -40,16 +39,19 @@ function firstOf(
   } else if (value?.kind === Kind.VARIABLE) {
     first = variables[value.name.value];
   }
-  return typeof first === 'number' && Number.isInteger(first) && first >= 0
-    ? Math.max(1, first)
-    : DEFAULT_FIRST;
+  if (typeof first !== 'number' || !Number.isInteger(first)) {
+    return DEFAULT_PAGE_SIZE;
+  }
+  // Out of range is the list's own BAD_USER_INPUT, refused before any row is read.
+  return Math.min(Math.max(first, 1), MAX_PAGE_SIZE);
 }
 
 /**
  * GraphQL Armor's cost (objects 2, scalars 1, ×1.5 per level, a list's selection × its `first`),
- * computed with the request's variables and with `first`'s default where it is left out. Armor
- * checks the document alone, once, and counts `first: $n` or no `first` as 1; this closes that
- * gap per request, in microseconds (a document is a few dozen fields).
+ * computed with the request's variables, with `first`'s default where it is left out and with a
+ * `first` out of range counted as 1000 (the list refuses it itself). Armor's rule checks the
+ * document alone and counts `first: $n` or no `first` as 1. Per request, in microseconds: a
+ * document is a few dozen fields.
  */
 export function operationCost(
   selectionSet: SelectionSetNode,
@@ -126,9 +128,8 @@ export function variableCostLimit(maxCost: number, metrics: Metrics): ApolloServ
           if (cost > maxCost) {
             metrics.queryLimitRefusals.inc({ limit: 'cost' });
             throw new GraphQLError(
-              `Query Cost limit of ${maxCost} exceeded, found ${Math.round(cost)} with these ` +
-                'variables. Please ask for fewer rows (a smaller `first`) or fewer fields, or ' +
-                'split the request.',
+              `Query cost limit of ${maxCost} exceeded, found ${Math.round(cost)}. Please ask ` +
+                'for fewer rows (a smaller `first`) or fewer fields, or split the request.',
               {
                 extensions: {
                   code: 'GRAPHQL_VALIDATION_FAILED',

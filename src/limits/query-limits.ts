@@ -10,12 +10,11 @@ import type { Metrics } from '../observability/metrics';
 import { variableCostLimit } from './query-cost';
 
 /**
- * Static limits on a document, checked before anything runs. Tuned on the largest legitimate
- * request — a BI export page: `incidents(first: 1000)` with every incident field, its board,
- * updates and monitors (depth 5, ~110 tokens, Armor cost ~198,000) — against amplification:
- * hundreds of aliases, depth 30, thousands of duplicated fields, a 1000-row list nested in
- * another (cost ~10^8). Armor's cost multiplies a list's subtree by a literal `first`; the
- * playground's introspection query is exempt from cost and depth (it is bounded by the schema).
+ * Limits on a document, checked before anything runs. Tuned on the largest legitimate request —
+ * a BI export page: `incidents(first: 1000)` with every incident field, its board, updates and
+ * monitors (depth 5, ~110 tokens, cost ~198,000) — against amplification: hundreds of aliases,
+ * depth 30, thousands of duplicated fields, a 1000-row list nested in another (cost ~2·10^7).
+ * The playground's introspection query is exempt from cost and depth (the schema bounds it).
  */
 export const QUERY_LIMITS = {
   /** Scripts batch a few mutations with aliases (`a: createIncident … b: createIncident …`). */
@@ -23,19 +22,18 @@ export const QUERY_LIMITS = {
   /** The deepest legitimate path is 6 (boards → nodes → incidents → nodes → monitors → board). */
   maxDepth: 12,
   maxDirectives: 50,
-  /** Armor's static cost: objects 2, scalars 1, times 1.5 per level, times a literal `first`. */
+  /** Armor's measure, per request (query-cost.ts): objects 2, scalars 1, ×1.5 a level, × `first`. */
   maxCost: 500_000,
   /** Lexical tokens of a document: 5,000 duplicated fields do not fit; introspection has ~300. */
   maxTokens: 5_000,
 } as const;
 
-type Limit = 'aliases' | 'depth' | 'directives' | 'cost';
+type Limit = 'aliases' | 'depth' | 'directives';
 
 const ADVICE: Record<Limit, string> = {
   aliases: 'send fewer aliased fields, or split the request',
   depth: 'ask for less deeply nested fields',
   directives: 'use fewer directives',
-  cost: 'ask for fewer fields, or split the request',
 };
 
 /**
@@ -70,7 +68,10 @@ export function queryLimits(metrics: Metrics): QueryLimits {
     maxAliases: { n: QUERY_LIMITS.maxAliases, ...reportTo('aliases', metrics) },
     maxDepth: { n: QUERY_LIMITS.maxDepth, flattenFragments: true, ...reportTo('depth', metrics) },
     maxDirectives: { n: QUERY_LIMITS.maxDirectives, ...reportTo('directives', metrics) },
-    costLimit: { maxCost: QUERY_LIMITS.maxCost, ...reportTo('cost', metrics) },
+    // Armor's cost, computed per request instead (query-cost.ts): Armor reads the document
+    // alone, so `first: $n` and a left-out `first` count as 1, and a literal `first` past 1000
+    // would be a cost refusal instead of the list's own BAD_USER_INPUT.
+    costLimit: { enabled: false },
     // Armor's token limit throws from a parsing hook, which Apollo 5 answers with a 500;
     // graphql-js's own `maxTokens` refuses the same documents as a 400 GRAPHQL_PARSE_FAILED.
     maxTokens: { enabled: false },

@@ -21,8 +21,9 @@ export function queryTimeout(
     async requestDidStart() {
       let isQuery = false;
       return {
-        async didResolveOperation({ operation, contextValue }) {
-          if (operation?.operation === 'query') {
+        // Execution starts after the query got one of the slots (query-concurrency.ts).
+        async executionDidStart({ operation, contextValue }) {
+          if (operation.operation === 'query') {
             isQuery = true;
             contextValue.loaders.stopAfter(timeoutMs);
           }

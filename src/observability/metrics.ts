@@ -49,6 +49,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly queuedQueries = new Counter({
+    name: 'statusgraph_queued_queries_total',
+    help: 'Queries that waited for one of the MAX_CONCURRENT_QUERIES slots before executing.',
+    registers: [this.registry],
+  });
+
   readonly lastUsedWrites = new Counter({
     name: 'statusgraph_last_used_writes_total',
     help: 'Database writes of tokens’ last use (at most one per token per interval and instance).',

@@ -344,3 +344,40 @@ describe('the query timeout', () => {
     });
   });
 });
+
+describe('query slots', () => {
+  let app: TestApp;
+
+  beforeAll(async () => {
+    app = await TestApp.start({
+      limits: {
+        requestsPerMinute: 1_000_000,
+        authFailuresPerMinute: 1_000_000,
+        concurrentQueries: 1,
+      },
+    });
+    await seed(app);
+  });
+  afterAll(() => app.close());
+
+  it('with one slot, queries take turns: two of three concurrent pages wait for it', async () => {
+    const queued = async () =>
+      (await samples(app, 'statusgraph_queued_queries_total')).get('') ?? 0;
+    const before = await queued();
+    const [responses, created] = await Promise.all([
+      Promise.all([1, 2, 3].map(() => app.asReadOnly().request<PageData>(PAGE))),
+      // A mutation never waits for a slot (nor counts as queued).
+      app
+        .asFullAccess()
+        .request<{ createBoard: { name: string } }>(
+          'mutation { createBoard(input: { name: "During the pages" }) { name } }',
+        ),
+    ]);
+    for (const response of responses) {
+      expect(response.status).toBe(200);
+      expect(response.data?.incidents.nodes).toHaveLength(INCIDENTS);
+    }
+    expect(created.data).toEqual({ createBoard: { name: 'During the pages' } });
+    expect((await queued()) - before).toBe(2);
+  });
+});

@@ -298,12 +298,16 @@ function readmeCurlExamples(): CurlExample[] {
       if (!body) {
         throw new Error(`README curl example without a -d '{...}' body:\n${script}`);
       }
-      // The first root field of the operation names the example; good enough for the README's.
-      const operation = /"query":"(?:query|mutation)?[^{]*\{\s*(\w+)/.exec(body)?.[1];
+      // The operation's name, or else its first root field, names the example.
+      const operation =
+        /"query":"(?:query|mutation) ([A-Z]\w*)/.exec(body)?.[1] ??
+        /"query":"(?:query|mutation)?[^{]*\{\s*(\w+)/.exec(body)?.[1];
       if (!operation) {
         throw new Error(`cannot tell which operation this README example runs:\n${script}`);
       }
+      // Comment lines after the command are its documented output; those before explain it.
       const comments = script
+        .slice(script.indexOf('curl'))
         .split('\n')
         .filter((line) => line.startsWith('# '))
         .map((line) => line.slice(2).trim());
@@ -400,6 +404,20 @@ describe('the README curl examples, run verbatim', () => {
   }
 
   const checks: Record<string, (output: unknown) => Promise<void>> = {
+    CreateOpsBoard: async (output) => {
+      const board = (output as { data: { createBoard: { id: string; name: string } } }).data
+        .createBoard;
+      expect(output).toEqual({ data: { createBoard: { id: board.id, name: 'Ops' } } });
+      // The retry with the same key gets the same answer, and the board exists once.
+      const example = CURL_EXAMPLES.find((e) => e.operation === 'CreateOpsBoard');
+      expect(await runExample(example as CurlExample)).toEqual(output);
+      expect(
+        await app.services.db.reader.countBy(Board, {
+          organizationId: app.organization.id,
+          name: 'Ops',
+        }),
+      ).toBe(1);
+    },
     viewer: async (output) => {
       expect(output).toEqual({
         data: { viewer: { permission: 'FULL_ACCESS', organization: { name: 'Acme' } } },

@@ -20,13 +20,19 @@ describe('loadConfig', () => {
       lastUsedWriteIntervalSeconds: 60,
       corsOrigins: [],
       trustedProxies: [],
-      limits: { requestsPerMinute: 1200, authFailuresPerMinute: 60, queryTimeoutMs: 30_000 },
+      limits: {
+        requestsPerMinute: 1200,
+        authFailuresPerMinute: 60,
+        queryTimeoutMs: 30_000,
+        concurrentQueries: 2,
+      },
     });
     expect(DEFAULT_DATABASE_URL).toBe('sqlite:./data/statusgraph.sqlite');
     expect(DEFAULT_LIMITS).toEqual({
       requestsPerMinute: 1200,
       authFailuresPerMinute: 60,
       queryTimeoutMs: 30_000,
+      concurrentQueries: 2,
     });
     // No store configured: it follows the database (SQLite → memory).
     expect(resolveLimits(config)).toEqual({ ...DEFAULT_LIMITS, store: 'memory' });
@@ -43,6 +49,7 @@ describe('loadConfig', () => {
       AUTH_FAILURES_PER_MINUTE: '10',
       RATE_LIMIT_STORE: 'memory',
       QUERY_TIMEOUT_MS: '5000',
+      MAX_CONCURRENT_QUERIES: '8',
     });
     expect(config).toEqual({
       port: 8080,
@@ -56,6 +63,7 @@ describe('loadConfig', () => {
         authFailuresPerMinute: 10,
         store: 'memory',
         queryTimeoutMs: 5000,
+        concurrentQueries: 8,
       },
     });
   });
@@ -149,6 +157,7 @@ describe('loadConfig', () => {
       ['RATE_LIMIT_PER_MINUTE', 'requestsPerMinute', 1_000_000_000],
       ['AUTH_FAILURES_PER_MINUTE', 'authFailuresPerMinute', 1_000_000_000],
       ['QUERY_TIMEOUT_MS', 'queryTimeoutMs', 3_600_000],
+      ['MAX_CONCURRENT_QUERIES', 'concurrentQueries', 1000],
     ] as const;
 
     describe.each(LIMIT_VARIABLES)('%s', (name, key, max) => {
