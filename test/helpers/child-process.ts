@@ -1,4 +1,5 @@
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { logCapture } from './log-capture';
 
 export interface Exit {
   code: number | null;
@@ -21,10 +22,22 @@ export class Child {
       exitMs: 15_000,
     },
   ) {
-    process.stdout.setEncoding('utf8').on('data', (chunk: string) => (this.stdout += chunk));
-    process.stderr.setEncoding('utf8').on('data', (chunk: string) => (this.stderr += chunk));
+    // Everything the child writes is also captured for the log scan (log-capture.ts).
+    const origin = { pid: process.pid, command: process.spawnargs.slice(1).join(' ') };
+    const stdoutLines = logCapture.lineSink({ source: 'stdout', ...origin });
+    const stderrLines = logCapture.lineSink({ source: 'stderr', ...origin });
+    process.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      this.stdout += chunk;
+      stdoutLines.write(chunk);
+    });
+    process.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      this.stderr += chunk;
+      stderrLines.write(chunk);
+    });
     this.exited = new Promise<Exit>((done) => {
       process.on('close', (code, signal) => {
+        stdoutLines.end();
+        stderrLines.end();
         this.exit = { code, signal };
         done(this.exit);
       });
