@@ -2,6 +2,7 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ErrorCode, PUBLIC_ERROR_CODES } from './errors';
 import type { Logger } from './logger';
+import { maskSecrets } from './tokens/secret';
 
 // graphql-js writes submitted values into some messages (as `inspect` or `print` output); the
 // contract never echoes them (one may be a credential in a request header). A value can itself
@@ -45,6 +46,11 @@ function cleanReason(reason: string): string {
   if (represent) {
     return `${represent[1]}.`;
   }
+  // graphql-js quotes an enum value without escaping it, so its own ending is the last one.
+  const quotedEnum = /^Value "[\s\S]*" does not exist in "(\w+)" enum\.(.*)$/s.exec(reason);
+  if (quotedEnum) {
+    return `The value is not one of the "${quotedEnum[1]}" enum values.${quotedEnum[2]}`;
+  }
   if (reason.startsWith('Value ')) {
     const rest = reason.slice(endOfValue(reason, 'Value '.length));
     const enumName = /^ does not exist in "(\w+)" enum\.(.*)$/s.exec(rest);
@@ -55,8 +61,20 @@ function cleanReason(reason: string): string {
   return reason;
 }
 
-export function withoutEchoedValues(message: string): string {
+/**
+ * `message` without the values graphql-js wrote into it. `reason`, when known, is the message
+ * of the error it appended after "; " (the GraphQLError's originalError): the value then ends
+ * where the reason starts, however its text reads (object keys are printed unquoted and may
+ * hold any character).
+ */
+export function withoutEchoedValues(message: string, reason?: string): string {
   const variable = /^(Variable "\$\w+") got invalid value /.exec(message);
+  if (variable && reason && message.endsWith(`; ${reason}`)) {
+    const head = message.slice(0, message.length - reason.length - 2);
+    // The path holds field names of the schema and list indexes only.
+    const path = / at "(\w+(?:\.\w+|\[\d+\])*)"$/.exec(head);
+    return `${variable[1]} has an invalid value${path ? ` at "${path[1]}"` : ''}: ${cleanReason(reason)}`;
+  }
   if (variable) {
     const rest = message.slice(endOfValue(message, variable[0].length));
     const path = /^ at "([\w.[\]]*)"/.exec(rest);
@@ -74,7 +92,50 @@ export function withoutEchoedValues(message: string): string {
       .replace(/^; /, '');
     return reason ? `${literal[1]}: ${cleanReason(reason)}` : `${literal[1]}.`;
   }
+  // Apollo repeats the request's operationName, which may be any text.
+  if (/^Unknown operation named "[\s\S]*"\.$/.test(message)) {
+    return 'operationName names no operation of the document; send one of its names, or none.';
+  }
+  // A syntax error names the token it stopped at; a string token is a submitted value (a header
+  // value with a missing colon before it, say), so only its kind is kept.
+  const syntax =
+    /^(Syntax Error: (?:Expected .*?, found|Unexpected)) (?:Block)?String "[\s\S]*"\.$/.exec(
+      message,
+    );
+  if (syntax) {
+    return `${syntax[1]} ${syntax[1].endsWith('found') ? 'a string' : 'string'}.`;
+  }
   return cleanReason(message);
+}
+
+/**
+ * graphql-js suggests names of the schema in some messages ("Did you mean …?"); Apollo's
+ * hideSchemaDetailsFromClientErrors removes them from validation errors only, not from the
+ * coercion of variables. Nobody learns the schema from error messages.
+ */
+export function withoutSuggestions(message: string): string {
+  return message.replace(/ ?Did you mean [^?]*\?/g, '');
+}
+
+function clientMessage(message: string, reason?: string): string {
+  return maskSecrets(withoutSuggestions(withoutEchoedValues(message, reason)));
+}
+
+/** Apollo codes outside API.md §7, and the contract's code for the same refusal. */
+const CONTRACT_CODE: Readonly<Record<string, string>> = {
+  // An operationName that names no operation of the document, or none for several.
+  OPERATION_RESOLUTION_FAILURE: ErrorCode.BAD_REQUEST,
+  PERSISTED_QUERY_NOT_SUPPORTED: ErrorCode.BAD_REQUEST,
+};
+
+/** Whether a stack overflow (a RangeError) lies under the error's chain of originalErrors. */
+function overflowed(error: Error | undefined, depth = 0): boolean {
+  if (error === undefined || depth > 5) {
+    return false;
+  }
+  return (
+    error.name === 'RangeError' || overflowed((error as GraphQLError).originalError, depth + 1)
+  );
 }
 
 /**
@@ -94,7 +155,7 @@ export function createErrorFormatter(logger: Logger) {
     ) {
       return {
         ...formatted,
-        message: withoutEchoedValues(formatted.message),
+        message: clientMessage(formatted.message),
         extensions: { code: ErrorCode.BAD_USER_INPUT },
       };
     }
@@ -105,7 +166,18 @@ export function createErrorFormatter(logger: Logger) {
       code !== ErrorCode.INTERNAL_SERVER_ERROR
     ) {
       const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
-      return { ...formatted, message: withoutEchoedValues(formatted.message), extensions };
+      const cause = original instanceof GraphQLError ? original.originalError : undefined;
+      // The parser recurses: a document nested a few thousand levels deep (within the token
+      // limit) overflows the stack, and Apollo reports the RangeError's text as a parse failure.
+      const message =
+        code === 'GRAPHQL_PARSE_FAILED' && original instanceof GraphQLError && overflowed(original)
+          ? 'The document is nested too deeply to be read; send a flatter one.'
+          : clientMessage(formatted.message, cause?.message);
+      return {
+        ...formatted,
+        message,
+        extensions: { ...extensions, code: CONTRACT_CODE[code] ?? code },
+      };
     }
     logger.error({ err: original, path: formatted.path }, 'unexpected error');
     return {

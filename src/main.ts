@@ -7,6 +7,7 @@ import { trackConnections } from './graceful-close';
 import { createLogger } from './logger';
 import type { Organization } from './organizations/organization.entity';
 import { createHttpApp } from './server';
+import { answerParserRefusals } from './parser-refusals';
 
 /**
  * On an empty database: organization "Default" and one FULL_ACCESS secret, printed once.
@@ -62,6 +63,7 @@ async function main(): Promise<void> {
   });
   // Listen before the first-start bootstrap, so a port in use stops us before a secret is printed.
   const server = await listen(app, config.port);
+  answerParserRefusals(server, services.metrics);
   const connections = trackConnections(server);
   const bootstrapped = await bootstrap(services, config);
   if (process.argv.includes('--demo')) {

@@ -11,8 +11,8 @@ export function checkName(name: string, field = 'name'): void {
   checkNoNul(name, field);
 }
 
-// PostgreSQL cannot store U+0000 in text, and no name or message needs it.
-function checkNoNul(text: string, field: string): void {
+// PostgreSQL cannot store (nor compare) U+0000 in text, and no name, message or filter needs it.
+export function checkNoNul(text: string, field: string): void {
   if (text.includes('\u0000')) {
     throw new UserInputError(`${field} must not contain the NUL character (U+0000).`, field);
   }

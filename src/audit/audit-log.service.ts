@@ -5,6 +5,7 @@ import type { Database } from '../db/database';
 import { type Page, type PageArgs, paginate } from '../db/pagination';
 import { ApiToken } from '../tokens/api-token.entity';
 import { AuditEvent, AuditOutcome } from './audit-event.entity';
+import { checkNoNul } from '../validation';
 import type { AuditEventFilter } from './audit-event.inputs';
 
 export interface AuditTarget {
@@ -61,6 +62,7 @@ export class AuditLogService {
       .createQueryBuilder(AuditEvent, 'e')
       .where('e.organizationId = :org', { org: actor.organization.id });
     if (filter?.action != null) {
+      checkNoNul(filter.action, 'filter.action');
       query.andWhere('e.action = :action', { action: filter.action });
     }
     if (filter?.outcome != null) {

@@ -131,7 +131,7 @@ export function idempotencyPlugin(
       return {
         // Runs after validation and authentication, right before execution.
         async responseForOperation({ contextValue, operation, request, source }) {
-          if (operation.operation !== 'mutation') {
+          if (operation?.operation !== 'mutation') {
             return null;
           }
           if (!VALID_KEY.test(key)) {

@@ -23,7 +23,8 @@ export function queryTimeout(
       return {
         // Execution starts after the query got one of the slots (query-concurrency.ts).
         async executionDidStart({ operation, contextValue }) {
-          if (operation.operation === 'query') {
+          // No operation when operationName names none of the document's.
+          if (operation?.operation === 'query') {
             isQuery = true;
             contextValue.loaders.stopAfter(timeoutMs);
           }

@@ -3,6 +3,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import type { RequestContext, RequestMeta } from '../context';
 import type { Logger } from '../logger';
+import { maskSecrets } from '../tokens/secret';
 import type { Metrics } from './metrics';
 
 /** What one request turned out to be, filled in as it goes; logged and counted at its end. */
@@ -77,13 +78,16 @@ export function recordOperations(): ApolloServerPlugin<RequestContext> {
   return {
     async requestDidStart() {
       return {
-        async willSendResponse({ contextValue, operation, request, response }) {
+        async willSendResponse({ contextValue, operation, response }) {
           const record = (contextValue.request as Partial<ObservedRequest>).record;
           if (!record) {
             return;
           }
           record.operationType = operation?.operation ?? 'unknown';
-          record.operationName = (request.operationName ?? operation?.name?.value)?.slice(0, 100);
+          // The name of the operation that ran, never the client's operationName as sent: it may
+          // be any text. A name shaped like a secret keeps its display prefix only.
+          const name = operation?.name?.value;
+          record.operationName = name === undefined ? undefined : maskSecrets(name).slice(0, 100);
           record.tokenId = contextValue.token.id;
           record.tokenPrefix = contextValue.token.prefix;
           const errors =

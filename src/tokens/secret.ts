@@ -66,6 +66,17 @@ export function isHashOf(storedHash: string | null, secretHash: string): boolean
   return timingSafeEqual(Buffer.from(storedHash), Buffer.from(secretHash));
 }
 
+/** `text` with every whole secret cut to its display prefix (for anything a client wrote). */
+export function maskSecrets(text: string): string {
+  return text.replace(
+    new RegExp(
+      `(${PREFIX}[0-9A-Za-z]{${DISPLAY_PREFIX_LENGTH - PREFIX.length}})[0-9A-Za-z]{${SECRET_LENGTH - DISPLAY_PREFIX_LENGTH}}`,
+      'g',
+    ),
+    '$1…',
+  );
+}
+
 export function displayPrefix(secret: string): string {
   return secret.slice(0, DISPLAY_PREFIX_LENGTH);
 }

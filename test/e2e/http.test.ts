@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { Board } from '../../src/boards/board.entity';
 import { generateSecret } from '../../src/tokens/secret';
 import { TestApp } from '../helpers/test-app';
@@ -103,6 +104,42 @@ describe('the HTTP surface', () => {
   });
 
   describe('transport refusals are JSON bodies', () => {
+    /** Raw bytes to the server's port; what comes back before it closes the connection. */
+    function raw(bytes: string): Promise<string> {
+      const { port } = new URL(app.url);
+      return new Promise((resolve, reject) => {
+        let answer = '';
+        const socket = connect(Number(port), '127.0.0.1', () => socket.write(bytes));
+        socket.setEncoding('utf8');
+        socket.on('data', (chunk: string) => (answer += chunk));
+        socket.on('end', () => resolve(answer));
+        socket.on('error', reject);
+      });
+    }
+
+    it.each([
+      [
+        'headers over 16 KB: 431',
+        `GET /graphql HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+        /^HTTP\/1\.1 431 /,
+        /16 KB/,
+      ],
+      ['bytes that are not HTTP: 400', 'HELLO THERE\r\n\r\n', /^HTTP\/1\.1 400 /, /not valid HTTP/],
+    ])(
+      'answers what the HTTP parser refuses, %s, as JSON',
+      async (_name, bytes, status, message) => {
+        const answer = await raw(bytes);
+        expect(answer).toMatch(status);
+        expect(answer).toMatch(/content-type: application\/json/i);
+        const body = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as {
+          errors: ErrorJson[];
+        };
+        expect(body.errors).toEqual([
+          { message: expect.stringMatching(message), extensions: { code: 'BAD_REQUEST' } },
+        ]);
+      },
+    );
+
     it('refuses a mutation over GET with 405 and changes nothing', async () => {
       const mutation = 'mutation { createBoard(input: { name: "via GET" }) { id } }';
       const response = await send(`${graphql}?query=${encodeURIComponent(mutation)}`, {

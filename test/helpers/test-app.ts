@@ -8,6 +8,7 @@ import type { RequestContext } from '../../src/context';
 import type { Organization } from '../../src/organizations/organization.entity';
 import { systemActor } from '../../src/organizations/organization.service';
 import { createLogger } from '../../src/logger';
+import { answerParserRefusals } from '../../src/parser-refusals';
 import { createHttpApp } from '../../src/server';
 import { ApiToken } from '../../src/tokens/api-token.entity';
 import { TokenPermission } from '../../src/tokens/token-permission';
@@ -74,6 +75,7 @@ export class TestApp {
     const server = await new Promise<Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });
+    answerParserRefusals(server, services.metrics);
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : 0;
     const { organization, token, secret } = await services.organizations.create(
