@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import { createHttpApp } from '../src/server';
 import { openBenchServices, type BenchDatabaseKind } from './bench-database';
-import { median, timeEach } from './stats';
+import { median, pairedRatio, sideBySide, timeEach } from './stats';
 
 export interface AuthCost {
   authenticateValidUs: number;
@@ -9,6 +9,9 @@ export interface AuthCost {
   httpViewerUs: number;
   httpHealthzUs: number;
   httpMalformedUs: number;
+  /** Medians of the request-by-request ratios (the three take turns). */
+  viewerVsHealthz: number;
+  viewerVsMalformed: number;
 }
 
 /**
@@ -46,12 +49,25 @@ export async function measureAuthCost(kind: BenchDatabaseKind, rounds = 2000): P
         headers: { 'content-type': 'application/json', authorization },
         body: '{"query":"{ viewer { permission } }"}',
       }).then((r) => r.text());
-    const httpRounds = Math.max(200, rounds / 4);
-    const httpViewerUs = median(await timeEach(() => post(valid), httpRounds));
-    const httpHealthzUs = median(
-      await timeEach(() => fetch(`${base}/healthz`).then((r) => r.text()), httpRounds),
+    const get = (path: string) => fetch(`${base}${path}`).then((r) => r.text());
+    const microseconds = async (request: () => Promise<string>) => {
+      const start = process.hrtime.bigint();
+      await request();
+      return Number(process.hrtime.bigint() - start) / 1000;
+    };
+    // One request of each in turn, so that a busy moment falls on all three alike.
+    const http = await sideBySide(
+      {
+        viewer: () => microseconds(() => post(valid)),
+        healthz: () => microseconds(() => get('/healthz')),
+        malformed: () => microseconds(() => post(malformed)),
+      },
+      Math.max(200, rounds / 4),
+      100,
     );
-    const httpMalformedUs = median(await timeEach(() => post(malformed), httpRounds));
+    const httpViewerUs = median(http.viewer);
+    const httpHealthzUs = median(http.healthz);
+    const httpMalformedUs = median(http.malformed);
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
     await apollo.stop();
@@ -61,6 +77,8 @@ export async function measureAuthCost(kind: BenchDatabaseKind, rounds = 2000): P
       httpViewerUs,
       httpHealthzUs,
       httpMalformedUs,
+      viewerVsHealthz: pairedRatio(http.viewer, http.healthz),
+      viewerVsMalformed: pairedRatio(http.viewer, http.malformed),
     };
   } finally {
     await bench.close();

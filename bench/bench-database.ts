@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { closeServices, openServices, type Services } from '../src/app';
-import type { DatabaseConfig } from '../src/config';
+import type { Config, DatabaseConfig } from '../src/config';
 import { createLogger } from '../src/logger';
 
 export type BenchDatabaseKind = 'sqlite' | 'postgres';
@@ -14,6 +14,8 @@ export const BENCH_DATABASE_URL =
 
 export interface BenchServices {
   services: Services;
+  /** Where the database is, for a server process of the bench's to open the same one. */
+  database: DatabaseConfig;
   /** Closes the services, then removes the SQLite file or drops the PostgreSQL schema. */
   close(): Promise<void>;
 }
@@ -28,16 +30,14 @@ export async function openBenchServices(kind: BenchDatabaseKind): Promise<BenchS
   const store = await createStore(kind);
   let services: Services;
   try {
-    services = await openServices(
-      { port: 0, database: store.config, logLevel: 'silent', lastUsedWriteIntervalSeconds: 60 },
-      createLogger('silent'),
-    );
+    services = await openServices(benchConfig(store.config), createLogger('silent'));
   } catch (error) {
     await store.remove();
     throw error;
   }
   return {
     services,
+    database: store.config,
     async close() {
       try {
         await closeServices(services);
@@ -45,6 +45,20 @@ export async function openBenchServices(kind: BenchDatabaseKind): Promise<BenchS
         await store.remove();
       }
     },
+  };
+}
+
+/**
+ * The bench's settings: those of a default deployment, except rate limits far above anything
+ * one client here can send (in force, never reached: a 429 would fail the bench).
+ */
+export function benchConfig(database: DatabaseConfig): Config {
+  return {
+    port: 0,
+    database,
+    logLevel: 'silent',
+    lastUsedWriteIntervalSeconds: 60,
+    limits: { requestsPerMinute: 10_000_000, authFailuresPerMinute: 10_000_000 },
   };
 }
 

@@ -1,30 +1,46 @@
-import type { Server } from 'node:http';
+import { Agent, request, type Server } from 'node:http';
 import type { Services } from '../src/app';
-import { createHttpApp } from '../src/server';
-import { openBenchServices, type BenchDatabaseKind } from './bench-database';
-import { cursorBefore, insertIncidents } from './incident-fixture';
+import type { HttpApp } from '../src/server';
+import { cursorBefore } from './incident-fixture';
+import { peakRssMiB, resetPeakRss } from './memory';
 import { progress } from './progress';
-import { median } from './stats';
+import { cpu, median, pairedRatio, sideBySide, startClocks, type Timing, wall } from './stats';
 
-export interface PagingCost {
+export const DEEP_PAGE_TARGET = 1.5;
+export const EXPORT_TARGET = 0.4;
+
+export interface DeepPages {
   incidents: number;
   deepPageRow: number;
+  rounds: number;
+  /** Median wall-clock ms. */
   firstPageMs: number;
   deepPageMs: number;
+  /** Median of the round-by-round ratios deep / first, of CPU time (the target's measure). */
   deepPageRatio: number;
+  /** The same on the wall clock, which a busy machine blurs. */
+  deepPageRatioWall: number;
   deepPageTarget: number;
-  deepPageHolds: boolean;
-  exportHttpRowsPerSecond: number;
-  exportSqlRowsPerSecond: number;
-  exportRatio: number;
 }
 
-const INCIDENTS = 100_000;
-const DEEP_ROW = 90_000;
+export interface ExportCost {
+  incidents: number;
+  rounds: number;
+  /** Rows over the wall-clock time of their pages, median of the rounds. */
+  exportHttpRowsPerSecond: number;
+  exportSqlRowsPerSecond: number;
+  /** Median of the round-by-round ratios HTTP / SELECT of rows per second (the target's). */
+  exportRatio: number;
+  /** The same of rows per CPU second of this process (server, client and floor alike). */
+  exportRatioCpu: number;
+  exportTarget: number;
+  /** Peak RSS of the bench process (server and client) during the HTTP exports, MiB. */
+  exportPeakRssMiB: number;
+  /** False when the peak could not be reset first (not Linux): it then counts from the start. */
+  exportPeakRssIsolated: boolean;
+}
+
 const PAGE = 1000;
-const PAGE_ROUNDS = 15;
-const EXPORT_ROUNDS = 3;
-const TARGET = 1.5;
 const FIELDS = `id name details severity phase startedAt resolvedAt willStartAt willEndAt
   createdAt updatedAt deletedAt`;
 const QUERY = `query($after: String) { incidents(first: ${PAGE}, after: $after) {
@@ -42,116 +58,204 @@ interface PageResult {
   errors?: unknown[];
 }
 
-const elapsedMs = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
+/**
+ * Figure 5: a deep keyset page must cost what the first does. In-process through Apollo, the
+ * context built before the clock starts; first and deep page side by side in each round.
+ */
+export async function measureDeepPages(
+  services: Services,
+  { apollo }: HttpApp,
+  organizationId: string,
+  secret: string,
+  incidents: number,
+  deepPageRow: number,
+  rounds: number,
+): Promise<DeepPages> {
+  const deep = await cursorBefore(services, organizationId, deepPageRow);
+  const page = async (after: string | null): Promise<Timing> => {
+    const contextValue = await services.authenticator.authenticate(`Bearer ${secret}`, {
+      id: 'bench',
+      ip: '127.0.0.1',
+      userAgent: 'bench',
+    });
+    const stop = startClocks();
+    const response = await apollo.executeOperation<NonNullable<PageResult['data']>>(
+      { query: QUERY, variables: { after } },
+      { contextValue },
+    );
+    const ms = stop();
+    const result = response.body.kind === 'single' ? response.body.singleResult : null;
+    const nodes = result?.data?.incidents.nodes ?? [];
+    if (result?.errors || nodes.length !== PAGE || (after && nodes[0].id !== deep.firstId)) {
+      throw new Error(`unexpected page: ${JSON.stringify(result?.errors ?? nodes.length)}`);
+    }
+    return ms;
+  };
+  const samples = await sideBySide(
+    { first: () => page(null), deep: () => page(deep.after) },
+    rounds,
+    3,
+  );
+  return {
+    incidents,
+    deepPageRow,
+    rounds,
+    firstPageMs: median(wall(samples.first)),
+    deepPageMs: median(wall(samples.deep)),
+    deepPageRatio: pairedRatio(cpu(samples.deep), cpu(samples.first)),
+    deepPageRatioWall: pairedRatio(wall(samples.deep), wall(samples.first)),
+    deepPageTarget: DEEP_PAGE_TARGET,
+  };
+}
 
 /**
- * Issue 3: a deep keyset page must cost what the first does, and a full export over HTTP is
- * compared with the floor of the same rows read by a plain SELECT and serialized to JSON.
+ * Figure 4 (and the export's part of figure 7): every incident in pages of 1000 over HTTP, as a
+ * BI export pulls them, against the floor of the same rows read by a plain SELECT through the
+ * same driver and serialized to JSON. The two walk their pages in step, page by page (which goes
+ * first alternating), so that a busy moment on a shared machine falls on both alike; each one's
+ * rate is its rows over the sum of its own page times.
  */
-export async function measurePagingCost(kind: BenchDatabaseKind): Promise<PagingCost> {
-  const bench = await openBenchServices(kind);
-  const { services } = bench;
+export async function measureExport(
+  services: Services,
+  { app }: HttpApp,
+  organizationId: string,
+  secret: string,
+  incidents: number,
+  rounds: number,
+): Promise<ExportCost> {
+  const server = await new Promise<Server>((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const address = server.address();
+  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/graphql`;
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const perSecond = (ms: number) => incidents / (ms / 1000);
+  const http: Timing[] = [];
+  const sql: Timing[] = [];
+  let peak = 0;
+  let isolated = true;
   try {
-    progress(`${kind}: inserting ${INCIDENTS.toLocaleString('en')} incidents`);
-    const fixture = await insertIncidents(services, INCIDENTS);
-    const { app, apollo } = await createHttpApp(services);
-    const authorization = `Bearer ${fixture.readOnlySecret}`;
-    const deep = await cursorBefore(services, fixture.organizationId, DEEP_ROW);
-
-    // In-process through Apollo: the context is built before the clock starts.
-    const page = async (after: string | null): Promise<number> => {
-      const contextValue = await services.authenticator.authenticate(authorization, {
-        id: 'bench',
-        ip: '127.0.0.1',
-        userAgent: 'bench',
-      });
-      const start = process.hrtime.bigint();
-      const response = await apollo.executeOperation<NonNullable<PageResult['data']>>(
-        { query: QUERY, variables: { after } },
-        { contextValue },
+    for (let round = -1; round < rounds; round++) {
+      progress(
+        `export over HTTP and by plain SELECT, page by page: round ${round + 2} of ${rounds + 1}`,
       );
-      const ms = elapsedMs(start);
-      const result = response.body.kind === 'single' ? response.body.singleResult : null;
-      const nodes = result?.data?.incidents.nodes ?? [];
-      if (result?.errors || nodes.length !== PAGE || (after && nodes[0].id !== deep.firstId)) {
-        throw new Error(`unexpected page: ${JSON.stringify(result?.errors ?? nodes.length)}`);
-      }
-      return ms;
-    };
-    progress(
-      `${kind}: first page and page at row ${DEEP_ROW.toLocaleString('en')}, ${PAGE_ROUNDS} rounds`,
-    );
-    const first: number[] = [];
-    const deepPage: number[] = [];
-    for (let round = -3; round < PAGE_ROUNDS; round++) {
-      // Side by side, alternating which goes first, so drift on a shared machine hits both.
-      const pair =
-        round % 2 === 0
-          ? [await page(null), await page(deep.after)]
-          : [await page(deep.after), await page(null)].reverse();
+      isolated = resetPeakRss() && isolated;
+      const [overHttp, bySql] = await inStep(
+        httpPages(url, agent, `Bearer ${secret}`),
+        sqlPages(services, organizationId),
+        round % 2 === 0,
+      );
+      peak = Math.max(peak, peakRssMiB());
       if (round >= 0) {
-        first.push(pair[0]);
-        deepPage.push(pair[1]);
+        http.push(checked(overHttp, incidents));
+        sql.push(checked(bySql, incidents));
       }
     }
-
-    const server = await new Promise<Server>((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    });
-    const address = server.address();
-    const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/graphql`;
-    const http: number[] = [];
-    const sql: number[] = [];
-    for (let round = 0; round < EXPORT_ROUNDS; round++) {
-      progress(`${kind}: export round ${round + 1} of ${EXPORT_ROUNDS}: HTTP, then plain SELECT`);
-      http.push(await exportOverHttp(url, authorization));
-      sql.push(await exportBySql(services, fixture.organizationId));
-    }
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-    await apollo.stop();
-
-    const firstPageMs = median(first);
-    const deepPageMs = median(deepPage);
-    const exportHttpRowsPerSecond = median(http);
-    const exportSqlRowsPerSecond = median(sql);
     return {
-      incidents: INCIDENTS,
-      deepPageRow: DEEP_ROW,
-      firstPageMs,
-      deepPageMs,
-      deepPageRatio: deepPageMs / firstPageMs,
-      deepPageTarget: TARGET,
-      deepPageHolds: deepPageMs / firstPageMs <= TARGET,
-      exportHttpRowsPerSecond,
-      exportSqlRowsPerSecond,
-      exportRatio: exportHttpRowsPerSecond / exportSqlRowsPerSecond,
+      incidents,
+      rounds,
+      exportHttpRowsPerSecond: median(wall(http).map(perSecond)),
+      exportSqlRowsPerSecond: median(wall(sql).map(perSecond)),
+      // Rows per second: the floor's time over the API's.
+      exportRatio: pairedRatio(wall(sql), wall(http)),
+      exportRatioCpu: pairedRatio(cpu(sql), cpu(http)),
+      exportTarget: EXPORT_TARGET,
+      exportPeakRssMiB: peak,
+      exportPeakRssIsolated: isolated,
     };
   } finally {
-    await bench.close();
+    agent.destroy();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
   }
 }
 
-/** Rows per second pulling every incident page by page, as a BI export would (body parsed). */
-async function exportOverHttp(url: string, authorization: string): Promise<number> {
-  const start = process.hrtime.bigint();
-  let rows = 0;
+/** One page of an export, or a whole one: how many rows, how long on either clock. */
+interface PageTime extends Timing {
+  rows: number;
+}
+
+type Totals = PageTime;
+
+/** Runs two exports a page at a time in turn, `bFirst` deciding who starts each turn. */
+async function inStep(
+  a: AsyncGenerator<PageTime>,
+  b: AsyncGenerator<PageTime>,
+  bFirst: boolean,
+): Promise<[Totals, Totals]> {
+  const totals: [Totals, Totals] = [
+    { rows: 0, ms: 0, cpuMs: 0 },
+    { rows: 0, ms: 0, cpuMs: 0 },
+  ];
+  const done = [false, false];
+  const exports = [a, b] as const;
+  const order = bFirst ? [1, 0] : [0, 1];
+  while (!done[0] || !done[1]) {
+    for (const i of order) {
+      if (!done[i]) {
+        const next = await exports[i].next();
+        if (next.done) {
+          done[i] = true;
+        } else {
+          totals[i].rows += next.value.rows;
+          totals[i].ms += next.value.ms;
+          totals[i].cpuMs += next.value.cpuMs;
+        }
+      }
+    }
+  }
+  return totals;
+}
+
+/**
+ * Every incident page by page over HTTP, as a BI export pulls them: each body parsed for the
+ * next cursor. The client is node:http with keep-alive, not fetch: undici's fetch costs about
+ * 2.5 ms more per 400 KB page here, in this same process, and that is not the server's cost.
+ */
+async function* httpPages(
+  url: string,
+  agent: Agent,
+  authorization: string,
+): AsyncGenerator<PageTime> {
   let after: string | null = null;
   do {
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization },
-      body: JSON.stringify({ query: QUERY, variables: { after } }),
-    });
-    const body = (await response.json()) as PageResult;
+    const stop = startClocks();
+    const body = await postJson(url, agent, authorization, { query: QUERY, variables: { after } });
     const incidents = body.data?.incidents;
     if (!incidents || body.errors) {
       throw new Error(`export failed: ${JSON.stringify(body.errors)}`);
     }
-    rows += incidents.nodes.length;
     after = incidents.pageInfo.hasNextPage ? incidents.pageInfo.endCursor : null;
+    yield { rows: incidents.nodes.length, ...stop() };
   } while (after !== null);
-  return checkedRate(rows, start);
+}
+
+function postJson(
+  url: string,
+  agent: Agent,
+  authorization: string,
+  payload: unknown,
+): Promise<PageResult> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      { method: 'POST', agent, headers: { 'content-type': 'application/json', authorization } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          try {
+            resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as PageResult);
+          } catch (error) {
+            reject(error instanceof Error ? error : new Error(String(error)));
+          }
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(JSON.stringify(payload));
+  });
 }
 
 /**
@@ -165,11 +269,10 @@ interface ExportRow {
 }
 
 /** The floor: the same columns, the same keyset, the same driver, JSON.stringify per page. */
-async function exportBySql(services: Services, organizationId: string): Promise<number> {
-  const start = process.hrtime.bigint();
-  let rows = 0;
+async function* sqlPages(services: Services, organizationId: string): AsyncGenerator<PageTime> {
   let last: ExportRow | undefined;
   for (;;) {
+    const stop = startClocks();
     const keyset = last ? 'AND (started_at, id) < (:afterValue, :afterId)' : '';
     // The driver writes its database's placeholders, as it does for the query builder behind the API.
     const page = await services.db.read<ExportRow>(
@@ -178,17 +281,18 @@ async function exportBySql(services: Services, organizationId: string): Promise<
       { org: organizationId, afterValue: last?.started_at, afterId: last?.id },
     );
     JSON.stringify(page);
-    rows += page.length;
     last = page.at(-1);
+    yield { rows: page.length, ...stop() };
     if (page.length < PAGE) {
-      return checkedRate(rows, start);
+      return;
     }
   }
 }
 
-function checkedRate(rows: number, start: bigint): number {
-  if (rows !== INCIDENTS) {
-    throw new Error(`export returned ${rows} rows instead of ${INCIDENTS}`);
+/** The export's times, once it is known to have brought every row. */
+function checked({ rows, ms, cpuMs }: Totals, expected: number): Timing {
+  if (rows !== expected) {
+    throw new Error(`export returned ${rows} rows instead of ${expected}`);
   }
-  return rows / (elapsedMs(start) / 1000);
+  return { ms, cpuMs };
 }

@@ -1,3 +1,4 @@
+import './production-mode';
 import 'reflect-metadata';
 import type { Server } from 'node:http';
 import { closeServices, openServices, type Services } from './app';

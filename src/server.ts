@@ -18,7 +18,7 @@ import { playground } from './playground/playground';
 import { queryLimits } from './limits/query-limits';
 import { queryConcurrency } from './limits/query-concurrency';
 import { queryTimeout } from './limits/query-timeout';
-import { buildAppSchema } from './schema';
+import { buildAppSchema, buildBareSchema } from './schema';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -70,13 +70,25 @@ const transportErrors =
     }
   };
 
+/**
+ * A switch for bench/ only, never for a deployment: config.ts has no setting that reaches it and
+ * main.ts never passes this argument, so a running server always applies authorization.
+ */
+export interface BenchOnlyOptions {
+  /** false: the schema without the shield (and audit) middleware, to measure what it costs. */
+  authorization: false;
+}
+
 export async function createHttpApp(
   services: Services,
   options: HttpOptions = {},
+  benchOnly?: BenchOnlyOptions,
 ): Promise<HttpApp> {
   const limits = queryLimits(services.metrics);
   const apollo = new ApolloServer<RequestContext>({
-    schema: await buildAppSchema(resolverContainer(services)),
+    schema: await (benchOnly?.authorization === false ? buildBareSchema : buildAppSchema)(
+      resolverContainer(services),
+    ),
     // BI tools and the playground need the schema; a request without a valid token never gets here.
     introspection: true,
     includeStacktraceInErrorResponses: false,
@@ -111,6 +123,9 @@ export async function createHttpApp(
 
   const app = express();
   app.disable('x-powered-by');
+  // Express would hash every response body for an ETag (a SHA-1 of each 1000-row page); GraphQL
+  // answers are not revalidated by clients, and the playground's assets carry their own.
+  app.set('etag', false);
   app.set(
     'trust proxy',
     options.trustedProxies && options.trustedProxies.length > 0

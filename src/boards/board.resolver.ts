@@ -7,7 +7,7 @@ import { Board } from './board.entity';
 import { BoardConnection, CreateBoardInput, UpdateBoardInput } from './board.inputs';
 import type { BoardService } from './board.service';
 import { IncidentOrder } from '../incidents/incident-enums';
-import type { Incident } from '../incidents/incident.entity';
+import type { IncidentRow } from '../incidents/incident-row';
 import { IncidentConnection, IncidentFilter } from '../incidents/incident.inputs';
 import type { IncidentService } from '../incidents/incident.service';
 import type { Monitor } from '../monitors/monitor.entity';
@@ -58,7 +58,7 @@ export class BoardResolver {
     orderBy: IncidentOrder,
     @Args(() => PageArgsType) page: PageArgsType,
     @Ctx() ctx: RequestContext,
-  ): Promise<Page<Incident>> {
+  ): Promise<Page<IncidentRow>> {
     return this.incidentService.list(ctx, { ...filter, boardId: board.id }, orderBy, page);
   }
 

@@ -1,7 +1,12 @@
 import type { ClassType } from 'type-graphql';
 import { Field, Int, ObjectType } from 'type-graphql';
 
-@ObjectType({ description: 'Where a page ends and whether another follows.' })
+// simpleResolvers on the types repeated per row of a page: graphql-js's own resolver reads each
+// property, without type-graphql's per-field middleware runner (there are no field middlewares).
+@ObjectType({
+  description: 'Where a page ends and whether another follows.',
+  simpleResolvers: true,
+})
 export class PageInfo {
   @Field()
   hasNextPage!: boolean;
@@ -18,7 +23,7 @@ export class PageInfo {
  * `pageInfo`, and `totalCount` (counted only when asked for).
  */
 export function Connection<T extends object>(node: ClassType<T>) {
-  @ObjectType(`${node.name}Edge`)
+  @ObjectType(`${node.name}Edge`, { simpleResolvers: true })
   class Edge {
     @Field({ description: 'Pass it as `after` to continue after this node.' })
     cursor!: string;

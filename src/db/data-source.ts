@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import sqlite3 from 'sqlite3';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import type { DatabaseConfig } from '../config';
 import { ENTITIES } from './entities';
@@ -8,6 +9,16 @@ import { SnakeNamingStrategy } from './naming-strategy';
 
 /** Milliseconds a connection waits for another process's write lock (the CLI beside the server). */
 export const SQLITE_BUSY_TIMEOUT_MS = 5000;
+
+/**
+ * sqlite3 whose `verbose()`, which TypeORM calls on any driver it loads, changes nothing. Verbose
+ * mode makes every statement capture a stack trace and util.inspect() its SQL and parameters
+ * (measured: +40 µs a statement, more for a 500-row insert) for longer traces on errors that
+ * TypeORM wraps in its own anyway.
+ */
+const QUIET_SQLITE3: typeof sqlite3 = Object.assign(Object.create(sqlite3) as typeof sqlite3, {
+  verbose: () => sqlite3,
+});
 
 export function dataSourceOptions(config: DatabaseConfig): DataSourceOptions {
   const common = {
@@ -25,6 +36,7 @@ export function dataSourceOptions(config: DatabaseConfig): DataSourceOptions {
       database: config.path,
       enableWAL: true,
       busyTimeout: SQLITE_BUSY_TIMEOUT_MS,
+      driver: QUIET_SQLITE3,
     };
   }
   return { ...common, type: 'postgres', url: config.url };

@@ -86,6 +86,39 @@ export async function paginate<T extends ObjectLiteral & { id: string }>(
   order: KeysetOrder<T>,
   args: PageArgs,
 ): Promise<Page<T>> {
+  const { size, counter } = keysetPage(db, query, order, args);
+  return pageOf(await query.getMany(), size, order, () => counter.getCount());
+}
+
+/**
+ * `paginate` for large lists: the columns of `selection` (`[property path, result name]`) read
+ * raw and turned into nodes by `toNode`, without entity hydration, which costs about as much
+ * per row as the database itself. The nodes' keys must be the entity's property names.
+ */
+export async function paginateRaw<T extends ObjectLiteral, Raw, R extends { id: string }>(
+  db: Database,
+  query: SelectQueryBuilder<T>,
+  order: KeysetOrder<R>,
+  args: PageArgs,
+  selection: readonly [string, string][],
+  toNode: (raw: Raw) => R,
+): Promise<Page<R>> {
+  const { size, counter } = keysetPage(db, query, order, args);
+  query.select([]);
+  for (const [path, name] of selection) {
+    query.addSelect(path, name);
+  }
+  const raws: Raw[] = await query.getRawMany();
+  return pageOf(raws.map(toNode), size, order, () => counter.getCount());
+}
+
+/** Adds the cursor's condition, the order and the limit of one page (`size + 1` rows) to `query`. */
+function keysetPage<T extends ObjectLiteral>(
+  db: Database,
+  query: SelectQueryBuilder<T>,
+  order: Omit<KeysetOrder<never>, 'sortBy'> & { sortBy: string },
+  args: PageArgs,
+): { size: number; counter: SelectQueryBuilder<T> } {
   const size = pageSize(args.first);
   const counter = query.clone();
   const alias = query.alias;
@@ -98,12 +131,11 @@ export async function paginate<T extends ObjectLiteral & { id: string }>(
       afterId: id,
     });
   }
-  const rows = await query
+  query
     .orderBy(column, order.direction)
     .addOrderBy(`${alias}.id`, order.direction)
-    .limit(size + 1)
-    .getMany();
-  return pageOf(rows, size, order, () => counter.getCount());
+    .limit(size + 1);
+  return { size, counter };
 }
 
 /**

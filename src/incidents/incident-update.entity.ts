@@ -5,7 +5,8 @@ import { ID_COLUMN, TimestampColumn } from '../db/columns';
 import { IncidentPhase } from './incident-enums';
 
 /** One step in an incident's story: a phase and a message. */
-@ObjectType({ description: 'A step in an incident’s story.' })
+// simpleResolvers: as Incident, plain fields read by graphql-js's own resolver.
+@ObjectType({ description: 'A step in an incident’s story.', simpleResolvers: true })
 @Entity('incident_update')
 @Index(['incidentId', 'createdAt', 'id'])
 export class IncidentUpdate {

@@ -4,8 +4,13 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { ID_COLUMN, TimestampColumn } from '../db/columns';
 import { IncidentPhase, IncidentSeverity } from './incident-enums';
 
-/** An incident or scheduled maintenance on a board; deleted ones stay as tombstones for sync. */
-@ObjectType({ description: 'An incident or a scheduled maintenance.' })
+/**
+ * An incident or scheduled maintenance on a board; deleted ones stay as tombstones for sync.
+ * `simpleResolvers`: plain fields read the property with graphql-js's own resolver, not through
+ * type-graphql's middleware runner (there are no field middlewares, and shield wraps what it
+ * rules either way), which saves a call and an object per field of a 1000-row page.
+ */
+@ObjectType({ description: 'An incident or a scheduled maintenance.', simpleResolvers: true })
 @Entity('incident')
 @Index(['organizationId', 'startedAt', 'id'])
 @Index(['organizationId', 'updatedAt', 'id'])

@@ -9,6 +9,7 @@ import { Monitor } from '../monitors/monitor.entity';
 import type { MonitorService } from '../monitors/monitor.service';
 import { IncidentOrder } from './incident-enums';
 import { Incident } from './incident.entity';
+import type { IncidentKeys, IncidentRow } from './incident-row';
 import {
   CreateIncidentInput,
   IncidentConnection,
@@ -37,7 +38,7 @@ export class IncidentResolver {
     orderBy: IncidentOrder,
     @Args(() => PageArgsType) page: PageArgsType,
     @Ctx() ctx: RequestContext,
-  ): Promise<Page<Incident>> {
+  ): Promise<Page<IncidentRow>> {
     return this.service.list(ctx, filter, orderBy, page);
   }
 
@@ -50,17 +51,17 @@ export class IncidentResolver {
   }
 
   @FieldResolver(() => Board)
-  async board(@Root() incident: Incident, @Ctx() ctx: RequestContext): Promise<Board | null> {
+  async board(@Root() incident: IncidentKeys, @Ctx() ctx: RequestContext): Promise<Board | null> {
     return this.boards.load(ctx, incident.boardId);
   }
 
   @FieldResolver(() => [Monitor], { description: 'The affected monitors, by displayName.' })
-  monitors(@Root() incident: Incident, @Ctx() ctx: RequestContext): Promise<Monitor[]> {
+  monitors(@Root() incident: IncidentKeys, @Ctx() ctx: RequestContext): Promise<Monitor[]> {
     return this.monitorService.ofIncident(ctx, incident.id);
   }
 
   @FieldResolver(() => [IncidentUpdate], { description: 'Oldest first.' })
-  updates(@Root() incident: Incident, @Ctx() ctx: RequestContext): Promise<IncidentUpdate[]> {
+  updates(@Root() incident: IncidentKeys, @Ctx() ctx: RequestContext): Promise<IncidentUpdate[]> {
     return this.service.updatesOf(ctx, incident.id);
   }
 
