@@ -5,6 +5,7 @@ import { Incident } from '../../src/incidents/incident.entity';
 import { QUERY_LIMITS } from '../../src/limits/query-limits';
 import type { GraphQLResponse } from '../helpers/http-client';
 import { TestApp } from '../helpers/test-app';
+import { metricSamples } from '../helpers/metrics';
 
 /**
  * The static limits on a document (GraphQL Armor + graphql-js's token limit), over real HTTP
@@ -15,17 +16,8 @@ import { TestApp } from '../helpers/test-app';
 type Limit = 'aliases' | 'depth' | 'directives' | 'cost';
 const LIMITS: Limit[] = ['aliases', 'depth', 'directives', 'cost'];
 
-/** Every sample of a metric in /metrics, by its label text ('' for none). */
-async function samples(app: TestApp, name: string): Promise<Map<string, number>> {
-  const response = await fetch(`${app.url}/metrics`);
-  expect(response.status).toBe(200);
-  const found = new Map<string, number>();
-  const line = new RegExp(`^${name}(\\{[^}]*\\})? (\\S+)$`, 'gm');
-  for (const match of (await response.text()).matchAll(line)) {
-    found.set(match[1] ?? '', Number(match[2]));
-  }
-  return found;
-}
+/** Every sample of a metric in the app's /metrics, by its label text ('' for none). */
+const samples = (app: TestApp, name: string) => metricSamples(app.url, name);
 
 /** statusgraph_query_limit_refusals_total by limit (0 for a limit never refused). */
 async function refusals(app: TestApp): Promise<Record<Limit, number>> {

@@ -10,6 +10,7 @@ import { MonitorStatus, MonitorType } from '../../src/monitors/monitor-enums';
 import { Monitor } from '../../src/monitors/monitor.entity';
 import type { GraphQLResponse } from '../helpers/http-client';
 import { TestApp } from '../helpers/test-app';
+import { metricSamples } from '../helpers/metrics';
 
 /**
  * Queries that run past `queryTimeoutMs` are answered with 503 QUERY_TIMEOUT and Retry-After,
@@ -36,17 +37,8 @@ const PAGE = `query Page {
   }
 }`;
 
-/** Every sample of a metric in /metrics, by its label text ('' for none). */
-async function samples(app: TestApp, name: string): Promise<Map<string, number>> {
-  const response = await fetch(`${app.url}/metrics`);
-  expect(response.status).toBe(200);
-  const found = new Map<string, number>();
-  const line = new RegExp(`^${name}(\\{[^}]*\\})? (\\S+)$`, 'gm');
-  for (const match of (await response.text()).matchAll(line)) {
-    found.set(match[1] ?? '', Number(match[2]));
-  }
-  return found;
-}
+/** Every sample of a metric in the app's /metrics, by its label text ('' for none). */
+const samples = (app: TestApp, name: string) => metricSamples(app.url, name);
 
 const timeouts = async (app: TestApp) =>
   (await samples(app, 'statusgraph_query_timeouts_total')).get('') ?? 0;

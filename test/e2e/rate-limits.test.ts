@@ -9,6 +9,7 @@ import { generateSecret } from '../../src/tokens/secret';
 import { type GraphQLResponse, HttpClient } from '../helpers/http-client';
 import { TestApp } from '../helpers/test-app';
 import { type TestDatabase, createTestDatabase } from '../helpers/test-database';
+import { metricSamples } from '../helpers/metrics';
 
 /**
  * Rate limits over real HTTP: requests per token per minute (RateLimit-* headers, 429 with
@@ -32,23 +33,11 @@ const limits = (overrides: Partial<LimitsConfig>): Partial<LimitsConfig> => ({
   ...overrides,
 });
 
-/** Every sample of a metric in /metrics, by its label text ('' for none). */
-async function samples(url: string, name: string): Promise<Map<string, number>> {
-  const response = await fetch(`${url}/metrics`);
-  expect(response.status).toBe(200);
-  const found = new Map<string, number>();
-  const line = new RegExp(`^${name}(\\{[^}]*\\})? (\\S+)$`, 'gm');
-  for (const match of (await response.text()).matchAll(line)) {
-    found.set(match[1] ?? '', Number(match[2]));
-  }
-  return found;
-}
-
 /** The counters a 429 or a 401 moves, in one object, so a failure shows them all. */
 async function refusalCounters(url: string) {
-  const rateLimited = await samples(url, 'statusgraph_rate_limited_total');
-  const failures = await samples(url, 'statusgraph_authentication_failures_total');
-  const requests = await samples(url, 'statusgraph_http_requests_total');
+  const rateLimited = await metricSamples(url, 'statusgraph_rate_limited_total');
+  const failures = await metricSamples(url, 'statusgraph_authentication_failures_total');
+  const requests = await metricSamples(url, 'statusgraph_http_requests_total');
   const sum = (map: Map<string, number>, part: string) =>
     [...map].filter(([labels]) => labels.includes(part)).reduce((n, [, v]) => n + v, 0);
   return {
