@@ -280,9 +280,10 @@ describe('the server process', () => {
         secret,
         'mutation { createBoard(input: { name: "Shutdown" }) { id } }',
       );
-      // 100 incidents, 25 to a request (scripts batch with aliases, up to the limit of 30).
-      const incidents = 100;
-      const details = 'x'.repeat(2000);
+      // 200 incidents of 10,000 characters, 25 to a request (scripts batch with aliases, up to
+      // the limit of 30), so that the slow request below returns some 60 MB.
+      const incidents = 200;
+      const details = 'x'.repeat(10_000);
       for (let batch = 0; batch < incidents / 25; batch++) {
         const creations = Array.from(
           { length: 25 },
