@@ -9,6 +9,7 @@ import {
   type SelectionSetNode,
   type ValueNode,
   getNamedType,
+  getVariableValues,
   isObjectType,
   isInterfaceType,
 } from 'graphql';
@@ -22,7 +23,13 @@ const DEPTH_FACTOR = 1.5;
 interface CostInput {
   schema: GraphQLSchema;
   fragments: Map<string, FragmentDefinitionNode>;
+  /** The request's variables as coerced for execution: defaults of the document included. */
   variables: Record<string, unknown>;
+  /**
+   * Each fragment's cost, reckoned once: a fragment spread twice by one spread twice by … would
+   * otherwise be walked 2^n times (a 900-character document, seconds of CPU).
+   */
+  fragmentCosts?: Map<string, number>;
 }
 
 function firstOf(
@@ -94,10 +101,14 @@ export function operationCost(
     } else {
       const name = selection.name.value;
       const fragment = input.fragments.get(name);
-      if (fragment && !seen.has(name)) {
+      const costs = (input.fragmentCosts ??= new Map<string, number>());
+      let fragmentCost = costs.get(name);
+      if (fragmentCost === undefined && fragment && !seen.has(name)) {
         const type = input.schema.getType(fragment.typeCondition.name.value) ?? undefined;
-        cost += operationCost(fragment.selectionSet, type, input, new Set([...seen, name]));
+        fragmentCost = operationCost(fragment.selectionSet, type, input, new Set([...seen, name]));
+        costs.set(name, fragmentCost);
       }
+      cost += fragmentCost ?? 0;
     }
   }
   return cost;
@@ -120,10 +131,16 @@ export function variableCostLimit(maxCost: number, metrics: Metrics): ApolloServ
           }
           const root =
             operation.operation === 'mutation' ? schema.getMutationType() : schema.getQueryType();
+          // As execution will see them: `$n: Int = 1000` left out is 1000, not the default page.
+          const { coerced } = getVariableValues(
+            schema,
+            operation.variableDefinitions ?? [],
+            request.variables ?? {},
+          );
           const cost = operationCost(operation.selectionSet, root ?? undefined, {
             schema,
             fragments,
-            variables: request.variables ?? {},
+            variables: coerced ?? {},
           });
           if (cost > maxCost) {
             metrics.queryLimitRefusals.inc({ limit: 'cost' });

@@ -82,7 +82,9 @@ export class RateLimits {
         storeType: 'pool',
         tableName: RATE_LIMIT_TABLE,
         tableCreated: true,
-        clearExpiredByTimeout: false,
+        // Every five minutes, rows expired for an hour are deleted (an unref'd timer): an
+        // address that failed once leaves no row for good.
+        clearExpiredByTimeout: true,
         insuranceLimiter: new RateLimiterMemory(options),
       });
     };

@@ -356,6 +356,37 @@ describe('query limits', () => {
       });
     });
 
+    it('the same nested lists with `first` left to a variable’s default of 1000: refused too', async () => {
+      const document = `query($a: Int = 1000, $b: Int = 1000) { boards(first: $a) { nodes { id incidents(first: $b) { nodes { id name } } } } }`;
+      const { response, counted } = await refusalsDuring(app, () =>
+        app.asReadOnly().request(document),
+      );
+      expect({ status: response.status, counted }).toEqual({
+        status: 400,
+        counted: { ...NONE, cost: 1 },
+      });
+    });
+
+    it('fragments that each spread the next twice: refused at once, not reckoned 2^n times', async () => {
+      const levels = 40;
+      const fragments = Array.from({ length: levels }, (_, i) =>
+        i < levels - 1
+          ? `fragment F${i} on Viewer { ...F${i + 1} ...F${i + 1} }`
+          : `fragment F${i} on Viewer { permission }`,
+      );
+      const document = `{ viewer { ...F0 } } ${fragments.join(' ')}`;
+      const started = performance.now();
+      const { response, counted } = await refusalsDuring(app, () =>
+        app.asReadOnly().request(document),
+      );
+      // 2^40 walks would take days; one walk per fragment takes well under a second.
+      expect(performance.now() - started).toBeLessThan(5_000);
+      expect({ status: response.status, counted }).toEqual({
+        status: 400,
+        counted: { ...NONE, cost: 1 },
+      });
+    });
+
     it('60 directives: refused, counted as directives', async () => {
       const document = `{ viewer { ${'permission @include(if: true) '.repeat(60)} } }`;
       const { response, counted } = await refusalsDuring(app, () =>
