@@ -18,6 +18,7 @@ import { playground } from './playground/playground';
 import { queryLimits } from './limits/query-limits';
 import { queryConcurrency } from './limits/query-concurrency';
 import { queryTimeout } from './limits/query-timeout';
+import { compiledExecution } from './compiled-execution';
 import { buildAppSchema, buildBareSchema } from './schema';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -86,8 +87,10 @@ export async function createHttpApp(
 ): Promise<HttpApp> {
   const limits = queryLimits(services.metrics);
   const apollo = new ApolloServer<RequestContext>({
-    schema: await (benchOnly?.authorization === false ? buildBareSchema : buildAppSchema)(
-      resolverContainer(services),
+    gateway: compiledExecution(
+      await (benchOnly?.authorization === false ? buildBareSchema : buildAppSchema)(
+        resolverContainer(services),
+      ),
     ),
     // BI tools and the playground need the schema; a request without a valid token never gets here.
     introspection: true,
