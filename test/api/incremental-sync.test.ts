@@ -359,8 +359,10 @@ describe('incremental sync of incidents', () => {
     );
     writing = false;
     await syncing;
+    // What committed after the sync's last pull; then the cursor stands after everything.
     const last = await pull({ after: cursor }, 10);
     seen.push(...last.nodes);
+    cursor = last.endCursor ?? cursor;
 
     for (const result of results) {
       expect(result.errors).toBeUndefined();
