@@ -1,9 +1,8 @@
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import sqlite3 from 'sqlite3';
-import { Child, sleep } from '../helpers/child-process';
+import { Child, freePort, killAll, sleep } from '../helpers/child-process';
 import { type TestDatabase, createTestDatabase } from '../helpers/test-database';
 
 /**
@@ -34,26 +33,7 @@ const TEST_TIMEOUT_MS = 120_000;
 
 const children: Child[] = [];
 
-afterEach(async () => {
-  for (const child of children.splice(0)) {
-    if (child.exit === null) {
-      child.process.kill('SIGKILL');
-      await child.exited;
-    }
-  }
-});
-
-/** A port that was free a moment ago: listen on 0, note the port, close. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, done));
-  const address = server.address();
-  await new Promise<void>((done) => server.close(() => done()));
-  if (address === null || typeof address === 'string') {
-    throw new Error('no port');
-  }
-  return address.port;
-}
+afterEach(() => killAll(children));
 
 interface ServerProcess {
   child: Child;

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { createServer, type AddressInfo, type Server, type Socket, connect } from 'node:net';
+import { createServer, type Server, type Socket, connect } from 'node:net';
+import { freePort } from '../helpers/child-process';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { In } from 'typeorm';
@@ -367,15 +368,6 @@ describe('examples/automation', () => {
     expect(lines).toHaveLength(2);
   });
 });
-
-/** A port nothing listens on (just released by the OS). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await closeServer(server);
-  return port;
-}
 
 function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));

@@ -1,20 +1,14 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import type { Server as HttpServer } from 'node:http';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
-import { Writable } from 'node:stream';
 import { Client } from 'pg';
-import { closeServices, openServices, type Services } from '../../src/app';
-import type { Config } from '../../src/config';
 import { MIGRATIONS } from '../../src/db/migrations';
-import { createLogger } from '../../src/logger';
-import { createHttpApp } from '../../src/server';
 import { hashSecret } from '../../src/tokens/secret';
 import { TokenPermission } from '../../src/tokens/token-permission';
 import { type GraphQLResponse, HttpClient } from '../helpers/http-client';
 import { type TestDatabase, createTestDatabase } from '../helpers/test-database';
-import { Child, sleep } from '../helpers/child-process';
+import { Child, freePort, killAll, sleep } from '../helpers/child-process';
+import { type Instance as SharedInstance, startInstance } from '../helpers/instance';
 
 /**
  * Several instances on one PostgreSQL database: what API.md promises "on every instance" and
@@ -35,27 +29,6 @@ const LOCK_OUT_MESSAGE = /last usable full-access token/;
 const MIGRATION_NAMES = MIGRATIONS.map((Migration) => new Migration().name ?? Migration.name);
 
 const children: Child[] = [];
-
-async function killChildren(): Promise<void> {
-  for (const child of children.splice(0)) {
-    if (child.exit === null) {
-      child.process.kill('SIGKILL');
-      await child.exited;
-    }
-  }
-}
-
-/** A port that was free a moment ago: listen on 0, note the port, close. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, done));
-  const address = server.address();
-  await new Promise<void>((done) => server.close(() => done()));
-  if (address === null || typeof address === 'string') {
-    throw new Error('no port');
-  }
-  return address.port;
-}
 
 function postgresUrl(database: TestDatabase): string {
   if (database.config.type !== 'postgres') {
@@ -188,7 +161,7 @@ describe('two server processes started at the same moment on one PostgreSQL sche
   }, 45_000);
 
   afterAll(async () => {
-    await killChildren();
+    await killAll(children);
     await pg?.end();
     await database?.drop();
   });
@@ -457,50 +430,16 @@ function secretsIn(text: string): string[] {
   return [...new Set(text.match(SECRET) ?? [])];
 }
 
-interface Instance {
+interface Instance extends SharedInstance {
   name: string;
-  services: Services;
-  url: string;
-  close(): Promise<void>;
 }
 
-/** An instance in this process: its own Services (and connection pool) and HTTP server. */
-async function startInstance(name: string, url: string, logLines: string[]): Promise<Instance> {
-  const config: Config = {
-    port: 0,
-    database: { type: 'postgres', url },
-    logLevel: 'warn',
-    lastUsedWriteIntervalSeconds: 60,
-    // The races send hundreds of requests, many with revoked tokens, from one address: limits
-    // far above that (shared through PostgreSQL all the same), so that only the races are tested.
-    limits: { requestsPerMinute: 1_000_000_000, authFailuresPerMinute: 1_000_000_000 },
-  };
-  const capture = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      logLines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-      done();
-    },
-  });
-  const services = await openServices(config, createLogger('warn', capture));
-  const { app, apollo } = await createHttpApp(services);
-  const server = await new Promise<HttpServer>((done) => {
-    const s = app.listen(0, '127.0.0.1', () => done(s));
-  });
-  const address = server.address();
-  if (address === null || typeof address === 'string') {
-    throw new Error('no port');
-  }
-  return {
-    name,
-    services,
-    url: `http://127.0.0.1:${address.port}`,
-    async close() {
-      server.closeAllConnections();
-      await new Promise<void>((done) => server.close(() => done()));
-      await apollo.stop();
-      await closeServices(services);
-    },
-  };
+// The races send hundreds of requests, many with revoked tokens, from one address: limits far
+// above that (shared through PostgreSQL all the same), so that only the races are tested.
+const RACE_LIMITS = { requestsPerMinute: 1_000_000_000, authFailuresPerMinute: 1_000_000_000 };
+
+async function startRaceInstance(name: string, url: string, logLines: string[]): Promise<Instance> {
+  return { name, ...(await startInstance({ type: 'postgres', url }, RACE_LIMITS, logLines)) };
 }
 
 describe('races between two instances on one PostgreSQL schema (two Services in this process)', () => {
@@ -524,8 +463,8 @@ describe('races between two instances on one PostgreSQL schema (two Services in 
     pg = await connect(database);
     // Opened together: they migrate under the advisory lock at the same moment.
     const [first, second] = await Promise.all([
-      startInstance('a', urlNamed(database, 'race-a'), logLines),
-      startInstance('b', urlNamed(database, 'race-b'), logLines),
+      startRaceInstance('a', urlNamed(database, 'race-a'), logLines),
+      startRaceInstance('b', urlNamed(database, 'race-b'), logLines),
     ]);
     instances.push(first, second);
     a = first;

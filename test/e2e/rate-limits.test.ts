@@ -1,14 +1,10 @@
-import type { Server as HttpServer } from 'node:http';
-import { Writable } from 'node:stream';
-import { closeServices, openServices, type Services } from '../../src/app';
 import { Board } from '../../src/boards/board.entity';
-import { type Config, ConfigError, type LimitsConfig, resolveLimits } from '../../src/config';
-import { createLogger } from '../../src/logger';
-import { createHttpApp } from '../../src/server';
+import { ConfigError, type LimitsConfig, resolveLimits } from '../../src/config';
 import { generateSecret } from '../../src/tokens/secret';
 import { type GraphQLResponse, HttpClient } from '../helpers/http-client';
 import { TestApp } from '../helpers/test-app';
 import { type TestDatabase, createTestDatabase } from '../helpers/test-database';
+import { type Instance, startInstance } from '../helpers/instance';
 import { metricSamples } from '../helpers/metrics';
 
 /**
@@ -345,46 +341,6 @@ describe('failed authentications per client address', () => {
   });
 });
 
-interface Instance {
-  services: Services;
-  url: string;
-  close(): Promise<void>;
-}
-
-/** An instance in this process with its own Services (and connection pool) and HTTP server. */
-async function startInstance(
-  database: TestDatabase,
-  instanceLimits: Partial<LimitsConfig>,
-): Promise<Instance> {
-  const config: Config = {
-    port: 0,
-    database: database.config,
-    logLevel: 'warn',
-    lastUsedWriteIntervalSeconds: 60,
-    limits: instanceLimits,
-  };
-  const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
-  const services = await openServices(config, createLogger('warn', quiet));
-  const { app, apollo } = await createHttpApp(services);
-  const server = await new Promise<HttpServer>((done) => {
-    const s = app.listen(0, '127.0.0.1', () => done(s));
-  });
-  const address = server.address();
-  if (address === null || typeof address === 'string') {
-    throw new Error('no port');
-  }
-  return {
-    services,
-    url: `http://127.0.0.1:${address.port}`,
-    async close() {
-      server.closeAllConnections();
-      await new Promise<void>((done) => server.close(() => done()));
-      await apollo.stop();
-      await closeServices(services);
-    },
-  };
-}
-
 /**
  * Always PostgreSQL, whatever STATUSGRAPH_TEST_DB says (as multi-instance.test.ts): the shared
  * counters exist only there. Two Services on one schema are two clients of the database, like
@@ -407,9 +363,9 @@ describe('two instances on one PostgreSQL schema', () => {
   async function pair(store: LimitsConfig['store']): Promise<[Instance, Instance, string]> {
     const instanceLimits = limits({ store, requestsPerMinute: 6 });
     // One after the other: the first migrates the schema.
-    const a = await startInstance(database, instanceLimits);
+    const a = await startInstance(database.config, instanceLimits);
     instances.push(a);
-    const b = await startInstance(database, instanceLimits);
+    const b = await startInstance(database.config, instanceLimits);
     instances.push(b);
     expect(a.services.limits.store).toBe(store);
     const { secret } = await a.services.organizations.create('Shared quota', 'test.setup');
@@ -474,9 +430,9 @@ describe('two instances on one PostgreSQL schema', () => {
   });
 
   it('failed authentications from one address are shared too (database store)', async () => {
-    const a = await startInstance(database, limits({ authFailuresPerMinute: 3 }));
+    const a = await startInstance(database.config, limits({ authFailuresPerMinute: 3 }));
     instances.push(a);
-    const b = await startInstance(database, limits({ authFailuresPerMinute: 3 }));
+    const b = await startInstance(database.config, limits({ authFailuresPerMinute: 3 }));
     instances.push(b);
     expect(a.services.limits.store).toBe('database');
     for (const instance of [a, b, a]) {

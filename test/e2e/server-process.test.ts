@@ -5,7 +5,7 @@ import { connect, createServer, type Server as NetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import sqlite3 from 'sqlite3';
-import { Child, sleep } from '../helpers/child-process';
+import { Child, freePort, killAll, sleep } from '../helpers/child-process';
 
 /**
  * The real server and CLI as child processes (`node dist/src/main.js`, built by `pretest`).
@@ -27,18 +27,6 @@ function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'statusgraph-process-'));
   dirs.push(dir);
   return dir;
-}
-
-/** A port that was free a moment ago: listen on 0, note the port, close. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, done));
-  const address = server.address();
-  await new Promise<void>((done) => server.close(() => done()));
-  if (address === null || typeof address === 'string') {
-    throw new Error('no port');
-  }
-  return address.port;
 }
 
 function run(script: string, env: Record<string, string>, args: string[] = []): Child {
@@ -209,12 +197,7 @@ function postInFlight(server: Server, secret: string, query: string): InFlight {
 }
 
 afterEach(async () => {
-  for (const child of children.splice(0)) {
-    if (child.exit === null) {
-      child.process.kill('SIGKILL');
-      await child.exited;
-    }
-  }
+  await killAll(children);
   for (const dir of dirs.splice(0)) {
     rmSync(dir, { recursive: true, force: true });
   }

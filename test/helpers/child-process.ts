@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { logCapture } from './log-capture';
 
@@ -82,5 +83,27 @@ export class Child {
       .split('\n')
       .filter((line) => line.startsWith('{'))
       .map((line) => JSON.parse(line) as { msg?: string; level?: number });
+  }
+}
+
+/** A port that was free a moment ago: listen on 0, note the port, close. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, done));
+  const address = server.address();
+  await new Promise<void>((done) => server.close(() => done()));
+  if (address === null || typeof address === 'string') {
+    throw new Error('no port');
+  }
+  return address.port;
+}
+
+/** SIGKILLs every child still running and empties the list. */
+export async function killAll(children: Child[]): Promise<void> {
+  for (const child of children.splice(0)) {
+    if (child.exit === null) {
+      child.process.kill('SIGKILL');
+      await child.exited;
+    }
   }
 }
