@@ -14,7 +14,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/playground/assets/**/*.js'],
+    files: ['src/server/playground/assets/**/*.js'],
     languageOptions: {
       sourceType: 'script',
       globals: { document: 'readonly', self: 'readonly', fetch: 'readonly' },

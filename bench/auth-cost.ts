@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { createHttpApp } from '../src/server';
+import { createHttpApp } from '../src/server/http-app';
 import { openBenchServices, type BenchDatabaseKind } from './bench-database';
 import { median, pairedRatio, sideBySide, timeEach } from './stats';
 

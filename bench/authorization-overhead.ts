@@ -1,8 +1,8 @@
 import { execute, parse } from 'graphql';
 import { resolverContainer, type Services } from '../src/app';
-import type { RequestContext } from '../src/context';
-import { buildBareSchema } from '../src/schema';
-import type { HttpApp } from '../src/server';
+import type { RequestContext } from '../src/core/context';
+import { buildBareSchema } from '../src/server/schema';
+import type { HttpApp } from '../src/server/http-app';
 import { cpu, median, pairedRatio, sideBySide, startClocks, type Timing, wall } from './stats';
 
 export const AUTHORIZATION_TARGETS = { vsNoAuthorization: 1.1, vsBareExecute: 1.2 } as const;

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { closeServices, openServices, type Services } from '../src/app';
-import type { Config, DatabaseConfig } from '../src/config';
-import { createLogger } from '../src/logger';
+import type { Config, DatabaseConfig } from '../src/core/config';
+import { createLogger } from '../src/core/logger';
 
 export type BenchDatabaseKind = 'sqlite' | 'postgres';
 

@@ -1,12 +1,12 @@
 // As main.ts: graphql-js in production mode, so the bench measures what a deployment runs.
-import '../src/production-mode';
+import '../src/core/production-mode';
 import 'reflect-metadata';
 import { fork, type ChildProcess } from 'node:child_process';
 import type { Server } from 'node:http';
 import { closeServices, openServices } from '../src/app';
-import type { DatabaseConfig } from '../src/config';
-import { createLogger } from '../src/logger';
-import { createHttpApp } from '../src/server';
+import type { DatabaseConfig } from '../src/core/config';
+import { createLogger } from '../src/core/logger';
+import { createHttpApp } from '../src/server/http-app';
 import { benchConfig } from './bench-database';
 import { peakRssMiB, resetPeakRss } from './memory';
 

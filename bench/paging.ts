@@ -1,6 +1,6 @@
 import { Agent, request, type Server } from 'node:http';
 import type { Services } from '../src/app';
-import type { HttpApp } from '../src/server';
+import type { HttpApp } from '../src/server/http-app';
 import { cursorBefore } from './incident-fixture';
 import { peakRssMiB, resetPeakRss } from './memory';
 import { progress } from './progress';

@@ -1,10 +1,10 @@
 // As main.ts: graphql-js in production mode, so the bench measures what a deployment runs.
-import '../src/production-mode';
+import '../src/core/production-mode';
 import 'reflect-metadata';
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { createHttpApp, type HttpApp } from '../src/server';
+import { createHttpApp, type HttpApp } from '../src/server/http-app';
 import { measureAuthCost, type AuthCost } from './auth-cost';
 import { measureAuthorizationOverhead, type AuthorizationOverhead } from './authorization-overhead';
 import { openBenchServices, type BenchDatabaseKind } from './bench-database';

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { readFile, writeFile } from 'node:fs/promises';
-import { SCHEMA_FILE, renderSchemaFile } from '../src/schema-file';
+import { SCHEMA_FILE, renderSchemaFile } from '../src/server/schema-file';
 
 // `npm run schema:emit` writes schema/schema.graphql; `npm run schema:check` fails when it is stale.
 async function main(check: boolean): Promise<void> {

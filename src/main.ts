@@ -1,14 +1,14 @@
-import './production-mode';
+import './core/production-mode';
 import 'reflect-metadata';
 import type { Server } from 'node:http';
 import { closeServices, openServices, type Services } from './app';
-import { ConfigError, loadConfig, type Config } from './config';
+import { ConfigError, loadConfig, type Config } from './core/config';
 import { seedDemoOnStart } from './demo/demo-start';
-import { trackConnections } from './graceful-close';
-import { createLogger } from './logger';
+import { trackConnections } from './server/graceful-close';
+import { createLogger } from './core/logger';
 import type { Organization } from './organizations/organization.entity';
-import { createHttpApp } from './server';
-import { answerParserRefusals } from './parser-refusals';
+import { createHttpApp } from './server/http-app';
+import { answerParserRefusals } from './server/parser-refusals';
 
 /**
  * On an empty database: organization "Default" and one FULL_ACCESS secret, printed once.

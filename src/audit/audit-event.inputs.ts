@@ -1,5 +1,5 @@
 import { Field, InputType } from 'type-graphql';
-import { ID } from '../id.scalar';
+import { ID } from '../graphql/id.scalar';
 import { AuditOutcome } from './audit-event.entity';
 
 @InputType({ description: 'Narrows auditEvents; every given field must match.' })

@@ -1,7 +1,7 @@
 import { Arg, Args, Ctx, ObjectType, Query, Resolver } from 'type-graphql';
-import type { RequestContext } from '../context';
-import { Connection } from '../db/connection';
-import { PageArgsType } from '../db/page-args';
+import type { RequestContext } from '../core/context';
+import { Connection } from '../graphql/connection';
+import { PageArgsType } from '../graphql/page-args';
 import type { Page } from '../db/pagination';
 import { AuditEvent } from './audit-event.entity';
 import { AuditEventFilter } from './audit-event.inputs';

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import type { Actor } from '../context';
+import type { Actor } from '../core/context';
 import type { Database } from '../db/database';
 import { type Page, type PageArgs, paginate } from '../db/pagination';
 import { ApiToken } from '../tokens/api-token.entity';
 import { AuditEvent, AuditOutcome } from './audit-event.entity';
-import { checkNoNul } from '../validation';
+import { checkNoNul } from '../core/validation';
 import type { AuditEventFilter } from './audit-event.inputs';
 
 export interface AuditTarget {

@@ -11,8 +11,8 @@ import {
 } from 'graphql';
 import { collectFields } from 'graphql/execution/collectFields';
 import type { IMiddlewareFunction } from 'graphql-middleware';
-import type { RequestContext } from '../context';
-import type { Logger } from '../logger';
+import type { RequestContext } from '../core/context';
+import type { Logger } from '../core/logger';
 import { TokenPermission } from '../tokens/token-permission';
 import { AuditOutcome } from './audit-event.entity';
 import type { AuditLogService, AuditRefusal } from './audit-log.service';

@@ -1,7 +1,7 @@
 import { AuditScope } from '../audit/audit-scope';
-import type { RequestContext, RequestMeta } from '../context';
-import { Loaders } from '../db/loaders';
-import { AuthenticationError } from '../errors';
+import type { RequestContext, RequestMeta } from '../core/context';
+import { Loaders } from '../core/loaders';
+import { AuthenticationError } from '../core/errors';
 import type { ApiToken } from '../tokens/api-token.entity';
 import { tokenStatus } from '../tokens/api-token.entity';
 import type { LastUseRecorder } from '../tokens/last-use';

@@ -1,5 +1,5 @@
 import { deny, shield } from 'graphql-shield';
-import { ForbiddenError } from '../errors';
+import { ForbiddenError } from '../core/errors';
 import { canReadSecurityData, hasFullAccess, isValidToken } from './rules';
 
 /**

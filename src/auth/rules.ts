@@ -1,6 +1,6 @@
 import { rule } from 'graphql-shield';
-import type { RequestContext } from '../context';
-import { ForbiddenError } from '../errors';
+import type { RequestContext } from '../core/context';
+import { ForbiddenError } from '../core/errors';
 import { TokenPermission } from '../tokens/token-permission';
 
 // Rules only read the context that authentication built: they never touch the database.

@@ -1,5 +1,5 @@
 import { Field, InputType, ObjectType } from 'type-graphql';
-import { Connection } from '../db/connection';
+import { Connection } from '../graphql/connection';
 import { Board } from './board.entity';
 
 @InputType()

@@ -4,11 +4,11 @@ import { Incident } from '../incidents/incident.entity';
 import { touchIncidentsOfMonitors } from '../incidents/incident-touch';
 import { Monitor } from '../monitors/monitor.entity';
 import type { AuditLogService } from '../audit/audit-log.service';
-import type { Actor } from '../context';
+import type { Actor } from '../core/context';
 import type { Database } from '../db/database';
 import { type Page, type PageArgs, paginate } from '../db/pagination';
-import { NotFoundError } from '../errors';
-import { checkName } from '../validation';
+import { NotFoundError } from '../core/errors';
+import { checkName } from '../core/validation';
 import { Board } from './board.entity';
 import type { CreateBoardInput, UpdateBoardInput } from './board.inputs';
 

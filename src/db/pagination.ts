@@ -1,5 +1,5 @@
 import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
-import { UserInputError } from '../errors';
+import { UserInputError } from '../core/errors';
 import type { Database } from './database';
 
 export const DEFAULT_PAGE_SIZE = 50;

@@ -1,9 +1,9 @@
 import { type ApolloServerPlugin, type GraphQLResponse, HeaderMap } from '@apollo/server';
 import { createHash } from 'node:crypto';
 import type { FormattedExecutionResult } from 'graphql';
-import type { RequestContext } from '../context';
-import { ErrorCode } from '../errors';
-import type { Logger } from '../logger';
+import type { RequestContext } from '../core/context';
+import { ErrorCode } from '../core/errors';
+import type { Logger } from '../core/logger';
 import { isWellFormedSecret } from '../tokens/secret';
 import type { Claim, IdempotencyService, StoredResponse } from './idempotency.service';
 

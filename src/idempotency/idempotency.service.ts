@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { GraphQLError } from 'graphql';
 import type { EntityManager } from 'typeorm';
 import type { Database } from '../db/database';
-import { ErrorCode } from '../errors';
+import { ErrorCode } from '../core/errors';
 import { IdempotencyKey, IdempotencyState } from './idempotency-key.entity';
 
 /** How long a key is kept, counted from its first use. */

@@ -1,5 +1,5 @@
 import { Field, ObjectType } from 'type-graphql';
-import { ID } from '../id.scalar';
+import { ID } from '../graphql/id.scalar';
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { ID_COLUMN, TimestampColumn } from '../db/columns';
 import { IncidentPhase, IncidentSeverity } from './incident-enums';

@@ -1,6 +1,6 @@
 import { Field, InputType, ObjectType } from 'type-graphql';
-import { ID } from '../id.scalar';
-import { Connection } from '../db/connection';
+import { ID } from '../graphql/id.scalar';
+import { Connection } from '../graphql/connection';
 import { IncidentPhase, IncidentSeverity } from './incident-enums';
 import { Incident } from './incident.entity';
 

@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { type EntityManager, In, IsNull } from 'typeorm';
 import type { AuditLogService } from '../audit/audit-log.service';
 import type { BoardService } from '../boards/board.service';
-import type { Actor } from '../context';
+import type { Actor } from '../core/context';
 import type { Database } from '../db/database';
 import { type KeysetOrder, type Page, type PageArgs, paginateRaw } from '../db/pagination';
-import { NotFoundError, UserInputError } from '../errors';
+import { NotFoundError, UserInputError } from '../core/errors';
 import { Monitor } from '../monitors/monitor.entity';
-import { checkName, checkText } from '../validation';
+import { checkName, checkText } from '../core/validation';
 import type { IncidentOrder } from './incident-enums';
 import {
   IncidentPhase,

@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { Metrics } from '../observability/metrics';
+import type { Metrics } from '../core/metrics';
 
 /** A counting semaphore: at most `slots` holders, the others wait in arrival order. */
 export class Semaphore {

@@ -14,7 +14,7 @@ import {
   isInterfaceType,
 } from 'graphql';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../db/pagination';
-import type { Metrics } from '../observability/metrics';
+import type { Metrics } from '../core/metrics';
 
 const OBJECT_COST = 2;
 const SCALAR_COST = 1;

@@ -6,7 +6,7 @@ import {
   type ValidationContext,
   type ValidationRule,
 } from 'graphql';
-import type { Metrics } from '../observability/metrics';
+import type { Metrics } from '../core/metrics';
 import { variableCostLimit } from './query-cost';
 
 /**

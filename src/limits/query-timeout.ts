@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { RequestContext } from '../context';
-import { QueryTimeoutError } from '../errors';
-import type { Metrics } from '../observability/metrics';
+import type { RequestContext } from '../core/context';
+import { QueryTimeoutError } from '../core/errors';
+import type { Metrics } from '../core/metrics';
 
 /** Seconds a client should wait before it retries a timed-out query (smaller, ideally). */
 export const QUERY_TIMEOUT_RETRY_AFTER_SECONDS = 10;

@@ -7,9 +7,9 @@ import {
   RateLimiterPostgres,
   RateLimiterRes,
 } from 'rate-limiter-flexible';
-import type { LimitsConfig } from '../config';
-import { ErrorCode } from '../errors';
-import type { Logger } from '../logger';
+import type { LimitsConfig } from '../core/config';
+import { ErrorCode } from '../core/errors';
+import type { Logger } from '../core/logger';
 
 /** The table of the shared counters (PostgreSQL), created by a migration. */
 export const RATE_LIMIT_TABLE = 'rate_limit_counter';

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
-import { UserInputError } from '../errors';
-import { checkIntegerRange, checkName } from '../validation';
+import { UserInputError } from '../core/errors';
+import { checkIntegerRange, checkName } from '../core/validation';
 import { MonitorType } from './monitor-enums';
 import type { HttpHeader } from './monitor.entity';
 

@@ -1,6 +1,6 @@
 import { Field, InputType, Int, ObjectType } from 'type-graphql';
-import { ID } from '../id.scalar';
-import { Connection } from '../db/connection';
+import { ID } from '../graphql/id.scalar';
+import { Connection } from '../graphql/connection';
 import { MonitorStatus, MonitorType } from './monitor-enums';
 import { Monitor } from './monitor.entity';
 import { StatusEvent } from './status-event.entity';

@@ -1,9 +1,9 @@
 import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { ID } from '../id.scalar';
+import { ID } from '../graphql/id.scalar';
 import { Board } from '../boards/board.entity';
 import type { BoardService } from '../boards/board.service';
-import type { RequestContext } from '../context';
-import { PageArgsType } from '../db/page-args';
+import type { RequestContext } from '../core/context';
+import { PageArgsType } from '../graphql/page-args';
 import type { Page } from '../db/pagination';
 import { MonitorStatus } from './monitor-enums';
 import { Monitor } from './monitor.entity';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type EntityManager, In } from 'typeorm';
 import type { AuditLogService } from '../audit/audit-log.service';
 import type { BoardService } from '../boards/board.service';
-import type { Actor } from '../context';
+import type { Actor } from '../core/context';
 import type { Database } from '../db/database';
 import {
   type KeysetOrder,
@@ -12,10 +12,10 @@ import {
   pageSize,
   paginate,
 } from '../db/pagination';
-import { NotFoundError } from '../errors';
+import { NotFoundError } from '../core/errors';
 import { IncidentMonitor } from '../incidents/incident-monitor.entity';
 import { touchIncidentsOfMonitors } from '../incidents/incident-touch';
-import { checkText } from '../validation';
+import { checkText } from '../core/validation';
 import { MonitorStatus } from './monitor-enums';
 import { Monitor } from './monitor.entity';
 import type {

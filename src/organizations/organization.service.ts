@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditLogService } from '../audit/audit-log.service';
 import { AuditScope } from '../audit/audit-scope';
-import type { Actor } from '../context';
+import type { Actor } from '../core/context';
 import type { EntityManager } from 'typeorm';
 import type { Database } from '../db/database';
-import { Loaders } from '../db/loaders';
+import { Loaders } from '../core/loaders';
 import type { ApiTokenService, CreatedToken } from '../tokens/api-token.service';
 import { TokenPermission } from '../tokens/token-permission';
-import { checkName } from '../validation';
+import { checkName } from '../core/validation';
 import { Organization } from './organization.entity';
 
 export interface CreatedOrganization extends CreatedToken {

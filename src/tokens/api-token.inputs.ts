@@ -1,6 +1,6 @@
 import { Field, InputType, ObjectType } from 'type-graphql';
 import { ApiToken } from './api-token.entity';
-import { Connection } from '../db/connection';
+import { Connection } from '../graphql/connection';
 import { ApiTokenStatus, TokenPermission } from './token-permission';
 
 @InputType({

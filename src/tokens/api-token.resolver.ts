@@ -1,7 +1,7 @@
 import { Arg, Args, Ctx, Int, Mutation, Query, Resolver } from 'type-graphql';
-import { ID } from '../id.scalar';
-import type { RequestContext } from '../context';
-import { PageArgsType } from '../db/page-args';
+import { ID } from '../graphql/id.scalar';
+import type { RequestContext } from '../core/context';
+import { PageArgsType } from '../graphql/page-args';
 import type { Page } from '../db/pagination';
 import { ApiToken } from './api-token.entity';
 import {

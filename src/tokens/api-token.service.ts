@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { AuditLogService } from '../audit/audit-log.service';
-import type { Actor } from '../context';
+import type { Actor } from '../core/context';
 import type { Database } from '../db/database';
 import { type Page, type PageArgs, paginate } from '../db/pagination';
-import { NotFoundError, UserInputError } from '../errors';
+import { NotFoundError, UserInputError } from '../core/errors';
 import { Organization } from '../organizations/organization.entity';
-import { checkName } from '../validation';
+import { checkName } from '../core/validation';
 import { ApiToken, SUGGEST_READ_ONLY_AFTER_MS, tokenStatus } from './api-token.entity';
 import {
   type ApiTokenFilter,

@@ -1,5 +1,5 @@
 import type { Database } from '../db/database';
-import type { Logger } from '../logger';
+import type { Logger } from '../core/logger';
 import { ApiToken } from './api-token.entity';
 
 export interface LastUse {

@@ -1,5 +1,5 @@
 import { Ctx, Field, ObjectType, Query, Resolver } from 'type-graphql';
-import type { RequestContext } from '../context';
+import type { RequestContext } from '../core/context';
 import { Organization } from '../organizations/organization.entity';
 import { ApiToken } from './api-token.entity';
 import { TokenPermission } from './token-permission';

@@ -14,8 +14,8 @@ import {
 import { buildSchemaSync } from 'type-graphql';
 import { AuditEvent, AuditOutcome } from '../../src/audit/audit-event.entity';
 import { RULES } from '../../src/auth/permissions';
-import { DateTimeScalar } from '../../src/date-time.scalar';
-import { RESOLVERS, buildBareSchema } from '../../src/schema';
+import { DateTimeScalar } from '../../src/graphql/date-time.scalar';
+import { RESOLVERS, buildBareSchema } from '../../src/server/schema';
 import { generateSecret } from '../../src/tokens/secret';
 import { IncidentSeverity } from '../../src/incidents/incident-enums';
 import { MonitorType } from '../../src/monitors/monitor-enums';

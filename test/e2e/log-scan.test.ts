@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
-import { createLogger } from '../../src/logger';
+import { createLogger } from '../../src/core/logger';
 import { generateSecret, hashSecret } from '../../src/tokens/secret';
 import { Child } from '../helpers/child-process';
 import { LOG_DIR_VARIABLE, LogCapture, logCapture } from '../helpers/log-capture';

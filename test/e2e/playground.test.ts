@@ -7,7 +7,7 @@ import {
   type Locator,
   type Page,
 } from 'playwright-core';
-import { PLAYGROUND_ASSETS } from '../../src/playground/playground';
+import { PLAYGROUND_ASSETS } from '../../src/server/playground/playground';
 import { TestApp } from '../helpers/test-app';
 
 /**

@@ -1,5 +1,5 @@
 import { Board } from '../../src/boards/board.entity';
-import { ConfigError, type LimitsConfig, resolveLimits } from '../../src/config';
+import { ConfigError, type LimitsConfig, resolveLimits } from '../../src/core/config';
 import { generateSecret } from '../../src/tokens/secret';
 import { type GraphQLResponse, HttpClient } from '../helpers/http-client';
 import { TestApp } from '../helpers/test-app';

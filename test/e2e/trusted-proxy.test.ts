@@ -1,4 +1,4 @@
-import { loadConfig } from '../../src/config';
+import { loadConfig } from '../../src/core/config';
 import { TestApp } from '../helpers/test-app';
 
 const CLIENT = '203.0.113.7';

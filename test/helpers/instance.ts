@@ -1,9 +1,9 @@
 import type { Server as HttpServer } from 'node:http';
 import { Writable } from 'node:stream';
 import { closeServices, openServices, type Services } from '../../src/app';
-import type { Config, DatabaseConfig } from '../../src/config';
-import { createLogger } from '../../src/logger';
-import { createHttpApp } from '../../src/server';
+import type { Config, DatabaseConfig } from '../../src/core/config';
+import { createLogger } from '../../src/core/logger';
+import { createHttpApp } from '../../src/server/http-app';
 
 /** One API instance in this process: its own Services (and connection pool) and HTTP server. */
 export interface Instance {

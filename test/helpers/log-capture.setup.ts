@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import pino, { type DestinationStream } from 'pino';
-import * as loggerModule from '../../src/logger';
+import * as loggerModule from '../../src/core/logger';
 import * as secretModule from '../../src/tokens/secret';
 import { logCapture } from './log-capture';
 

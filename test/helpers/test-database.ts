@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import type { DatabaseConfig } from '../../src/config';
+import type { DatabaseConfig } from '../../src/core/config';
 
 /** Which database the suite runs on: SQLite by default, PostgreSQL under `npm run test:postgres`. */
 export const TEST_DB: 'sqlite' | 'postgres' =

@@ -7,8 +7,8 @@ import {
   loadConfig,
   parseDatabaseUrl,
   resolveLimits,
-} from '../../src/config';
-import { withoutEchoedValues } from '../../src/format-error';
+} from '../../src/core/config';
+import { withoutEchoedValues } from '../../src/server/format-error';
 
 describe('loadConfig', () => {
   it('uses the documented defaults for an empty environment', () => {

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { SCHEMA_FILE, renderSchemaFile } from '../../src/schema-file';
+import { SCHEMA_FILE, renderSchemaFile } from '../../src/server/schema-file';
 
 describe('schema/schema.graphql', () => {
   it('is what type-graphql emits from the code now (run `npm run schema:emit` after a change)', async () => {

@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import { checkName, checkText } from '../../src/validation';
+import { checkName, checkText } from '../../src/core/validation';
 
 function refusal(check: () => void): GraphQLError {
   try {

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { emitSchemaDefinitionFile } from 'type-graphql';
-import { projectRoot } from './project-root';
+import { projectRoot } from '../core/project-root';
 import { buildBareSchema } from './schema';
 
 /** The committed SDL, checked against the code by `npm run check` and a test. */

@@ -1,7 +1,7 @@
 import { type Server, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { ErrorCode } from './errors';
-import type { Metrics } from './observability/metrics';
+import { ErrorCode } from '../core/errors';
+import type { Metrics } from '../core/metrics';
 
 /**
  * Requests that Node's HTTP parser refuses before Express sees them — a request line and headers

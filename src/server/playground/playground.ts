@@ -2,7 +2,7 @@ import compression from 'compression';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { projectRoot } from '../project-root';
+import { projectRoot } from '../../core/project-root';
 
 const GRAPHIQL_PACKAGE = require.resolve('@graphql-yoga/graphiql/package.json');
 const GRAPHIQL_VERSION = (JSON.parse(readFileSync(GRAPHIQL_PACKAGE, 'utf8')) as { version: string })
@@ -80,7 +80,7 @@ export function playground(): Router {
   router.get('/playground/init.js', compression(), (_req, res) => {
     res
       .set('cache-control', 'no-cache')
-      .sendFile(join(projectRoot(), 'src', 'playground', 'assets', 'init.js'));
+      .sendFile(join(projectRoot(), 'src', 'server', 'playground', 'assets', 'init.js'));
   });
   return router;
 }

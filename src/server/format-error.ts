@@ -1,8 +1,8 @@
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { ErrorCode, PUBLIC_ERROR_CODES } from './errors';
-import type { Logger } from './logger';
-import { maskSecrets } from './tokens/secret';
+import { ErrorCode, PUBLIC_ERROR_CODES } from '../core/errors';
+import type { Logger } from '../core/logger';
+import { maskSecrets } from '../tokens/secret';
 
 // graphql-js writes submitted values into some messages (as `inspect` or `print` output); the
 // contract never echoes them (one may be a credential in a request header). A value can itself

@@ -6,18 +6,18 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloServerPluginUsageReportingDisabled } from '@apollo/server/plugin/disabled';
 import cors from 'cors';
 import express, { type ErrorRequestHandler, type Response } from 'express';
-import { type Services, pendingMigrations, resolverContainer } from './app';
-import { auditPlugin } from './audit/audit.plugin';
-import type { RequestContext } from './context';
-import { requestContext } from './auth/request-context';
-import { ErrorCode } from './errors';
-import { idempotencyPlugin } from './idempotency/idempotency.plugin';
-import { observeRequests, observed, recordOperations } from './observability/request-log';
+import { type Services, pendingMigrations, resolverContainer } from '../app';
+import { auditPlugin } from '../audit/audit.plugin';
+import type { RequestContext } from '../core/context';
+import { requestContext } from './request-context';
+import { ErrorCode } from '../core/errors';
+import { idempotencyPlugin } from '../idempotency/idempotency.plugin';
+import { observeRequests, observed, recordOperations } from './request-log';
 import { createErrorFormatter } from './format-error';
 import { playground } from './playground/playground';
-import { queryLimits } from './limits/query-limits';
-import { queryConcurrency } from './limits/query-concurrency';
-import { queryTimeout } from './limits/query-timeout';
+import { queryLimits } from '../limits/query-limits';
+import { queryConcurrency } from '../limits/query-concurrency';
+import { queryTimeout } from '../limits/query-timeout';
 import { compiledExecution } from './compiled-execution';
 import { buildAppSchema, buildBareSchema } from './schema';
 

@@ -1,9 +1,9 @@
 import type { ExpressContextFunctionArgument } from '@as-integrations/express5';
 import type { Services } from '../app';
-import type { RequestContext } from '../context';
-import { AuthenticationError, ErrorCode } from '../errors';
+import type { RequestContext } from '../core/context';
+import { AuthenticationError, ErrorCode } from '../core/errors';
 import { RateLimitedError, quotaHeaders } from '../limits/rate-limits';
-import { observed } from '../observability/request-log';
+import { observed } from './request-log';
 
 /**
  * Apollo's context function, once per GraphQL request before anything is parsed: an address

@@ -1,8 +1,8 @@
-import type { AuditScope } from './audit/audit-scope';
-import type { Loaders } from './db/loaders';
-import type { Organization } from './organizations/organization.entity';
-import type { ApiToken } from './tokens/api-token.entity';
-import type { TokenPermission } from './tokens/token-permission';
+import type { AuditScope } from '../audit/audit-scope';
+import type { Loaders } from './loaders';
+import type { Organization } from '../organizations/organization.entity';
+import type { ApiToken } from '../tokens/api-token.entity';
+import type { TokenPermission } from '../tokens/token-permission';
 
 /** Where a request came from; never holds the secret. */
 export interface RequestMeta {

@@ -1,15 +1,15 @@
 import type { GraphQLSchema } from 'graphql';
 import { applyMiddleware, type IMiddlewareFunction } from 'graphql-middleware';
 import { buildSchema, type ContainerType, type NonEmptyArray } from 'type-graphql';
-import { AuditEventResolver } from './audit/audit-event.resolver';
-import { enterAuditScope } from './audit/audit.plugin';
-import { RULES, permissions } from './auth/permissions';
-import { BoardResolver } from './boards/board.resolver';
-import { IncidentResolver } from './incidents/incident.resolver';
-import { MonitorResolver, StatusEventResolver } from './monitors/monitor.resolver';
-import { DateTimeScalar } from './date-time.scalar';
-import { ApiTokenResolver } from './tokens/api-token.resolver';
-import { ViewerResolver } from './tokens/viewer.resolver';
+import { AuditEventResolver } from '../audit/audit-event.resolver';
+import { enterAuditScope } from '../audit/audit.plugin';
+import { RULES, permissions } from '../auth/permissions';
+import { BoardResolver } from '../boards/board.resolver';
+import { IncidentResolver } from '../incidents/incident.resolver';
+import { MonitorResolver, StatusEventResolver } from '../monitors/monitor.resolver';
+import { DateTimeScalar } from '../graphql/date-time.scalar';
+import { ApiTokenResolver } from '../tokens/api-token.resolver';
+import { ViewerResolver } from '../tokens/viewer.resolver';
 
 export const RESOLVERS: NonEmptyArray<new (...args: never[]) => object> = [
   ViewerResolver,

@@ -1,10 +1,10 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { NextFunction, Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
-import type { RequestContext, RequestMeta } from '../context';
-import type { Logger } from '../logger';
+import type { RequestContext, RequestMeta } from '../core/context';
+import type { Logger } from '../core/logger';
 import { maskSecrets } from '../tokens/secret';
-import type { Metrics } from './metrics';
+import type { Metrics } from '../core/metrics';
 
 /** What one request turned out to be, filled in as it goes; logged and counted at its end. */
 export interface RequestRecord {

@@ -1,5 +1,5 @@
 import { GraphQLScalarType, Kind } from 'graphql';
-import { UserInputError } from './errors';
+import { UserInputError } from '../core/errors';
 
 // ISO 8601 with an explicit zone: 2027-01-01T00:00:00Z, ...00.000Z, ...00+02:00.
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;

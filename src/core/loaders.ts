@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import { QueryTimeoutError } from '../errors';
+import { QueryTimeoutError } from './errors';
 
 /**
  * The DataLoaders of one request, made on first use: a list of 1000 incidents asks for their

@@ -1,5 +1,5 @@
 import { ArgsType, Field, Int } from 'type-graphql';
-import type { PageArgs } from './pagination';
+import type { PageArgs } from '../db/pagination';
 
 /** `first` and `after` of every connection field. */
 @ArgsType()
