@@ -1,6 +1,7 @@
 import './core/production-mode';
 import 'reflect-metadata';
 import type { Server } from 'node:http';
+import type { Express } from 'express';
 import { closeServices, openServices, type Services } from './app';
 import { ConfigError, loadConfig, type Config } from './core/config';
 import { seedDemoOnStart } from './demo/demo-start';
@@ -39,7 +40,7 @@ async function bootstrap(services: Services, config: Config): Promise<Organizati
   return organization;
 }
 
-function listen(app: ReturnType<typeof Object>, port: number): Promise<Server> {
+function listen(app: Express, port: number): Promise<Server> {
   return new Promise((resolve, reject) => {
     const server: Server = app.listen(port);
     server.once('listening', () => resolve(server));

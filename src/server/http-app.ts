@@ -1,25 +1,17 @@
-import { ApolloServer } from '@apollo/server';
+import type { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
-import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginUsageReportingDisabled } from '@apollo/server/plugin/disabled';
 import cors from 'cors';
-import express, { type ErrorRequestHandler, type Response } from 'express';
-import { type Services, pendingMigrations, resolverContainer } from '../app';
-import { auditPlugin } from '../audit/audit.plugin';
+import express from 'express';
+import { type Services, pendingMigrations } from '../app';
 import type { RequestContext } from '../core/context';
-import { requestContext } from './request-context';
 import { ErrorCode } from '../core/errors';
-import { idempotencyPlugin } from '../idempotency/idempotency.plugin';
-import { observeRequests, observed, recordOperations } from './request-log';
-import { createErrorFormatter } from './format-error';
+import { type BenchOnlyOptions, createApolloServer } from './apollo-server';
 import { playground } from './playground/playground';
-import { queryLimits } from '../limits/query-limits';
-import { queryConcurrency } from '../limits/query-concurrency';
-import { queryTimeout } from '../limits/query-timeout';
-import { compiledExecution } from './compiled-execution';
-import { buildAppSchema, buildBareSchema } from './schema';
+import { requestContext } from './request-context';
+import { observeRequests } from './request-log';
+import { refuse, transportErrors } from './transport-errors';
+
+export type { BenchOnlyOptions } from './apollo-server';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -39,90 +31,16 @@ export interface HttpOptions {
   trustedProxies?: readonly string[];
 }
 
-function refuse(res: Response, status: number, code: string, message: string): void {
-  observed(res).record.outcome = code;
-  res.status(status).json({ errors: [{ message, extensions: { code } }] });
-}
-
-// Transport refusals (a body that is not JSON, too large) get the same JSON shape as GraphQL's.
-const transportErrors =
-  (services: Services): ErrorRequestHandler =>
-  (error: { type?: string; status?: number }, _req, res, _next) => {
-    if (error.type === 'entity.too.large') {
-      refuse(
-        res,
-        413,
-        ErrorCode.PAYLOAD_TOO_LARGE,
-        'The request body is larger than 1 MB; send a smaller request.',
-      );
-    } else if (error.status === 404) {
-      // express.static reports a missing playground asset as an error, not as a fall-through.
-      refuse(res, 404, ErrorCode.NOT_FOUND, 'Nothing here: the API is at /graphql.');
-    } else if (error.status !== undefined && error.status >= 400 && error.status < 500) {
-      refuse(
-        res,
-        400,
-        ErrorCode.BAD_REQUEST,
-        'The request body is not valid JSON; send a JSON object.',
-      );
-    } else {
-      services.logger.error({ err: error }, 'unexpected HTTP error');
-      refuse(res, 500, ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error.');
-    }
-  };
-
 /**
- * A switch for bench/ only, never for a deployment: config.ts has no setting that reaches it and
- * main.ts never passes this argument, so a running server always applies authorization.
+ * The Express app: health, readiness and metrics, the playground, and Apollo at /graphql behind
+ * CORS and the JSON body limit; refusals of the transport in GraphQL's error shape.
  */
-export interface BenchOnlyOptions {
-  /** false: the schema without the shield (and audit) middleware, to measure what it costs. */
-  authorization: false;
-}
-
 export async function createHttpApp(
   services: Services,
   options: HttpOptions = {},
   benchOnly?: BenchOnlyOptions,
 ): Promise<HttpApp> {
-  const limits = queryLimits(services.metrics);
-  const apollo = new ApolloServer<RequestContext>({
-    gateway: compiledExecution(
-      await (benchOnly?.authorization === false ? buildBareSchema : buildAppSchema)(
-        resolverContainer(services),
-      ),
-    ),
-    // BI tools and the playground need the schema; a request without a valid token never gets here.
-    introspection: true,
-    includeStacktraceInErrorResponses: false,
-    // No "Did you mean …?": an error does not walk a stranger through the schema.
-    hideSchemaDetailsFromClientErrors: true,
-    allowBatchedHttpRequests: false,
-    validationRules: limits.validationRules,
-    parseOptions: limits.parseOptions,
-    // main.ts owns the signals: it drains HTTP first, then stops Apollo, then the database.
-    stopOnTerminationSignals: false,
-    // Authorization forces a browser preflight, so it proves the request is not a simple CSRF post.
-    csrfPrevention: {
-      requestHeaders: ['authorization', 'x-apollo-operation-name', 'apollo-require-preflight'],
-    },
-    formatError: createErrorFormatter(services.logger),
-    logger: services.logger,
-    plugins: [
-      // The default landing page loads from a CDN; per-field plugins cost time on large lists.
-      ApolloServerPluginLandingPageDisabled(),
-      ApolloServerPluginCacheControlDisabled(),
-      ApolloServerPluginInlineTraceDisabled(),
-      ApolloServerPluginUsageReportingDisabled(),
-      ...limits.plugins,
-      queryConcurrency(services.limits.concurrentQueries, services.metrics),
-      queryTimeout(services.limits.queryTimeoutMs, services.metrics),
-      auditPlugin(services.audit, services.logger),
-      idempotencyPlugin(services.idempotency, services.logger),
-      recordOperations(),
-    ],
-  });
-  await apollo.start();
+  const apollo = await createApolloServer(services, benchOnly);
 
   const app = express();
   app.disable('x-powered-by');
@@ -183,8 +101,8 @@ export async function createHttpApp(
     }),
   );
   app.use((_req, res) => {
-    refuse(res, 404, 'NOT_FOUND', 'Nothing here: the API is at /graphql.');
+    refuse(res, 404, ErrorCode.NOT_FOUND, 'Nothing here: the API is at /graphql.');
   });
-  app.use(transportErrors(services));
+  app.use(transportErrors(services.logger));
   return { app, apollo };
 }

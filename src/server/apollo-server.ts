@@ -1,0 +1,77 @@
+import { ApolloServer } from '@apollo/server';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+  ApolloServerPluginUsageReportingDisabled,
+} from '@apollo/server/plugin/disabled';
+import { type Services, resolverContainer } from '../app';
+import { auditPlugin } from '../audit/audit.plugin';
+import type { RequestContext } from '../core/context';
+import { idempotencyPlugin } from '../idempotency/idempotency.plugin';
+import { queryConcurrency } from '../limits/query-concurrency';
+import { queryLimits } from '../limits/query-limits';
+import { queryTimeout } from '../limits/query-timeout';
+import { compiledExecution } from './compiled-execution';
+import { createErrorFormatter } from './format-error';
+import { recordOperations } from './request-log';
+import { buildAppSchema, buildBareSchema } from './schema';
+
+/**
+ * A switch for bench/ only, never for a deployment: config.ts has no setting that reaches it and
+ * main.ts never passes this argument, so a running server always applies authorization.
+ */
+export interface BenchOnlyOptions {
+  /** false: the schema without the shield (and audit) middleware, to measure what it costs. */
+  authorization: false;
+}
+
+/**
+ * Apollo Server as statusgraph configures it: the schema with its rule map, compiled execution,
+ * the document limits and the cross-cutting plugins, in the order a request meets them. The
+ * HTTP routes around it are http-app.ts's.
+ */
+export async function createApolloServer(
+  services: Services,
+  benchOnly?: BenchOnlyOptions,
+): Promise<ApolloServer<RequestContext>> {
+  const limits = queryLimits(services.metrics);
+  const apollo = new ApolloServer<RequestContext>({
+    gateway: compiledExecution(
+      await (benchOnly?.authorization === false ? buildBareSchema : buildAppSchema)(
+        resolverContainer(services),
+      ),
+    ),
+    // BI tools and the playground need the schema; a request without a valid token never gets here.
+    introspection: true,
+    includeStacktraceInErrorResponses: false,
+    // No "Did you mean …?": an error does not walk a stranger through the schema.
+    hideSchemaDetailsFromClientErrors: true,
+    allowBatchedHttpRequests: false,
+    validationRules: limits.validationRules,
+    parseOptions: limits.parseOptions,
+    // main.ts owns the signals: it drains HTTP first, then stops Apollo, then the database.
+    stopOnTerminationSignals: false,
+    // Authorization forces a browser preflight, so it proves the request is not a simple CSRF post.
+    csrfPrevention: {
+      requestHeaders: ['authorization', 'x-apollo-operation-name', 'apollo-require-preflight'],
+    },
+    formatError: createErrorFormatter(services.logger),
+    logger: services.logger,
+    plugins: [
+      // The default landing page loads from a CDN; per-field plugins cost time on large lists.
+      ApolloServerPluginLandingPageDisabled(),
+      ApolloServerPluginCacheControlDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
+      ApolloServerPluginUsageReportingDisabled(),
+      ...limits.plugins,
+      queryConcurrency(services.limits.concurrentQueries, services.metrics),
+      queryTimeout(services.limits.queryTimeoutMs, services.metrics),
+      auditPlugin(services.audit, services.logger),
+      idempotencyPlugin(services.idempotency, services.logger),
+      recordOperations(),
+    ],
+  });
+  await apollo.start();
+  return apollo;
+}

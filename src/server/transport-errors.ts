@@ -1,0 +1,37 @@
+import type { ErrorRequestHandler, Response } from 'express';
+import { ErrorCode } from '../core/errors';
+import type { Logger } from '../core/logger';
+import { observed } from './request-log';
+
+/** A refusal in the shape of GraphQL's errors, counted by the request log under its code. */
+export function refuse(res: Response, status: number, code: string, message: string): void {
+  observed(res).record.outcome = code;
+  res.status(status).json({ errors: [{ message, extensions: { code } }] });
+}
+
+/** Transport refusals (a body that is not JSON, too large) get the same JSON shape as GraphQL's. */
+export const transportErrors =
+  (logger: Logger): ErrorRequestHandler =>
+  (error: { type?: string; status?: number }, _req, res, _next) => {
+    if (error.type === 'entity.too.large') {
+      refuse(
+        res,
+        413,
+        ErrorCode.PAYLOAD_TOO_LARGE,
+        'The request body is larger than 1 MB; send a smaller request.',
+      );
+    } else if (error.status === 404) {
+      // express.static reports a missing playground asset as an error, not as a fall-through.
+      refuse(res, 404, ErrorCode.NOT_FOUND, 'Nothing here: the API is at /graphql.');
+    } else if (error.status !== undefined && error.status >= 400 && error.status < 500) {
+      refuse(
+        res,
+        400,
+        ErrorCode.BAD_REQUEST,
+        'The request body is not valid JSON; send a JSON object.',
+      );
+    } else {
+      logger.error({ err: error }, 'unexpected HTTP error');
+      refuse(res, 500, ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error.');
+    }
+  };
