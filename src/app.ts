@@ -8,6 +8,7 @@ import { IncidentResolver } from './incidents/incident.resolver';
 import { IncidentService } from './incidents/incident.service';
 import { MonitorResolver, StatusEventResolver } from './monitors/monitor.resolver';
 import { MonitorService } from './monitors/monitor.service';
+import { type Clock, systemClock } from './core/clock';
 import { type Config, type LimitsConfig, resolveLimits } from './core/config';
 import { createDataSource } from './db/data-source';
 import { Database } from './db/database';
@@ -39,8 +40,12 @@ export interface Services {
   rateLimits: RateLimits;
 }
 
-/** Opens the database, applies pending migrations and builds the services. */
-export async function openServices(config: Config, logger: Logger): Promise<Services> {
+/** Opens the database, applies pending migrations and builds the services (time from `clock`). */
+export async function openServices(
+  config: Config,
+  logger: Logger,
+  clock: Clock = systemClock,
+): Promise<Services> {
   const limits = resolveLimits(config);
   const dataSource = createDataSource(config.database);
   await dataSource.initialize();
@@ -55,8 +60,12 @@ export async function openServices(config: Config, logger: Logger): Promise<Serv
     throw error;
   }
   const metrics = new Metrics();
-  const lastUse = new LastUseRecorder(db, config.lastUsedWriteIntervalSeconds * 1000, logger, () =>
-    metrics.lastUsedWrites.inc(),
+  const lastUse = new LastUseRecorder(
+    db,
+    config.lastUsedWriteIntervalSeconds * 1000,
+    logger,
+    () => metrics.lastUsedWrites.inc(),
+    clock,
   );
   const audit = new AuditLogService(db);
   const tokens = new ApiTokenService(db, audit, lastUse);
@@ -73,7 +82,7 @@ export async function openServices(config: Config, logger: Logger): Promise<Serv
     incidents: new IncidentService(db, audit, boards),
     organizations: new OrganizationService(db, tokens, audit),
     authenticator: new Authenticator(tokens, lastUse),
-    idempotency: new IdempotencyService(db),
+    idempotency: new IdempotencyService(db, undefined, clock),
     limits,
     rateLimits: new RateLimits(limits, logger, db.postgresPool),
   };

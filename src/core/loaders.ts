@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import { type Clock, systemClock } from './clock';
 import { QueryTimeoutError } from './errors';
 
 /**
@@ -10,13 +11,15 @@ export class Loaders {
   private readonly loaders = new Map<string, DataLoader<string, unknown>>();
   private deadline = Infinity;
   private timeoutMs = 0;
+  private clock: Clock = systemClock;
   /** Whether a read was refused because the request ran out of time. */
   stopped = false;
 
-  /** After `timeoutMs` from now, the request's next batch fails with QUERY_TIMEOUT. */
-  stopAfter(timeoutMs: number): void {
+  /** After `timeoutMs` from now (by `clock`), the request's next batch fails with QUERY_TIMEOUT. */
+  stopAfter(timeoutMs: number, clock: Clock = systemClock): void {
     this.timeoutMs = timeoutMs;
-    this.deadline = Date.now() + timeoutMs;
+    this.clock = clock;
+    this.deadline = clock.now().getTime() + timeoutMs;
   }
 
   get<V>(
@@ -28,7 +31,7 @@ export class Loaders {
     if (!loader) {
       loader = new DataLoader<string, V>(
         async (keys) => {
-          if (Date.now() > this.deadline) {
+          if (this.clock.now().getTime() > this.deadline) {
             this.stopped = true;
             throw new QueryTimeoutError(this.timeoutMs);
           }

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GraphQLError } from 'graphql';
 import type { EntityManager } from 'typeorm';
+import { type Clock, systemClock } from '../core/clock';
 import type { Database } from '../db/database';
 import { ErrorCode } from '../core/errors';
 import { IdempotencyKey, IdempotencyState } from './idempotency-key.entity';
@@ -76,6 +77,7 @@ export class IdempotencyService {
   constructor(
     private readonly db: Database,
     private readonly timing: IdempotencyTiming = DEFAULT_TIMING,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /** Claims `key` for this request, or returns what the request that holds it left. */
@@ -85,7 +87,7 @@ export class IdempotencyService {
     requestHash: string,
     requestId: string,
   ): Promise<IdempotencyOutcome> {
-    const deadline = Date.now() + this.timing.waitMs;
+    const deadline = this.clock.now().getTime() + this.timing.waitMs;
     let row = await this.claim(tokenId, key, requestHash, requestId);
     for (;;) {
       if (row.requestHash !== requestHash) {
@@ -100,10 +102,10 @@ export class IdempotencyService {
       if (row.requestId === requestId && row.state === IN_PROGRESS) {
         return { kind: 'execute', claim: { tokenId, key, requestId } };
       }
-      if (row.state === EXECUTED && !this.isLive(row, Date.now())) {
+      if (row.state === EXECUTED && !this.isLive(row, this.clock.now().getTime())) {
         return { kind: 'lost' };
       }
-      if (Date.now() >= deadline) {
+      if (this.clock.now().getTime() >= deadline) {
         return { kind: 'busy' };
       }
       await sleep(this.timing.pollMs);
@@ -111,7 +113,7 @@ export class IdempotencyService {
       // (which takes over an IN_PROGRESS row, and leaves an EXECUTED one as it is).
       const current = await this.db.reader.findOneBy(IdempotencyKey, { tokenId, key });
       row =
-        current && this.isLive(current, Date.now())
+        current && this.isLive(current, this.clock.now().getTime())
           ? current
           : await this.claim(tokenId, key, requestHash, requestId);
     }
@@ -162,7 +164,7 @@ export class IdempotencyService {
         .createQueryBuilder()
         .delete()
         .from(IdempotencyKey)
-        .where('expires_at <= :now', { now: this.db.timestamp(new Date()) })
+        .where('expires_at <= :now', { now: this.db.timestamp(this.clock.now()) })
         .execute(),
     );
     return result.affected ?? 0;
@@ -181,7 +183,7 @@ export class IdempotencyService {
     requestId: string,
   ): Promise<IdempotencyKey> {
     return this.db.write(async (manager) => {
-      const now = new Date();
+      const now = this.clock.now();
       const expiresAt = new Date(now.getTime() + KEY_LIFETIME_MS);
       const ours = { tokenId, key };
       await manager

@@ -1,4 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
+import { type Clock, systemClock } from '../core/clock';
 import type { RequestContext } from '../core/context';
 import { QueryTimeoutError } from '../core/errors';
 import type { Metrics } from '../core/metrics';
@@ -16,6 +17,7 @@ export const QUERY_TIMEOUT_RETRY_AFTER_SECONDS = 10;
 export function queryTimeout(
   timeoutMs: number,
   metrics: Metrics,
+  clock: Clock = systemClock,
 ): ApolloServerPlugin<RequestContext> {
   return {
     async requestDidStart() {
@@ -26,7 +28,7 @@ export function queryTimeout(
           // No operation when operationName names none of the document's.
           if (operation?.operation === 'query') {
             isQuery = true;
-            contextValue.loaders.stopAfter(timeoutMs);
+            contextValue.loaders.stopAfter(timeoutMs, clock);
           }
         },
         async willSendResponse({ response, contextValue }) {

@@ -1,4 +1,5 @@
 import type { Database } from '../db/database';
+import { type Clock, systemClock } from '../core/clock';
 import type { Logger } from '../core/logger';
 import { ApiToken } from './api-token.entity';
 
@@ -28,25 +29,31 @@ export class LastUseRecorder {
     private readonly intervalMs: number,
     private readonly logger: Logger,
     private readonly onWrite: () => void = () => undefined,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   note(tokenId: string, use: LastUse): void {
     this.latest.set(tokenId, use);
     this.pending.add(tokenId);
-    if (this.timers.has(tokenId)) {
+    const wait =
+      (this.writtenAt.get(tokenId) ?? -Infinity) + this.intervalMs - this.clock.now().getTime();
+    const timer = this.timers.get(tokenId);
+    if (timer && wait > 0) {
       return;
     }
-    const wait = (this.writtenAt.get(tokenId) ?? -Infinity) + this.intervalMs - Date.now();
+    // The interval has passed by the clock (its timer may not have fired yet): write now.
     if (wait <= 0) {
+      clearTimeout(timer);
+      this.timers.delete(tokenId);
       this.write(tokenId);
       return;
     }
-    const timer = setTimeout(() => {
+    const next = setTimeout(() => {
       this.timers.delete(tokenId);
       this.write(tokenId);
     }, wait);
-    timer.unref();
-    this.timers.set(tokenId, timer);
+    next.unref();
+    this.timers.set(tokenId, next);
   }
 
   /** The token with the last use this instance knows of, when newer than the stored one. */
@@ -58,6 +65,11 @@ export class LastUseRecorder {
       token.lastUsedUserAgent = use.userAgent;
     }
     return token;
+  }
+
+  /** Waits for the writes under way, starting none (tests: every write begun has landed). */
+  async settled(): Promise<void> {
+    await Promise.all(this.inFlight);
   }
 
   /** Writes everything pending now (shutdown) and waits for writes under way. */
@@ -77,7 +89,7 @@ export class LastUseRecorder {
     if (!use || !this.pending.delete(tokenId)) {
       return;
     }
-    this.writtenAt.set(tokenId, Date.now());
+    this.writtenAt.set(tokenId, this.clock.now().getTime());
     const done = this.db
       .write((manager) =>
         manager

@@ -3,9 +3,14 @@ import { AuditEvent, AuditOutcome } from '../../src/audit/audit-event.entity';
 import { Board } from '../../src/boards/board.entity';
 import { IdempotencyKey, IdempotencyState } from '../../src/idempotency/idempotency-key.entity';
 import { requestHash } from '../../src/idempotency/idempotency.plugin';
-import { IdempotencyService } from '../../src/idempotency/idempotency.service';
+import {
+  IdempotencyService,
+  KEY_LIFETIME_MS,
+  type IdempotencyOutcome,
+} from '../../src/idempotency/idempotency.service';
 import { ApiToken } from '../../src/tokens/api-token.entity';
 import { TokenPermission } from '../../src/tokens/token-permission';
+import { ManualClock } from '../helpers/clock';
 import { TestApp } from '../helpers/test-app';
 
 const CREATE_BOARD = `mutation($name: String!) { createBoard(input: {name: $name}) { id name } }`;
@@ -20,12 +25,13 @@ interface Sent {
   code: string | undefined;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 describe('Idempotency-Key on mutations', () => {
   let app: TestApp;
+  // Stands still unless a test moves it: a wait or a takeover happens only when the test says.
+  let clock: ManualClock;
   beforeEach(async () => {
-    app = await TestApp.start();
+    clock = new ManualClock();
+    app = await TestApp.start({ clock });
   });
   afterEach(() => app.close());
 
@@ -53,6 +59,29 @@ describe('Idempotency-Key on mutations', () => {
   }
 
   const full = () => app.identities.full.secret;
+  const ago = (ms: number) => new Date(clock.now().getTime() - ms);
+  /** A service that waits `waitMs` (by the clock) for a held key. */
+  const impatient = (waitMs: number) =>
+    new IdempotencyService(app.services.db, { waitMs, takeoverMs: 60_000, pollMs: 20 }, clock);
+  /**
+   * Runs `begin` of a service waiting `waitMs`: it is still waiting after polling the held row
+   * (the clock read a few times over), and reports the key busy once the clock passed `waitMs`.
+   */
+  async function busyAfterWait(tokenId: string, key: string): Promise<IdempotencyOutcome> {
+    let settled = false;
+    const outcome = impatient(200)
+      .begin(tokenId, key, HASH, 'retry')
+      .finally(() => {
+        settled = true;
+      });
+    await clock.read(6);
+    expect(settled).toBe(false);
+    clock.advance(199);
+    await clock.read(3);
+    expect(settled).toBe(false);
+    clock.advance(1);
+    return outcome;
+  }
   const boardNames = async () =>
     (
       await app.services.db.reader.find(Board, {
@@ -70,11 +99,7 @@ describe('Idempotency-Key on mutations', () => {
   /** Moves a key's claim back in time, past the takeover time. */
   const age = (tokenId: string, key: string) =>
     app.services.db.write((manager) =>
-      manager.update(
-        IdempotencyKey,
-        { tokenId, key },
-        { createdAt: new Date(Date.now() - 2 * 60 * 1000) },
-      ),
+      manager.update(IdempotencyKey, { tokenId, key }, { createdAt: ago(2 * 60 * 1000) }),
     );
 
   /**
@@ -248,11 +273,7 @@ describe('Idempotency-Key on mutations', () => {
     const tokenId = app.identities.full.token.id;
     await send(full(), CREATE_BOARD, { name: 'Ops' }, 'old-key');
     await app.services.db.write((manager) =>
-      manager.update(
-        IdempotencyKey,
-        { tokenId, key: 'old-key' },
-        { expiresAt: new Date(Date.now() - 1000) },
-      ),
+      manager.update(IdempotencyKey, { tokenId, key: 'old-key' }, { expiresAt: ago(1000) }),
     );
 
     const again = await send(full(), CREATE_BOARD, { name: 'Ops' }, 'old-key');
@@ -261,7 +282,7 @@ describe('Idempotency-Key on mutations', () => {
     expect(again.replayed).toBeNull();
     expect(await boardNames()).toEqual(['Ops', 'Ops']);
     const row = await keyRow(tokenId, 'old-key');
-    expect(row?.expiresAt.getTime()).toBeGreaterThan(Date.now() + 23 * 60 * 60 * 1000);
+    expect(row?.expiresAt).toEqual(new Date(clock.now().getTime() + KEY_LIFETIME_MS));
   });
 
   it('purges expired keys and keeps live ones', async () => {
@@ -269,11 +290,7 @@ describe('Idempotency-Key on mutations', () => {
     await send(full(), CREATE_BOARD, { name: 'Ops' }, 'expired');
     await send(full(), CREATE_BOARD, { name: 'Support' }, 'live');
     await app.services.db.write((manager) =>
-      manager.update(
-        IdempotencyKey,
-        { tokenId, key: 'expired' },
-        { expiresAt: new Date(Date.now() - 1000) },
-      ),
+      manager.update(IdempotencyKey, { tokenId, key: 'expired' }, { expiresAt: ago(1000) }),
     );
 
     expect(await app.services.idempotency.purgeExpired()).toBe(1);
@@ -344,18 +361,13 @@ describe('Idempotency-Key on mutations', () => {
       expect(marked?.responseBody).toBeNull();
 
       // Within the takeover time a retry waits, as for a request still running.
-      const impatient = new IdempotencyService(app.services.db, {
-        waitMs: 200,
-        takeoverMs: 60_000,
-        pollMs: 20,
-      });
-      expect(await impatient.begin(tokenId, 'crash', HASH, 'retry')).toEqual({ kind: 'busy' });
+      expect(await busyAfterWait(tokenId, 'crash')).toEqual({ kind: 'busy' });
 
       await age(tokenId, 'crash');
-      const started = Date.now();
+      // The clock stands still from here: a retry that waited for the key could never end, so
+      // an answer at all shows it was refused at once.
       const retry = await send(full(), CREATE_BOARD, { name: 'Ops' }, 'crash');
 
-      expect(Date.now() - started).toBeLessThan(5_000);
       expect(retry.status).toBe(409);
       expect(retry.code).toBe('BAD_REQUEST');
       expect(retry.text).toContain('executed, but the server stopped before its response');
@@ -481,12 +493,13 @@ describe('Idempotency-Key on mutations', () => {
     it.each([IdempotencyState.IN_PROGRESS, IdempotencyState.EXECUTED])(
       'waits for that request (%s) and replays its response',
       async (state) => {
-        await hold(new Date(), state);
+        await hold(clock.now(), state);
         let settled = false;
         const waiting = send(full(), CREATE_BOARD, { name: 'Ops' }, 'held').finally(() => {
           settled = true;
         });
-        await sleep(300);
+        // Reading the clock again and again: the request is in its wait loop, polling the row.
+        await clock.read(8);
         expect(settled).toBe(false);
 
         const stored = JSON.stringify({ data: { createBoard: { id: 'b-1', name: 'Ops' } } });
@@ -504,7 +517,7 @@ describe('Idempotency-Key on mutations', () => {
     );
 
     it('refuses at once, without executing, a key left EXECUTED for over a minute', async () => {
-      await hold(new Date(Date.now() - 2 * 60 * 1000), IdempotencyState.EXECUTED);
+      await hold(ago(2 * 60 * 1000), IdempotencyState.EXECUTED);
 
       const response = await send(full(), CREATE_BOARD, { name: 'Ops' }, 'held');
 
@@ -517,25 +530,19 @@ describe('Idempotency-Key on mutations', () => {
     });
 
     it('stops waiting after the wait time and reports the key as busy', async () => {
-      await hold(new Date());
-      const impatient = new IdempotencyService(app.services.db, {
-        waitMs: 200,
-        takeoverMs: 60_000,
-        pollMs: 20,
-      });
-      const started = Date.now();
+      await hold(clock.now());
 
-      const outcome = await impatient.begin(app.identities.full.token.id, 'held', HASH, 'me');
+      // Not busy while the clock is short of the wait time (199 ms), busy once it is reached.
+      const outcome = await busyAfterWait(app.identities.full.token.id, 'held');
 
       expect(outcome).toEqual({ kind: 'busy' });
-      expect(Date.now() - started).toBeGreaterThanOrEqual(200);
       expect((await keyRow(app.identities.full.token.id, 'held'))?.requestId).toBe(
         'another-request',
       );
     });
 
     it('takes over a claim abandoned for over a minute and executes', async () => {
-      await hold(new Date(Date.now() - 2 * 60 * 1000));
+      await hold(ago(2 * 60 * 1000));
 
       const response = await send(full(), CREATE_BOARD, { name: 'Ops' }, 'held');
 

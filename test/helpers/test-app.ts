@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { Writable } from 'node:stream';
 import type { ApolloServer } from '@apollo/server';
 import { closeServices, openServices, type Services } from '../../src/app';
+import type { Clock } from '../../src/core/clock';
 import type { Config } from '../../src/core/config';
 import type { RequestContext } from '../../src/core/context';
 import type { Organization } from '../../src/organizations/organization.entity';
@@ -24,6 +25,8 @@ export interface TestAppOptions {
   trustedProxies?: string[];
   /** Default: limits far above any test's traffic; the rate-limit tests set their own. */
   limits?: Config['limits'];
+  /** The clock of last-use writes and idempotency keys (default: the system clock). */
+  clock?: Clock;
 }
 
 const UNLIMITED = { requestsPerMinute: 1_000_000_000, authFailuresPerMinute: 1_000_000_000 };
@@ -67,7 +70,7 @@ export class TestApp {
         done();
       },
     });
-    const services = await openServices(config, createLogger('debug', capture));
+    const services = await openServices(config, createLogger('debug', capture), options.clock);
     const { app, apollo } = await createHttpApp(services, {
       corsOrigins: options.corsOrigins,
       trustedProxies: options.trustedProxies,
