@@ -3,7 +3,11 @@ import { ConfigError, type LimitsConfig, resolveLimits } from '../../src/core/co
 import { generateSecret } from '../../src/tokens/secret';
 import { type GraphQLResponse, HttpClient } from '../helpers/http-client';
 import { TestApp } from '../helpers/test-app';
-import { type TestDatabase, createTestDatabase } from '../helpers/test-database';
+import {
+  type TestDatabase,
+  createTestDatabase,
+  describeWithPostgres,
+} from '../helpers/test-database';
 import { type Instance, startInstance } from '../helpers/instance';
 import { metricSamples } from '../helpers/metrics';
 
@@ -342,11 +346,11 @@ describe('failed authentications per client address', () => {
 });
 
 /**
- * Always PostgreSQL, whatever STATUSGRAPH_TEST_DB says (as multi-instance.test.ts): the shared
+ * Only under `npm run test:postgres` (as multi-instance.test.ts): the shared
  * counters exist only there. Two Services on one schema are two clients of the database, like
  * two processes.
  */
-describe('two instances on one PostgreSQL schema', () => {
+describeWithPostgres('two instances on one PostgreSQL schema', () => {
   let database: TestDatabase;
   const instances: Instance[] = [];
 
