@@ -1,26 +1,33 @@
-import type { ContainerType } from 'type-graphql';
-import { AuditEventResolver } from './audit/audit-event.resolver';
+import { auditFeature } from './audit/audit.feature';
 import { AuditLogService } from './audit/audit-log.service';
 import { Authenticator } from './auth/authenticate';
-import { BoardResolver } from './boards/board.resolver';
+import { boardsFeature } from './boards/board.feature';
 import { BoardService } from './boards/board.service';
-import { IncidentResolver } from './incidents/incident.resolver';
-import { IncidentService } from './incidents/incident.service';
-import { MonitorResolver, StatusEventResolver } from './monitors/monitor.resolver';
-import { MonitorService } from './monitors/monitor.service';
 import { type Clock, systemClock } from './core/clock';
 import { type Config, type LimitsConfig, resolveLimits } from './core/config';
-import { createDataSource } from './db/data-source';
-import { Database } from './db/database';
-import { IdempotencyService } from './idempotency/idempotency.service';
-import { RateLimits } from './limits/rate-limits';
+import type { Feature } from './core/feature';
 import type { Logger } from './core/logger';
 import { Metrics } from './core/metrics';
+import { type DatabaseMapping, createDataSource } from './db/data-source';
+import { Database } from './db/database';
+import { migrate } from './db/migrate';
+import { MIGRATIONS } from './db/migrations';
+import { idempotencyFeature } from './idempotency/idempotency.feature';
+import { IdempotencyService } from './idempotency/idempotency.service';
+import { incidentsFeature } from './incidents/incident.feature';
+import { IncidentService } from './incidents/incident.service';
+import { RateLimits } from './limits/rate-limits';
+import { monitorsFeature } from './monitors/monitor.feature';
+import { MonitorService } from './monitors/monitor.service';
+import { organizationsFeature } from './organizations/organization.feature';
 import { OrganizationService } from './organizations/organization.service';
-import { ApiTokenResolver } from './tokens/api-token.resolver';
+import type { ResolverContainer } from './server/schema';
+import { tokensFeature } from './tokens/api-token.feature';
+import type { CreatedToken } from './tokens/api-token.service';
 import { ApiTokenService } from './tokens/api-token.service';
 import { LastUseRecorder } from './tokens/last-use';
-import { ViewerResolver } from './tokens/viewer.resolver';
+
+export { migrate, pendingMigrations } from './db/migrate';
 
 /** Everything the server and the CLI share, wired once. */
 export interface Services {
@@ -33,24 +40,51 @@ export interface Services {
   boards: BoardService;
   monitors: MonitorService;
   incidents: IncidentService;
-  organizations: OrganizationService;
+  organizations: OrganizationService<CreatedToken>;
   authenticator: Authenticator;
   idempotency: IdempotencyService;
   limits: LimitsConfig;
   rateLimits: RateLimits;
 }
 
-/** Opens the database, applies pending migrations and builds the services (time from `clock`). */
+/**
+ * Every feature, once, lowest first: the order they may use one another in (eslint.config.mjs
+ * keeps it), and the order their hooks are registered and run in.
+ */
+export const FEATURES: readonly Feature<Services>[] = [
+  auditFeature,
+  organizationsFeature,
+  tokensFeature,
+  idempotencyFeature,
+  boardsFeature,
+  monitorsFeature,
+  incidentsFeature,
+];
+
+/** What the DataSource maps: the features' tables and db/'s migrations. */
+export const DATABASE_MAPPING: DatabaseMapping = {
+  entities: FEATURES.flatMap((feature) => feature.entities),
+  migrations: MIGRATIONS,
+};
+
+/** Every resolver class of every feature, for the schema. */
+export const RESOLVERS = FEATURES.flatMap((feature) => feature.resolvers.map((r) => r.type));
+
+/** Type names an audit event may target, from the features' registrations. */
+export const AUDIT_TARGET_TYPES = FEATURES.flatMap((feature) => feature.auditTargets);
+
+/** Opens the database, applies pending migrations and builds the services (`clock`: tests'). */
 export async function openServices(
   config: Config,
   logger: Logger,
   clock: Clock = systemClock,
 ): Promise<Services> {
   const limits = resolveLimits(config);
-  const dataSource = createDataSource(config.database);
+  const dataSource = createDataSource(config.database, DATABASE_MAPPING);
   await dataSource.initialize();
   // SQLite: reads on a connection of their own, so they never see an uncommitted write.
-  const readSource = config.database.type === 'sqlite' ? createDataSource(config.database) : null;
+  const readSource =
+    config.database.type === 'sqlite' ? createDataSource(config.database, DATABASE_MAPPING) : null;
   const db = new Database(dataSource, readSource ?? dataSource);
   try {
     await readSource?.initialize();
@@ -67,10 +101,10 @@ export async function openServices(
     () => metrics.lastUsedWrites.inc(),
     clock,
   );
-  const audit = new AuditLogService(db);
+  const audit = new AuditLogService(db, AUDIT_TARGET_TYPES);
   const tokens = new ApiTokenService(db, audit, lastUse);
   const boards = new BoardService(db, audit);
-  return {
+  const services: Services = {
     db,
     logger,
     lastUse,
@@ -80,45 +114,18 @@ export async function openServices(
     boards,
     monitors: new MonitorService(db, audit, boards),
     incidents: new IncidentService(db, audit, boards),
-    organizations: new OrganizationService(db, tokens, audit),
+    organizations: new OrganizationService(db, audit, (manager, organization) =>
+      tokens.insertFirst(manager, organization.id),
+    ),
     authenticator: new Authenticator(tokens, lastUse),
     idempotency: new IdempotencyService(db, undefined, clock),
     limits,
     rateLimits: new RateLimits(limits, logger, db.postgresPool),
   };
-}
-
-/** Any constant shared by every instance: the key of the migration lock on PostgreSQL. */
-const MIGRATION_LOCK_KEY = 7_406_319_012;
-
-/**
- * Runs pending migrations, each in its own transaction. TypeORM takes no lock around them, so
- * on PostgreSQL, where several instances may start at the same moment, a session-level advisory
- * lock makes them take turns: the second finds nothing left to do.
- */
-export async function migrate(db: Database): Promise<void> {
-  if (db.isSqlite) {
-    await db.dataSource.runMigrations({ transaction: 'each' });
-    return;
+  for (const feature of FEATURES) {
+    feature.connect?.(services);
   }
-  const lock = db.dataSource.createQueryRunner();
-  await lock.connect();
-  try {
-    await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
-    await db.dataSource.runMigrations({ transaction: 'each' });
-  } finally {
-    await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
-    await lock.release();
-  }
-}
-
-/** Names of migrations not yet applied; also proves the database answers. */
-export async function pendingMigrations(db: Database): Promise<string[]> {
-  const applied: { name: string }[] = await db.reader.query('SELECT name FROM migrations');
-  const names = new Set(applied.map((row) => row.name));
-  return db.dataSource.migrations
-    .map((m) => m.name ?? m.constructor.name)
-    .filter((name) => !names.has(name));
+  return services;
 }
 
 /** Flushes last-use writes, then closes the database. */
@@ -127,21 +134,13 @@ export async function closeServices(services: Services): Promise<void> {
   await services.db.close();
 }
 
-/** type-graphql's container: the resolver instances of these services. */
-export function resolverContainer(services: Services): ContainerType {
-  const instances = new Map<unknown, object>([
-    [ViewerResolver, new ViewerResolver()],
-    [ApiTokenResolver, new ApiTokenResolver(services.tokens)],
-    [BoardResolver, new BoardResolver(services.boards, services.monitors, services.incidents)],
-    [MonitorResolver, new MonitorResolver(services.monitors, services.boards)],
-    [StatusEventResolver, new StatusEventResolver(services.monitors)],
-    [
-      IncidentResolver,
-      new IncidentResolver(services.incidents, services.boards, services.monitors),
-    ],
-    [AuditEventResolver, new AuditEventResolver(services.audit)],
-  ]);
+/** type-graphql's container: the features' resolver classes and their instances. */
+export function resolverContainer(services: Services): ResolverContainer {
+  const instances = new Map<unknown, object>(
+    FEATURES.flatMap((feature) => feature.resolvers.map((r) => [r.type, r.build(services)])),
+  );
   return {
+    resolvers: RESOLVERS,
     get(resolverClass) {
       const instance = instances.get(resolverClass);
       if (!instance) {

@@ -3,7 +3,6 @@ import type { EntityManager } from 'typeorm';
 import type { Actor } from '../core/context';
 import type { Database } from '../db/database';
 import { type Page, type PageArgs, paginate } from '../db/pagination';
-import { ApiToken } from '../tokens/api-token.entity';
 import { AuditEvent, AuditOutcome } from './audit-event.entity';
 import { checkNoNul } from '../core/validation';
 import type { AuditEventFilter } from './audit-event.inputs';
@@ -20,14 +19,28 @@ export interface AuditRefusal {
   target: Partial<AuditTarget>;
 }
 
+/** Work that commits with every recorded success, in its transaction (tokens' lastWriteAt). */
+export type SucceededHook = (manager: EntityManager, actor: Actor, at: Date) => Promise<void>;
+
 /** The audit log: one event per Mutation root field asked for, and its outcome. */
 export class AuditLogService {
-  constructor(private readonly db: Database) {}
+  private readonly succeededHooks: SucceededHook[] = [];
+
+  /** `targetTypes`: what the features' mutations may target, found in a field's name. */
+  constructor(
+    private readonly db: Database,
+    readonly targetTypes: readonly string[] = [],
+  ) {}
+
+  /** Registers work to run with every success, after its event, in the same transaction. */
+  onSucceeded(hook: SucceededHook): void {
+    this.succeededHooks.push(hook);
+  }
 
   /**
    * Records the success of the mutation being executed, inside its own transaction: the event
-   * commits with the change or not at all. Also moves the token's `lastWriteAt`, and runs the
-   * request's `withinChange` work in the same transaction.
+   * commits with the change or not at all. Then runs the `onSucceeded` hooks and the request's
+   * `withinChange` work in the same transaction.
    */
   async succeeded(manager: EntityManager, actor: Actor, target: AuditTarget): Promise<void> {
     const at = new Date();
@@ -35,8 +48,8 @@ export class AuditLogService {
       AuditEvent,
       this.event(actor, actor.audit.action, AuditOutcome.SUCCEEDED, target, at),
     );
-    if (actor.token !== null) {
-      await manager.update(ApiToken, { id: actor.token.id }, { lastWriteAt: at });
+    for (const hook of this.succeededHooks) {
+      await hook(manager, actor, at);
     }
     await actor.audit.withinChange?.(manager);
     actor.audit.markSucceeded();

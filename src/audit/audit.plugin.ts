@@ -13,7 +13,7 @@ import { collectFields } from 'graphql/execution/collectFields';
 import type { IMiddlewareFunction } from 'graphql-middleware';
 import type { RequestContext } from '../core/context';
 import type { Logger } from '../core/logger';
-import { TokenPermission } from '../tokens/token-permission';
+import { TokenPermission } from '../core/permission';
 import { AuditOutcome } from './audit-event.entity';
 import type { AuditLogService, AuditRefusal } from './audit-log.service';
 
@@ -32,8 +32,6 @@ export const enterAuditScope: IMiddlewareFunction<unknown, RequestContext> = (
   return resolve(root, args, ctx, info);
 };
 
-const TARGET_TYPES = ['ApiToken', 'Board', 'Monitor', 'Incident', 'Organization'];
-
 interface RootField {
   responseKey: string;
   action: string;
@@ -41,6 +39,7 @@ interface RootField {
 }
 
 function rootMutationFields(
+  targetTypes: readonly string[],
   schema: GraphQLSchema,
   document: DocumentNode,
   operation: OperationDefinitionNode,
@@ -75,7 +74,7 @@ function rootMutationFields(
       responseKey,
       action,
       target: {
-        type: TARGET_TYPES.find((type) => action.includes(type)),
+        type: targetTypes.find((type) => action.includes(type)),
         id: typeof targetId === 'string' ? targetId : undefined,
       },
     };
@@ -122,7 +121,13 @@ export function auditPlugin(
           }
           const errors =
             response.body.kind === 'single' ? (response.body.singleResult.errors ?? []) : [];
-          const refusals = rootMutationFields(schema, document, operation, request.variables ?? {})
+          const refusals = rootMutationFields(
+            audit.targetTypes,
+            schema,
+            document,
+            operation,
+            request.variables ?? {},
+          )
             .filter((field) => !contextValue.audit.hasSucceeded(field.responseKey))
             .map((field) => refusal(field, contextValue, errors));
           try {

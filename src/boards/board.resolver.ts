@@ -1,4 +1,4 @@
-import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, Mutation, Query, Resolver } from 'type-graphql';
 import { ID } from '../graphql/id.scalar';
 import type { RequestContext } from '../core/context';
 import { PageArgsType } from '../graphql/page-args';
@@ -6,21 +6,11 @@ import type { Page } from '../db/pagination';
 import { Board } from './board.entity';
 import { BoardConnection, CreateBoardInput, UpdateBoardInput } from './board.inputs';
 import type { BoardService } from './board.service';
-import { IncidentOrder } from '../incidents/incident-enums';
-import type { IncidentRow } from '../incidents/incident-row';
-import { IncidentConnection, IncidentFilter } from '../incidents/incident.inputs';
-import type { IncidentService } from '../incidents/incident.service';
-import type { Monitor } from '../monitors/monitor.entity';
-import { MonitorConnection, MonitorFilter } from '../monitors/monitor.inputs';
-import type { MonitorService } from '../monitors/monitor.service';
 
 @Resolver(() => Board)
 export class BoardResolver {
-  constructor(
-    private readonly service: BoardService,
-    private readonly monitorService: MonitorService,
-    private readonly incidentService: IncidentService,
-  ) {}
+  // Board.monitors and Board.incidents are resolved by monitors/ and incidents/, which stand above.
+  constructor(private readonly service: BoardService) {}
 
   @Query(() => BoardConnection, { description: 'Boards, oldest first.' })
   boards(
@@ -36,30 +26,6 @@ export class BoardResolver {
   })
   board(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<Board | null> {
     return this.service.get(ctx, id);
-  }
-
-  @FieldResolver(() => MonitorConnection, { description: 'The board’s monitors, oldest first.' })
-  monitors(
-    @Root() board: Board,
-    @Arg('filter', () => MonitorFilter, { nullable: true }) filter: MonitorFilter | undefined,
-    @Args(() => PageArgsType) page: PageArgsType,
-    @Ctx() ctx: RequestContext,
-  ): Promise<Page<Monitor>> {
-    return this.monitorService.list(ctx, { ...filter, boardId: board.id }, page);
-  }
-
-  @FieldResolver(() => IncidentConnection, {
-    description: 'The board’s incidents, newest first by default.',
-  })
-  incidents(
-    @Root() board: Board,
-    @Arg('filter', () => IncidentFilter, { nullable: true }) filter: IncidentFilter | undefined,
-    @Arg('orderBy', () => IncidentOrder, { defaultValue: IncidentOrder.STARTED_AT_DESC })
-    orderBy: IncidentOrder,
-    @Args(() => PageArgsType) page: PageArgsType,
-    @Ctx() ctx: RequestContext,
-  ): Promise<Page<IncidentRow>> {
-    return this.incidentService.list(ctx, { ...filter, boardId: board.id }, orderBy, page);
   }
 
   @Mutation(() => Board)

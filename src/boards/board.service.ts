@@ -1,8 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { type EntityManager, In, IsNull } from 'typeorm';
-import { Incident } from '../incidents/incident.entity';
-import { touchIncidentsOfMonitors } from '../incidents/incident-touch';
-import { Monitor } from '../monitors/monitor.entity';
 import type { AuditLogService } from '../audit/audit-log.service';
 import type { Actor } from '../core/context';
 import type { Database } from '../db/database';
@@ -14,12 +11,30 @@ import type { CreateBoardInput, UpdateBoardInput } from './board.inputs';
 
 const TARGET = 'Board';
 
+/** Work a board's deletion does in its own transaction, for what another feature hangs off it. */
+export type BoardDeleteHook = (
+  manager: EntityManager,
+  actor: Actor,
+  board: Board,
+  now: Date,
+) => Promise<void>;
+
 /** Boards of the actor's organization. */
 export class BoardService {
+  private readonly deleteHooks: BoardDeleteHook[] = [];
+
   constructor(
     private readonly db: Database,
     private readonly audit: AuditLogService,
   ) {}
+
+  /**
+   * Registers what must go, or change, with a deleted board; hooks run in the order registered,
+   * inside the deletion's transaction, before the board itself is hidden.
+   */
+  onDelete(hook: BoardDeleteHook): void {
+    this.deleteHooks.push(hook);
+  }
 
   get(actor: Actor, id: string): Promise<Board | null> {
     return this.db.reader.findOneBy(Board, {
@@ -97,30 +112,18 @@ export class BoardService {
   }
 
   /**
-   * Deletes the board with what hangs off it, in one transaction: its monitors go, with their
-   * status history and their places in incidents; its incidents become tombstones (deletedAt),
-   * so an incremental sync learns of their deletion. The board row stays, hidden everywhere,
-   * so that those tombstones still name their board. Returns the board's id.
+   * Deletes the board with what hangs off it, in one transaction: the features that hang things
+   * off a board do their part through `onDelete` hooks (monitors go, incidents become tombstones).
+   * The board row stays, hidden everywhere, so that tombstones still name their board. Returns
+   * the board's id.
    */
   delete(actor: Actor, id: string): Promise<string> {
     return this.db.write(async (manager) => {
       const board = await this.find(manager, actor, id);
       const now = this.db.now();
-      const monitors = await manager.findBy(Monitor, {
-        boardId: board.id,
-        organizationId: actor.organization.id,
-      });
-      await touchIncidentsOfMonitors(
-        manager,
-        monitors.map((monitor) => monitor.id),
-        now,
-      );
-      await manager.delete(Monitor, { boardId: board.id, organizationId: actor.organization.id });
-      await manager.update(
-        Incident,
-        { boardId: board.id, organizationId: actor.organization.id, deletedAt: IsNull() },
-        { deletedAt: now, updatedAt: now },
-      );
+      for (const hook of this.deleteHooks) {
+        await hook(manager, actor, board, now);
+      }
       await manager.update(Board, { id: board.id }, { deletedAt: now, updatedAt: now });
       await this.audit.succeeded(manager, actor, { type: TARGET, id });
       return id;

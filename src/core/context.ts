@@ -1,8 +1,6 @@
-import type { AuditScope } from '../audit/audit-scope';
+import type { AuditScope } from './audit-scope';
 import type { Loaders } from './loaders';
-import type { Organization } from '../organizations/organization.entity';
-import type { ApiToken } from '../tokens/api-token.entity';
-import type { TokenPermission } from '../tokens/token-permission';
+import type { TokenPermission } from './permission';
 
 /** Where a request came from; never holds the secret. */
 export interface RequestMeta {
@@ -11,14 +9,27 @@ export interface RequestMeta {
   userAgent: string | null;
 }
 
+/** The organization acted in, as everyone below tokens/ needs it (organizations/ has the entity). */
+export interface ActorOrganization {
+  id: string;
+  name: string;
+}
+
+/** The token acting, as the audit log and the request log need it (tokens/ has the entity). */
+export interface ActorToken {
+  id: string;
+  name: string;
+  prefix: string;
+}
+
 /**
  * Who is acting: the shared vocabulary of resolvers, rules and services. A GraphQL request's
  * context is built once by authentication; the CLI builds one with `token: null`.
  */
 export interface Actor {
-  organization: Organization;
+  organization: ActorOrganization;
   /** The authenticated token; null for the command line. */
-  token: ApiToken | null;
+  token: ActorToken | null;
   permission: TokenPermission;
   request: RequestMeta;
   audit: AuditScope;
@@ -28,5 +39,5 @@ export interface Actor {
 
 /** The GraphQL context of an authenticated request. */
 export interface RequestContext extends Actor {
-  token: ApiToken;
+  token: ActorToken;
 }

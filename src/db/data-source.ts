@@ -3,8 +3,6 @@ import { dirname } from 'node:path';
 import sqlite3 from 'sqlite3';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import type { DatabaseConfig } from '../core/config';
-import { ENTITIES } from './entities';
-import { MIGRATIONS } from './migrations';
 import { SnakeNamingStrategy } from './naming-strategy';
 
 /** Milliseconds a connection waits for another process's write lock (the CLI beside the server). */
@@ -20,10 +18,24 @@ const QUIET_SQLITE3: typeof sqlite3 = Object.assign(Object.create(sqlite3) as ty
   verbose: () => sqlite3,
 });
 
-export function dataSourceOptions(config: DatabaseConfig): DataSourceOptions {
+/**
+ * What the DataSource maps, handed down by the composition root (app.ts): db/ knows no feature.
+ * Without it, a connection for raw SQL only (no entities, no migrations).
+ */
+export interface DatabaseMapping {
+  entities: DataSourceOptions['entities'];
+  migrations: DataSourceOptions['migrations'];
+}
+
+const RAW_SQL_ONLY: DatabaseMapping = { entities: [], migrations: [] };
+
+export function dataSourceOptions(
+  config: DatabaseConfig,
+  mapping: DatabaseMapping = RAW_SQL_ONLY,
+): DataSourceOptions {
   const common = {
-    entities: ENTITIES,
-    migrations: MIGRATIONS,
+    entities: mapping.entities,
+    migrations: mapping.migrations,
     namingStrategy: new SnakeNamingStrategy(),
     synchronize: false,
     migrationsRun: false,
@@ -43,9 +55,9 @@ export function dataSourceOptions(config: DatabaseConfig): DataSourceOptions {
 }
 
 /** A DataSource for the configured database; the SQLite file's folder is created when missing. */
-export function createDataSource(config: DatabaseConfig): DataSource {
+export function createDataSource(config: DatabaseConfig, mapping: DatabaseMapping): DataSource {
   if (config.type === 'sqlite') {
     mkdirSync(dirname(config.path), { recursive: true });
   }
-  return new DataSource(dataSourceOptions(config));
+  return new DataSource(dataSourceOptions(config, mapping));
 }

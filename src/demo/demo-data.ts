@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager, ObjectLiteral, EntityTarget } from 'typeorm';
-import type { Services } from '../app';
+import type { AuditLogService } from '../audit/audit-log.service';
+import type { Database } from '../db/database';
+import type { ApiTokenService } from '../tokens/api-token.service';
 import { Board } from '../boards/board.entity';
 import { Incident } from '../incidents/incident.entity';
 import { IncidentMonitor } from '../incidents/incident-monitor.entity';
@@ -16,6 +18,13 @@ import { DEMO_BOARDS, DEMO_MONITORS, OPEN_INCIDENTS } from './demo-catalog';
 import { DAY, HOUR, MINUTE, statusHistory } from './demo-history';
 import { type DemoMonitor, demoIncidents } from './demo-incidents';
 import { SeededRandom } from './seeded-random';
+
+/** What the seed uses; app.ts's services satisfy it (demo/ stands below the composition root). */
+export interface DemoServices {
+  db: Database;
+  tokens: Pick<ApiTokenService, 'insert'>;
+  audit: Pick<AuditLogService, 'succeeded'>;
+}
 
 /** What a seed added; all zero (and `seeded` false) when the organization already had boards. */
 export interface DemoSummary {
@@ -38,7 +47,7 @@ const CHUNK = 500;
  * READ_ONLY token for a wall board (its secret is not shown: create another to use it). One
  * transaction and one audit event; the same shape on every run, times relative to now.
  */
-export function seedDemo(services: Services, organization: Organization): Promise<DemoSummary> {
+export function seedDemo(services: DemoServices, organization: Organization): Promise<DemoSummary> {
   return services.db.write(async (manager) => {
     // Checked inside the write, so two seeds at once cannot both find the organization empty.
     if ((await manager.countBy(Board, { organizationId: organization.id })) > 0) {

@@ -1,13 +1,12 @@
-import type { Services } from '../app';
 import { Organization } from '../organizations/organization.entity';
-import { seedDemo } from './demo-data';
+import { type DemoServices, seedDemo } from './demo-data';
 
 /**
  * `--demo` at start: seeds the organization bootstrap just created or, on a database that already
  * had organizations, the oldest one, if it has no boards yet. Returns the one line to print.
  */
 export async function seedDemoOnStart(
-  services: Services,
+  services: DemoServices,
   bootstrapped: Organization | null,
 ): Promise<string> {
   const organization =

@@ -6,7 +6,6 @@ import type { RequestContext } from '../core/context';
 import { PageArgsType } from '../graphql/page-args';
 import type { Page } from '../db/pagination';
 import { Monitor } from '../monitors/monitor.entity';
-import type { MonitorService } from '../monitors/monitor.service';
 import { IncidentOrder } from './incident-enums';
 import { Incident } from './incident.entity';
 import type { IncidentKeys, IncidentRow } from './incident-row';
@@ -25,7 +24,6 @@ export class IncidentResolver {
   constructor(
     private readonly service: IncidentService,
     private readonly boards: BoardService,
-    private readonly monitorService: MonitorService,
   ) {}
 
   @Query(() => IncidentConnection, {
@@ -57,7 +55,7 @@ export class IncidentResolver {
 
   @FieldResolver(() => [Monitor], { description: 'The affected monitors, by displayName.' })
   monitors(@Root() incident: IncidentKeys, @Ctx() ctx: RequestContext): Promise<Monitor[]> {
-    return this.monitorService.ofIncident(ctx, incident.id);
+    return this.service.monitorsOf(ctx, incident.id);
   }
 
   @FieldResolver(() => [IncidentUpdate], { description: 'Oldest first.' })

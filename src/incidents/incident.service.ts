@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type EntityManager, In, IsNull } from 'typeorm';
 import type { AuditLogService } from '../audit/audit-log.service';
+import type { Board } from '../boards/board.entity';
 import type { BoardService } from '../boards/board.service';
 import type { Actor } from '../core/context';
 import type { Database } from '../db/database';
@@ -24,6 +25,7 @@ import type {
   UpdateIncidentInput,
 } from './incident.inputs';
 import { IncidentMonitor } from './incident-monitor.entity';
+import { monitorsOfIncident } from './incident-monitors';
 import { type IncidentRow, incidentSelection, toIncidentRow } from './incident-row';
 import { IncidentUpdate } from './incident-update.entity';
 
@@ -125,6 +127,25 @@ export class IncidentService {
         [],
       )
       .load(incidentId);
+  }
+
+  /** The monitors the incident affects, by displayName; batched per request. */
+  monitorsOf(actor: Actor, incidentId: string): Promise<Monitor[]> {
+    return monitorsOfIncident(this.db, actor, incidentId);
+  }
+
+  /** Makes a deleted board's incidents tombstones, so a sync learns of it (a board hook). */
+  async tombstoneOfBoard(
+    manager: EntityManager,
+    actor: Actor,
+    board: Board,
+    now: Date,
+  ): Promise<void> {
+    await manager.update(
+      Incident,
+      { boardId: board.id, organizationId: actor.organization.id, deletedAt: IsNull() },
+      { deletedAt: now, updatedAt: now },
+    );
   }
 
   create(actor: Actor, input: CreateIncidentInput): Promise<Incident> {

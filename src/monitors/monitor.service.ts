@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type EntityManager, In } from 'typeorm';
 import type { AuditLogService } from '../audit/audit-log.service';
+import type { Board } from '../boards/board.entity';
 import type { BoardService } from '../boards/board.service';
 import type { Actor } from '../core/context';
 import type { Database } from '../db/database';
@@ -13,8 +14,6 @@ import {
   paginate,
 } from '../db/pagination';
 import { NotFoundError } from '../core/errors';
-import { IncidentMonitor } from '../incidents/incident-monitor.entity';
-import { touchIncidentsOfMonitors } from '../incidents/incident-touch';
 import { checkText } from '../core/validation';
 import { MonitorStatus } from './monitor-enums';
 import { Monitor } from './monitor.entity';
@@ -39,13 +38,27 @@ const STATUS_EVENT_ORDER: KeysetOrder<StatusEvent> = {
   direction: 'DESC',
 };
 
+/** Work a monitor's deletion does in its transaction, for what another feature links to it. */
+export type MonitorDeleteHook = (
+  manager: EntityManager,
+  monitorIds: string[],
+  now: Date,
+) => Promise<void>;
+
 /** Monitors and their status history, organization-scoped. */
 export class MonitorService {
+  private readonly deleteHooks: MonitorDeleteHook[] = [];
+
   constructor(
     private readonly db: Database,
     private readonly audit: AuditLogService,
     private readonly boards: BoardService,
   ) {}
+
+  /** Registers work for monitors about to be deleted, run in the deletion's transaction first. */
+  onDelete(hook: MonitorDeleteHook): void {
+    this.deleteHooks.push(hook);
+  }
 
   get(actor: Actor, id: string): Promise<Monitor | null> {
     return this.db.reader.findOneBy(Monitor, { id, organizationId: actor.organization.id });
@@ -66,45 +79,6 @@ export class MonitorService {
         null,
       )
       .load(id);
-  }
-
-  /** The monitors an incident affects, batched per request (one query for a page of incidents). */
-  ofIncident(actor: Actor, incidentId: string): Promise<Monitor[]> {
-    return actor.loaders
-      .get<Monitor[]>(
-        'monitor.byIncident',
-        async (incidentIds) => {
-          // Two queries for any number of incidents: their links, then the monitors linked.
-          const links = await this.db.reader.find(IncidentMonitor, {
-            where: { incidentId: In([...incidentIds]) },
-          });
-          const monitorIds = [...new Set(links.map((link) => link.monitorId))];
-          const monitors = new Map(
-            (monitorIds.length === 0
-              ? []
-              : await this.db.reader.find(Monitor, {
-                  where: { id: In(monitorIds), organizationId: actor.organization.id },
-                  order: { displayName: 'ASC', id: 'ASC' },
-                })
-            ).map((monitor, rank) => [monitor.id, { monitor, rank }]),
-          );
-          const byIncident = new Map<string, Monitor[]>();
-          for (const link of links) {
-            const found = monitors.get(link.monitorId);
-            if (found) {
-              byIncident.set(link.incidentId, [
-                ...(byIncident.get(link.incidentId) ?? []),
-                found.monitor,
-              ]);
-            }
-          }
-          const rankOf = (monitor: Monitor) => monitors.get(monitor.id)?.rank ?? 0;
-          byIncident.forEach((list) => list.sort((a, b) => rankOf(a) - rankOf(b)));
-          return byIncident;
-        },
-        [],
-      )
-      .load(incidentId);
   }
 
   /** Oldest first, by `(createdAt, id)`. */
@@ -317,12 +291,34 @@ export class MonitorService {
   delete(actor: Actor, id: string): Promise<string> {
     return this.db.write(async (manager) => {
       const monitor = await this.find(manager, actor, id);
-      const now = this.db.now();
-      await touchIncidentsOfMonitors(manager, [monitor.id], now);
+      await this.runDeleteHooks(manager, [monitor.id], this.db.now());
       await manager.delete(Monitor, { id: monitor.id });
       await this.audit.succeeded(manager, actor, { type: TARGET, id });
       return id;
     });
+  }
+
+  /** Deletes a board's monitors with their history, in the board's deletion (a board hook). */
+  async deleteOfBoard(
+    manager: EntityManager,
+    actor: Actor,
+    board: Board,
+    now: Date,
+  ): Promise<void> {
+    const where = { boardId: board.id, organizationId: actor.organization.id };
+    const monitors = await manager.findBy(Monitor, where);
+    await this.runDeleteHooks(
+      manager,
+      monitors.map((monitor) => monitor.id),
+      now,
+    );
+    await manager.delete(Monitor, where);
+  }
+
+  private async runDeleteHooks(manager: EntityManager, ids: string[], now: Date): Promise<void> {
+    for (const hook of this.deleteHooks) {
+      await hook(manager, ids, now);
+    }
   }
 
   private async find(manager: EntityManager, actor: Actor, id: string): Promise<Monitor> {

@@ -1,9 +1,17 @@
 import type { ExpressContextFunctionArgument } from '@as-integrations/express5';
-import type { Services } from '../app';
+import type { Authenticator } from '../auth/authenticate';
 import type { RequestContext } from '../core/context';
 import { AuthenticationError, ErrorCode } from '../core/errors';
-import { RateLimitedError, quotaHeaders } from '../limits/rate-limits';
+import type { Metrics } from '../core/metrics';
+import { type RateLimits, RateLimitedError, quotaHeaders } from '../limits/rate-limits';
 import { observed } from './request-log';
+
+/** What the context function uses; app.ts's services satisfy it. */
+export interface ContextServices {
+  authenticator: Pick<Authenticator, 'authenticate'>;
+  rateLimits: Pick<RateLimits, 'refuseBlockedAddress' | 'recordAuthFailure' | 'consumeRequest'>;
+  metrics: Pick<Metrics, 'authenticationFailures' | 'rateLimited'>;
+}
 
 /**
  * Apollo's context function, once per GraphQL request before anything is parsed: an address
@@ -11,7 +19,7 @@ import { observed } from './request-log';
  * is authenticated, and its request counted against its quota, which every response reports in
  * `RateLimit-*` headers. Refusals are 401 or 429, counted in metrics and never audited.
  */
-export function requestContext(services: Services) {
+export function requestContext(services: ContextServices) {
   const { authenticator, rateLimits, metrics } = services;
   return async ({ req, res }: ExpressContextFunctionArgument): Promise<RequestContext> => {
     const meta = observed(res);

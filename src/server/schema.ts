@@ -1,25 +1,18 @@
 import type { GraphQLSchema } from 'graphql';
 import { applyMiddleware, type IMiddlewareFunction } from 'graphql-middleware';
-import { buildSchema, type ContainerType, type NonEmptyArray } from 'type-graphql';
-import { AuditEventResolver } from '../audit/audit-event.resolver';
+import { buildSchema, type ContainerType } from 'type-graphql';
 import { enterAuditScope } from '../audit/audit.plugin';
 import { RULES, permissions } from '../auth/permissions';
-import { BoardResolver } from '../boards/board.resolver';
-import { IncidentResolver } from '../incidents/incident.resolver';
-import { MonitorResolver, StatusEventResolver } from '../monitors/monitor.resolver';
+import type { ResolverClass } from '../core/feature';
 import { DateTimeScalar } from '../graphql/date-time.scalar';
-import { ApiTokenResolver } from '../tokens/api-token.resolver';
-import { ViewerResolver } from '../tokens/viewer.resolver';
 
-export const RESOLVERS: NonEmptyArray<new (...args: never[]) => object> = [
-  ViewerResolver,
-  ApiTokenResolver,
-  BoardResolver,
-  MonitorResolver,
-  StatusEventResolver,
-  IncidentResolver,
-  AuditEventResolver,
-];
+/**
+ * The resolver classes the schema is built from and their instances, as the composition root
+ * (app.ts) hands them over: the server imports no feature.
+ */
+export interface ResolverContainer extends ContainerType {
+  resolvers: readonly ResolverClass[];
+}
 
 type FieldMiddleware = Record<string, Record<string, IMiddlewareFunction>>;
 
@@ -27,9 +20,13 @@ type FieldMiddleware = Record<string, Record<string, IMiddlewareFunction>>;
  * The schema as type-graphql builds it from the resolvers, before authorization: what
  * `schema/schema.graphql` shows. Resolver instances come from `container`.
  */
-export function buildBareSchema(container?: ContainerType): Promise<GraphQLSchema> {
+export function buildBareSchema(container: ResolverContainer): Promise<GraphQLSchema> {
+  const [first, ...rest] = container.resolvers;
+  if (first === undefined) {
+    throw new Error('A schema needs at least one resolver.');
+  }
   return buildSchema({
-    resolvers: RESOLVERS,
+    resolvers: [first, ...rest],
     container,
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
     validate: false,
@@ -56,6 +53,6 @@ export function applyAuthorization(schema: GraphQLSchema): GraphQLSchema {
   return applyMiddleware(schema, ruled, audit as FieldMiddleware);
 }
 
-export async function buildAppSchema(container: ContainerType): Promise<GraphQLSchema> {
+export async function buildAppSchema(container: ResolverContainer): Promise<GraphQLSchema> {
   return applyAuthorization(await buildBareSchema(container));
 }

@@ -164,6 +164,21 @@ export class ApiTokenService {
     return { token, secret };
   }
 
+  /** An organization's first token: full access, created with the organization, not audited. */
+  insertFirst(manager: EntityManager, organizationId: string): Promise<CreatedToken> {
+    return this.insert(manager, organizationId, {
+      name: 'First full-access token',
+      permission: TokenPermission.FULL_ACCESS,
+    });
+  }
+
+  /** Moves the acting token's `lastWriteAt` with each change it makes (an audit hook). */
+  async stampLastWrite(manager: EntityManager, actor: Actor, at: Date): Promise<void> {
+    if (actor.token !== null) {
+      await manager.update(ApiToken, { id: actor.token.id }, { lastWriteAt: at });
+    }
+  }
+
   update(actor: Actor, id: string, input: UpdateApiTokenInput): Promise<ApiToken> {
     return this.change(actor, id, async (token, manager) => {
       assertNotRevoked(token, 'updated');

@@ -1,19 +1,8 @@
 import { registerEnumType } from 'type-graphql';
 
-/** What a token may do: FULL_ACCESS reads and changes everything, READ_ONLY only reads. */
-export enum TokenPermission {
-  FULL_ACCESS = 'FULL_ACCESS',
-  READ_ONLY = 'READ_ONLY',
-}
-
-registerEnumType(TokenPermission, {
-  name: 'TokenPermission',
-  description: 'A token’s permission level.',
-  valuesConfig: {
-    FULL_ACCESS: { description: 'Reads and changes everything in the organization.' },
-    READ_ONLY: { description: 'Only retrieves data: every mutation is refused with FORBIDDEN.' },
-  },
-});
+// The permission enum sits in core/ because the request context, the rules and the audit log
+// share it; tokens/ re-exports it for the code that thinks of it as a token's.
+export { TokenPermission } from '../core/permission';
 
 /** Where a token stands now; when several apply, the first of REVOKED, EXPIRED, INACTIVE wins. */
 export enum ApiTokenStatus {

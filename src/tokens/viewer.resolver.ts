@@ -16,10 +16,19 @@ export class Viewer {
   permission!: TokenPermission;
 }
 
+/**
+ * The request context as authentication builds it: core/ names the token and organization by the
+ * few fields it needs, but they are the entities themselves (auth/authenticate.ts).
+ */
+export interface TokenContext extends RequestContext {
+  token: ApiToken;
+  organization: Organization;
+}
+
 @Resolver(() => Viewer)
 export class ViewerResolver {
   @Query(() => Viewer, { description: 'Who is asking: handy to check a token and its permission.' })
-  viewer(@Ctx() ctx: RequestContext): Viewer {
+  viewer(@Ctx() ctx: TokenContext): Viewer {
     return { token: ctx.token, organization: ctx.organization, permission: ctx.permission };
   }
 }

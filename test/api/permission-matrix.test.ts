@@ -15,7 +15,8 @@ import { buildSchemaSync } from 'type-graphql';
 import { AuditEvent, AuditOutcome } from '../../src/audit/audit-event.entity';
 import { RULES } from '../../src/auth/permissions';
 import { DateTimeScalar } from '../../src/graphql/date-time.scalar';
-import { RESOLVERS, buildBareSchema } from '../../src/server/schema';
+import { RESOLVERS } from '../../src/app';
+import { buildBareSchema } from '../../src/server/schema';
 import { generateSecret } from '../../src/tokens/secret';
 import { IncidentSeverity } from '../../src/incidents/incident-enums';
 import { MonitorType } from '../../src/monitors/monitor-enums';
@@ -24,8 +25,9 @@ import { TestApp } from '../helpers/test-app';
 
 // Jest collects tests synchronously, so the cases come from the same resolvers built synchronously;
 // the first test proves that this is exactly the schema buildBareSchema() gives the server.
+const [FIRST_RESOLVER, ...OTHER_RESOLVERS] = RESOLVERS;
 const SCHEMA = buildSchemaSync({
-  resolvers: RESOLVERS,
+  resolvers: [FIRST_RESOLVER, ...OTHER_RESOLVERS],
   scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
   validate: false,
 });
@@ -203,7 +205,8 @@ const CALLERS: Record<string, { secret: (app: TestApp) => string | undefined; re
 const OTHER_ORGANIZATION = 'other organization';
 
 it('generates the cases from the schema the server is built from', async () => {
-  expect(printSchema(SCHEMA)).toBe(printSchema(await buildBareSchema()));
+  const bare = await buildBareSchema({ resolvers: RESOLVERS, get: () => undefined });
+  expect(printSchema(SCHEMA)).toBe(printSchema(bare));
   expect(Object.keys(MUTATIONS)).not.toEqual([]);
   expect(Object.keys(QUERIES)).not.toEqual([]);
 });

@@ -1,0 +1,51 @@
+import { In } from 'typeorm';
+import type { Actor } from '../core/context';
+import type { Database } from '../db/database';
+import { Monitor } from '../monitors/monitor.entity';
+import { IncidentMonitor } from './incident-monitor.entity';
+
+/**
+ * The monitors an incident affects, by displayName, batched per request (one query for a page of
+ * incidents). Here, not in monitors/: the links are incidents' table, and monitors/ stands below.
+ */
+export function monitorsOfIncident(
+  db: Database,
+  actor: Actor,
+  incidentId: string,
+): Promise<Monitor[]> {
+  return actor.loaders
+    .get<Monitor[]>(
+      'monitor.byIncident',
+      async (incidentIds) => {
+        // Two queries for any number of incidents: their links, then the monitors linked.
+        const links = await db.reader.find(IncidentMonitor, {
+          where: { incidentId: In([...incidentIds]) },
+        });
+        const monitorIds = [...new Set(links.map((link) => link.monitorId))];
+        const monitors = new Map(
+          (monitorIds.length === 0
+            ? []
+            : await db.reader.find(Monitor, {
+                where: { id: In(monitorIds), organizationId: actor.organization.id },
+                order: { displayName: 'ASC', id: 'ASC' },
+              })
+          ).map((monitor, rank) => [monitor.id, { monitor, rank }]),
+        );
+        const byIncident = new Map<string, Monitor[]>();
+        for (const link of links) {
+          const found = monitors.get(link.monitorId);
+          if (found) {
+            byIncident.set(link.incidentId, [
+              ...(byIncident.get(link.incidentId) ?? []),
+              found.monitor,
+            ]);
+          }
+        }
+        const rankOf = (monitor: Monitor) => monitors.get(monitor.id)?.rank ?? 0;
+        byIncident.forEach((list) => list.sort((a, b) => rankOf(a) - rankOf(b)));
+        return byIncident;
+      },
+      [],
+    )
+    .load(incidentId);
+}
