@@ -1,16 +1,31 @@
-/** @type {import('jest').Config} */
-module.exports = {
+/** What every project shares: ts-jest, and the log scan's per-file check (see below). */
+const shared = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/test'],
-  testMatch: ['**/*.test.ts'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
   },
   setupFiles: ['reflect-metadata'],
+  setupFilesAfterEnv: ['<rootDir>/test/helpers/log-capture.setup.ts'],
+};
+
+/** @type {import('jest').Config} */
+module.exports = {
+  // unit: no server, no database (npm run test:unit, seconds); api: in-process servers on a real
+  // database; e2e: built server processes, the CLI, a browser. `--selectProjects` picks some.
+  projects: [
+    { ...shared, displayName: 'unit', roots: ['<rootDir>/test/unit'], testMatch: ['**/*.test.ts'] },
+    { ...shared, displayName: 'api', roots: ['<rootDir>/test/api'], testMatch: ['**/*.test.ts'] },
+    // test/fixtures holds files only a test's own Jest run picks (by --testMatch), never this one.
+    {
+      ...shared,
+      displayName: 'e2e',
+      roots: ['<rootDir>/test/e2e', '<rootDir>/test/fixtures'],
+      testMatch: ['**/*.test.ts'],
+    },
+  ],
   // The log scan (test/helpers/log-capture.ts): every log line of the run is captured; each test
   // file checks its own lines after each test, and the whole run is checked once at the end.
   globalSetup: '<rootDir>/test/helpers/log-capture.global-setup.ts',
-  setupFilesAfterEnv: ['<rootDir>/test/helpers/log-capture.setup.ts'],
   globalTeardown: '<rootDir>/test/helpers/log-capture.global-teardown.ts',
   testResultsProcessor: '<rootDir>/test/helpers/log-capture.results-processor.js',
   testTimeout: 30000,
