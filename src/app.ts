@@ -1,5 +1,6 @@
 import { auditFeature } from './audit/audit.feature';
 import { AuditLogService } from './audit/audit-log.service';
+import { AuditedChanges } from './audit/audited-changes';
 import { Authenticator } from './auth/authenticate';
 import { boardsFeature } from './boards/board.feature';
 import { BoardService } from './boards/board.service';
@@ -102,8 +103,9 @@ export async function openServices(
     clock,
   );
   const audit = new AuditLogService(db, AUDIT_TARGET_TYPES);
-  const tokens = new ApiTokenService(db, audit, lastUse);
-  const boards = new BoardService(db, audit);
+  const changes = new AuditedChanges(db, audit);
+  const tokens = new ApiTokenService(db, changes, lastUse);
+  const boards = new BoardService(db, changes);
   const services: Services = {
     db,
     logger,
@@ -112,8 +114,8 @@ export async function openServices(
     audit,
     tokens,
     boards,
-    monitors: new MonitorService(db, audit, boards),
-    incidents: new IncidentService(db, audit, boards),
+    monitors: new MonitorService(db, changes, boards),
+    incidents: new IncidentService(db, changes, boards),
     organizations: new OrganizationService(db, audit, (manager, organization) =>
       tokens.insertFirst(manager, organization.id),
     ),

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { type EntityManager, In, IsNull } from 'typeorm';
-import type { AuditLogService } from '../audit/audit-log.service';
+import type { AuditedChanges, ChangeOf } from '../audit/audited-changes';
 import type { Actor } from '../core/context';
 import type { Database } from '../db/database';
 import { type Page, type PageArgs, paginate } from '../db/pagination';
-import { NotFoundError } from '../core/errors';
 import { checkName } from '../core/validation';
 import { Board } from './board.entity';
 import type { CreateBoardInput, UpdateBoardInput } from './board.inputs';
@@ -25,7 +24,7 @@ export class BoardService {
 
   constructor(
     private readonly db: Database,
-    private readonly audit: AuditLogService,
+    private readonly changes: AuditedChanges,
   ) {}
 
   /**
@@ -36,6 +35,7 @@ export class BoardService {
     this.deleteHooks.push(hook);
   }
 
+  /** The actor's live board, or null. */
   get(actor: Actor, id: string): Promise<Board | null> {
     return this.db.reader.findOneBy(Board, {
       id,
@@ -78,36 +78,37 @@ export class BoardService {
     );
   }
 
+  /** A new board, audited. */
   create(actor: Actor, input: CreateBoardInput): Promise<Board> {
     checkName(input.name);
-    return this.db.write(async (manager) => {
-      const now = this.db.now();
-      const board = Object.assign(new Board(), {
-        id: randomUUID(),
-        organizationId: actor.organization.id,
-        name: input.name,
-        createdAt: now,
-        updatedAt: now,
-      });
-      await manager.insert(Board, board);
-      await this.audit.succeeded(manager, actor, { type: TARGET, id: board.id });
-      return board;
-    });
+    return this.changes.record(
+      actor,
+      TARGET,
+      async (manager) => {
+        const now = this.db.now();
+        const board = Object.assign(new Board(), {
+          id: randomUUID(),
+          organizationId: actor.organization.id,
+          name: input.name,
+          createdAt: now,
+          updatedAt: now,
+        });
+        await manager.insert(Board, board);
+        return board;
+      },
+      (board) => board.id,
+    );
   }
 
+  /** Renames the board, audited. */
   update(actor: Actor, id: string, input: UpdateBoardInput): Promise<Board> {
     if (input.name !== undefined && input.name !== null) {
       checkName(input.name);
     }
-    return this.db.write(async (manager) => {
-      const board = await this.find(manager, actor, id);
+    return this.changes.change(actor, this.changeOf(actor, id), async (board) => {
       if (input.name !== undefined && input.name !== null) {
         board.name = input.name;
       }
-      board.updatedAt = this.db.now();
-      await manager.save(Board, board);
-      await this.audit.succeeded(manager, actor, { type: TARGET, id });
-      return board;
     });
   }
 
@@ -118,27 +119,32 @@ export class BoardService {
    * the board's id.
    */
   delete(actor: Actor, id: string): Promise<string> {
-    return this.db.write(async (manager) => {
-      const board = await this.find(manager, actor, id);
-      const now = this.db.now();
-      for (const hook of this.deleteHooks) {
-        await hook(manager, actor, board, now);
-      }
-      await manager.update(Board, { id: board.id }, { deletedAt: now, updatedAt: now });
-      await this.audit.succeeded(manager, actor, { type: TARGET, id });
-      return id;
-    });
+    return this.changes.record(
+      actor,
+      TARGET,
+      async (manager) => {
+        const board = await this.find(manager, actor, id);
+        const now = this.db.now();
+        for (const hook of this.deleteHooks) {
+          await hook(manager, actor, board, now);
+        }
+        await manager.update(Board, { id: board.id }, { deletedAt: now, updatedAt: now });
+        return id;
+      },
+      (deleted) => deleted,
+    );
   }
 
-  /** The board, for a change in `manager`'s transaction; NOT_FOUND when not the actor's. */
-  async find(manager: EntityManager, actor: Actor, id: string): Promise<Board> {
-    const board = await manager.findOne(Board, {
+  /** The live board, for a change in `manager`'s transaction; NOT_FOUND when not the actor's. */
+  find(manager: EntityManager, actor: Actor, id: string): Promise<Board> {
+    return this.changes.lock(manager, this.changeOf(actor, id));
+  }
+
+  private changeOf(actor: Actor, id: string): ChangeOf<Board> {
+    return {
+      type: TARGET,
+      entity: Board,
       where: { id, organizationId: actor.organization.id, deletedAt: IsNull() },
-      ...this.db.forUpdate,
-    });
-    if (!board) {
-      throw new NotFoundError(TARGET);
-    }
-    return board;
+    };
   }
 }

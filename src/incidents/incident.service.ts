@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type EntityManager, In, IsNull } from 'typeorm';
-import type { AuditLogService } from '../audit/audit-log.service';
+import type { AuditedChanges } from '../audit/audited-changes';
 import type { Board } from '../boards/board.entity';
 import type { BoardService } from '../boards/board.service';
 import type { Actor } from '../core/context';
@@ -41,7 +41,7 @@ const ORDERS: Record<IncidentOrder, KeysetOrder<IncidentRow>> = {
 export class IncidentService {
   constructor(
     private readonly db: Database,
-    private readonly audit: AuditLogService,
+    private readonly changes: AuditedChanges,
     private readonly boards: BoardService,
   ) {}
 
@@ -148,6 +148,7 @@ export class IncidentService {
     );
   }
 
+  /** A new incident on one of the actor's boards, audited. */
   create(actor: Actor, input: CreateIncidentInput): Promise<Incident> {
     checkName(input.name);
     checkText(input.details, 'details');
@@ -158,32 +159,37 @@ export class IncidentService {
         : IncidentPhase.INVESTIGATING);
     checkPhase(input.severity, phase);
     checkWindow(input.willStartAt ?? null, input.willEndAt ?? null);
-    return this.db.write(async (manager) => {
-      const board = await this.boards.find(manager, actor, input.boardId);
-      const now = this.db.now();
-      const incident = Object.assign(new Incident(), {
-        id: randomUUID(),
-        organizationId: actor.organization.id,
-        boardId: board.id,
-        name: input.name,
-        details: input.details ?? null,
-        severity: input.severity,
-        phase,
-        startedAt: input.startedAt ?? now,
-        resolvedAt: isClosing(phase) ? now : null,
-        willStartAt: input.willStartAt ?? null,
-        willEndAt: input.willEndAt ?? null,
-        createdAt: now,
-        updatedAt: now,
-        deletedAt: null,
-      });
-      await manager.insert(Incident, incident);
-      await this.setMonitors(manager, actor, incident.id, input.monitorIds ?? []);
-      await this.audit.succeeded(manager, actor, { type: TARGET, id: incident.id });
-      return incident;
-    });
+    return this.changes.record(
+      actor,
+      TARGET,
+      async (manager) => {
+        const board = await this.boards.find(manager, actor, input.boardId);
+        const now = this.db.now();
+        const incident = Object.assign(new Incident(), {
+          id: randomUUID(),
+          organizationId: actor.organization.id,
+          boardId: board.id,
+          name: input.name,
+          details: input.details ?? null,
+          severity: input.severity,
+          phase,
+          startedAt: input.startedAt ?? now,
+          resolvedAt: isClosing(phase) ? now : null,
+          willStartAt: input.willStartAt ?? null,
+          willEndAt: input.willEndAt ?? null,
+          createdAt: now,
+          updatedAt: now,
+          deletedAt: null,
+        });
+        await manager.insert(Incident, incident);
+        await this.setMonitors(manager, actor, incident.id, input.monitorIds ?? []);
+        return incident;
+      },
+      (incident) => incident.id,
+    );
   }
 
+  /** Changes the given fields, audited; severity, phase and window are checked together. */
   update(actor: Actor, id: string, input: UpdateIncidentInput): Promise<Incident> {
     if (input.name != null) {
       checkName(input.name);
@@ -212,6 +218,7 @@ export class IncidentService {
     });
   }
 
+  /** Adds an update and moves the incident to its phase, audited. */
   addUpdate(actor: Actor, incidentId: string, input: IncidentUpdateInput): Promise<Incident> {
     checkText(input.message, 'message', true);
     return this.change(actor, incidentId, async (incident, manager, now) => {
@@ -291,21 +298,8 @@ export class IncidentService {
     id: string,
     edit: (incident: Incident, manager: EntityManager, now: Date) => Promise<void>,
   ): Promise<Incident> {
-    return this.db.write(async (manager) => {
-      const incident = await manager.findOne(Incident, {
-        where: { id, organizationId: actor.organization.id, deletedAt: IsNull() },
-        ...this.db.forUpdate,
-      });
-      if (!incident) {
-        throw new NotFoundError(TARGET);
-      }
-      const now = this.db.now();
-      await edit(incident, manager, now);
-      incident.updatedAt = now;
-      await manager.save(Incident, incident);
-      await this.audit.succeeded(manager, actor, { type: TARGET, id: incident.id });
-      return incident;
-    });
+    const where = { id, organizationId: actor.organization.id, deletedAt: IsNull() };
+    return this.changes.change(actor, { type: TARGET, entity: Incident, where }, edit);
   }
 }
 

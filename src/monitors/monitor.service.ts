@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type EntityManager, In } from 'typeorm';
-import type { AuditLogService } from '../audit/audit-log.service';
+import type { AuditedChanges, ChangeOf } from '../audit/audited-changes';
 import type { Board } from '../boards/board.entity';
 import type { BoardService } from '../boards/board.service';
 import type { Actor } from '../core/context';
@@ -13,7 +13,6 @@ import {
   pageSize,
   paginate,
 } from '../db/pagination';
-import { NotFoundError } from '../core/errors';
 import { checkText } from '../core/validation';
 import { MonitorStatus } from './monitor-enums';
 import { Monitor } from './monitor.entity';
@@ -51,7 +50,7 @@ export class MonitorService {
 
   constructor(
     private readonly db: Database,
-    private readonly audit: AuditLogService,
+    private readonly changes: AuditedChanges,
     private readonly boards: BoardService,
   ) {}
 
@@ -60,6 +59,7 @@ export class MonitorService {
     this.deleteHooks.push(hook);
   }
 
+  /** The actor's monitor, or null. */
   get(actor: Actor, id: string): Promise<Monitor | null> {
     return this.db.reader.findOneBy(Monitor, { id, organizationId: actor.organization.id });
   }
@@ -182,6 +182,7 @@ export class MonitorService {
     );
   }
 
+  /** A new monitor on one of the actor's boards, audited; its shape is checked first. */
   create(actor: Actor, input: CreateMonitorInput): Promise<Monitor> {
     const shape: MonitorShape = {
       monitorType: input.monitorType,
@@ -195,28 +196,33 @@ export class MonitorService {
         : null,
     };
     checkMonitorShape(shape);
-    return this.db.write(async (manager) => {
-      const board = await this.boards.find(manager, actor, input.boardId);
-      const now = this.db.now();
-      const monitor = Object.assign(new Monitor(), {
-        id: randomUUID(),
-        organizationId: actor.organization.id,
-        boardId: board.id,
-        ...withoutHeaders(shape),
-        requestHeadersJson:
-          shape.requestHeaders === null ? null : JSON.stringify(shape.requestHeaders),
-        status: MonitorStatus.UNKNOWN,
-        paused: false,
-        lastCheckedAt: null,
-        createdAt: now,
-        updatedAt: now,
-      });
-      await manager.insert(Monitor, monitor);
-      await this.audit.succeeded(manager, actor, { type: TARGET, id: monitor.id });
-      return monitor;
-    });
+    return this.changes.record(
+      actor,
+      TARGET,
+      async (manager) => {
+        const board = await this.boards.find(manager, actor, input.boardId);
+        const now = this.db.now();
+        const monitor = Object.assign(new Monitor(), {
+          id: randomUUID(),
+          organizationId: actor.organization.id,
+          boardId: board.id,
+          ...withoutHeaders(shape),
+          requestHeadersJson:
+            shape.requestHeaders === null ? null : JSON.stringify(shape.requestHeaders),
+          status: MonitorStatus.UNKNOWN,
+          paused: false,
+          lastCheckedAt: null,
+          createdAt: now,
+          updatedAt: now,
+        });
+        await manager.insert(Monitor, monitor);
+        return monitor;
+      },
+      (monitor) => monitor.id,
+    );
   }
 
+  /** Changes the given fields (the shape is checked as a whole), audited. */
   update(actor: Actor, id: string, input: UpdateMonitorInput): Promise<Monitor> {
     return this.change(actor, id, async (monitor, manager) => {
       const pick = <K extends 'url' | 'host' | 'serviceName'>(key: K) =>
@@ -244,12 +250,14 @@ export class MonitorService {
     });
   }
 
+  /** Stops checks; the status stays as it was. Audited. */
   pause(actor: Actor, id: string): Promise<Monitor> {
     return this.change(actor, id, async (monitor) => {
       monitor.paused = true;
     });
   }
 
+  /** Starts checks again. Audited. */
   resume(actor: Actor, id: string): Promise<Monitor> {
     return this.change(actor, id, async (monitor) => {
       monitor.paused = false;
@@ -289,13 +297,17 @@ export class MonitorService {
    * it (their updatedAt moves, so a sync sees the change). Returns its id.
    */
   delete(actor: Actor, id: string): Promise<string> {
-    return this.db.write(async (manager) => {
-      const monitor = await this.find(manager, actor, id);
-      await this.runDeleteHooks(manager, [monitor.id], this.db.now());
-      await manager.delete(Monitor, { id: monitor.id });
-      await this.audit.succeeded(manager, actor, { type: TARGET, id });
-      return id;
-    });
+    return this.changes.record(
+      actor,
+      TARGET,
+      async (manager) => {
+        const monitor = await this.changes.lock(manager, this.changeOf(actor, id));
+        await this.runDeleteHooks(manager, [monitor.id], this.db.now());
+        await manager.delete(Monitor, { id: monitor.id });
+        return id;
+      },
+      (deleted) => deleted,
+    );
   }
 
   /** Deletes a board's monitors with their history, in the board's deletion (a board hook). */
@@ -321,15 +333,8 @@ export class MonitorService {
     }
   }
 
-  private async find(manager: EntityManager, actor: Actor, id: string): Promise<Monitor> {
-    const monitor = await manager.findOne(Monitor, {
-      where: { id, organizationId: actor.organization.id },
-      ...this.db.forUpdate,
-    });
-    if (!monitor) {
-      throw new NotFoundError(TARGET);
-    }
-    return monitor;
+  private changeOf(actor: Actor, id: string): ChangeOf<Monitor> {
+    return { type: TARGET, entity: Monitor, where: { id, organizationId: actor.organization.id } };
   }
 
   private change(
@@ -337,15 +342,7 @@ export class MonitorService {
     id: string,
     edit: (monitor: Monitor, manager: EntityManager, now: Date) => Promise<void>,
   ): Promise<Monitor> {
-    return this.db.write(async (manager) => {
-      const monitor = await this.find(manager, actor, id);
-      const now = this.db.now();
-      await edit(monitor, manager, now);
-      monitor.updatedAt = now;
-      await manager.save(Monitor, monitor);
-      await this.audit.succeeded(manager, actor, { type: TARGET, id });
-      return monitor;
-    });
+    return this.changes.change(actor, this.changeOf(actor, id), edit);
   }
 }
 

@@ -72,6 +72,7 @@ export class OrganizationService<First extends object> {
     return { organization, ...created };
   }
 
+  /** Any organization by id (the CLI's look-up), or null. */
   get(id: string): Promise<Organization | null> {
     return this.db.reader.findOneBy(Organization, { id });
   }

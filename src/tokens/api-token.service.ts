@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import type { AuditLogService } from '../audit/audit-log.service';
+import type { AuditedChanges } from '../audit/audited-changes';
 import type { Actor } from '../core/context';
 import type { Database } from '../db/database';
 import { type Page, type PageArgs, paginate } from '../db/pagination';
-import { NotFoundError, UserInputError } from '../core/errors';
+import { UserInputError } from '../core/errors';
 import { Organization } from '../organizations/organization.entity';
 import { checkName } from '../core/validation';
 import { ApiToken, SUGGEST_READ_ONLY_AFTER_MS, tokenStatus } from './api-token.entity';
@@ -29,7 +29,7 @@ const TARGET = 'ApiToken';
 export class ApiTokenService {
   constructor(
     private readonly db: Database,
-    private readonly audit: AuditLogService,
+    private readonly changes: AuditedChanges,
     private readonly lastUse: LastUseRecorder,
   ) {}
 
@@ -119,12 +119,14 @@ export class ApiTokenService {
     return page_;
   }
 
+  /** A new token in the actor's organization with its secret (shown once), audited. */
   async create(actor: Actor, input: CreateApiTokenInput): Promise<CreatedToken> {
-    return this.db.write(async (manager) => {
-      const created = await this.insert(manager, actor.organization.id, input);
-      await this.audit.succeeded(manager, actor, { type: TARGET, id: created.token.id });
-      return created;
-    });
+    return this.changes.record(
+      actor,
+      TARGET,
+      (manager) => this.insert(manager, actor.organization.id, input),
+      (created) => created.token.id,
+    );
   }
 
   /**
@@ -179,6 +181,7 @@ export class ApiTokenService {
     }
   }
 
+  /** Renames, re-permissions or re-dates a token, audited; never the last full-access one away. */
   update(actor: Actor, id: string, input: UpdateApiTokenInput): Promise<ApiToken> {
     return this.change(actor, id, async (token, manager) => {
       assertNotRevoked(token, 'updated');
@@ -197,6 +200,7 @@ export class ApiTokenService {
     });
   }
 
+  /** Switches a token off (reversible), audited. */
   deactivate(actor: Actor, id: string): Promise<ApiToken> {
     return this.change(actor, id, async (token, manager) => {
       assertNotRevoked(token, 'deactivated');
@@ -205,6 +209,7 @@ export class ApiTokenService {
     });
   }
 
+  /** Switches a token on again, audited. */
   activate(actor: Actor, id: string): Promise<ApiToken> {
     return this.change(actor, id, async (token) => {
       assertNotRevoked(token, 'reactivated');
@@ -212,6 +217,7 @@ export class ApiTokenService {
     });
   }
 
+  /** Revokes a token for good, audited. */
   revoke(actor: Actor, id: string): Promise<ApiToken> {
     return this.change(actor, id, async (token, manager) => {
       assertNotRevoked(token, 'revoked again');
@@ -221,6 +227,7 @@ export class ApiTokenService {
     });
   }
 
+  /** A new secret for the token (the old one works for the grace period), audited. */
   async rotate(
     actor: Actor,
     id: string,
@@ -252,20 +259,12 @@ export class ApiTokenService {
     id: string,
     edit: (token: ApiToken, manager: EntityManager) => Promise<void>,
   ): Promise<ApiToken> {
-    return this.db.write(async (manager) => {
-      await this.lockOrganization(manager, actor);
-      const token = await manager.findOneBy(ApiToken, {
-        id,
-        organizationId: actor.organization.id,
-      });
-      if (!token) {
-        throw new NotFoundError('ApiToken');
-      }
-      await edit(token, manager);
-      await manager.save(ApiToken, token);
-      await this.audit.succeeded(manager, actor, { type: TARGET, id: token.id });
-      return this.lastUse.apply(token);
-    });
+    const where = { id, organizationId: actor.organization.id };
+    // Tokens have no updatedAt; their organization is locked before the token is read.
+    const before = (manager: EntityManager) => this.lockOrganization(manager, actor);
+    return this.changes
+      .change(actor, { type: TARGET, entity: ApiToken, where, before, stamp: false }, edit)
+      .then((token) => this.lastUse.apply(token));
   }
 
   /**
