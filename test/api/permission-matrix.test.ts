@@ -15,7 +15,7 @@ import { buildSchemaSync } from 'type-graphql';
 import { AuditEvent, AuditOutcome } from '../../src/audit/audit-event.entity';
 import { RULES } from '../../src/auth/permissions';
 import { DateTimeScalar } from '../../src/graphql/date-time.scalar';
-import { RESOLVERS } from '../../src/app';
+import { AUDIT_TARGET_TYPES, RESOLVERS } from '../../src/app';
 import { buildBareSchema } from '../../src/server/schema';
 import { generateSecret } from '../../src/tokens/secret';
 import { IncidentSeverity } from '../../src/incidents/incident-enums';
@@ -203,12 +203,77 @@ const CALLERS: Record<string, { secret: (app: TestApp) => string | undefined; re
   missing: { secret: () => undefined, reason: 'MISSING' },
 };
 const OTHER_ORGANIZATION = 'other organization';
+type Identity = keyof typeof CALLERS | typeof OTHER_ORGANIZATION;
+
+/**
+ * What a request gets: CHANGED (the change is made), FORBIDDEN (read-only: nothing changes, a
+ * DENIED event), UNAUTHENTICATED (401 with the identity's reason, not audited), NOT_FOUND (another
+ * organization's id is an unknown id, never FORBIDDEN), CHANGED_THERE (a create by another
+ * organization happens there, and nowhere else).
+ */
+type Outcome = 'CHANGED' | 'FORBIDDEN' | 'UNAUTHENTICATED' | 'NOT_FOUND' | 'CHANGED_THERE';
+
+const REFUSED_BY_AUTHENTICATION = {
+  expired: 'UNAUTHENTICATED',
+  inactive: 'UNAUTHENTICATED',
+  revoked: 'UNAUTHENTICATED',
+  malformed: 'UNAUTHENTICATED',
+  unknown: 'UNAUTHENTICATED',
+  missing: 'UNAUTHENTICATED',
+} as const;
+/** A mutation that names no existing object: another organization makes it in its own. */
+const CREATES: Record<Identity, Outcome> = {
+  FULL_ACCESS: 'CHANGED',
+  READ_ONLY: 'FORBIDDEN',
+  ...REFUSED_BY_AUTHENTICATION,
+  [OTHER_ORGANIZATION]: 'CHANGED_THERE',
+};
+/** A mutation that names an existing object (id, boardId, incidentId). */
+const CHANGES: Record<Identity, Outcome> = { ...CREATES, [OTHER_ORGANIZATION]: 'NOT_FOUND' };
+
+/**
+ * The matrix, mutation × identity → outcome. The cases are generated from every Mutation field of
+ * the schema; a field missing here fails, so a new mutation cannot escape the matrix.
+ */
+const EXPECTED: Record<string, Record<Identity, Outcome>> = {
+  createApiToken: CREATES,
+  updateApiToken: CHANGES,
+  activateApiToken: CHANGES,
+  deactivateApiToken: CHANGES,
+  revokeApiToken: CHANGES,
+  rotateApiToken: CHANGES,
+  createBoard: CREATES,
+  updateBoard: CHANGES,
+  deleteBoard: CHANGES,
+  createMonitor: CHANGES,
+  updateMonitor: CHANGES,
+  pauseMonitor: CHANGES,
+  resumeMonitor: CHANGES,
+  setMonitorStatus: CHANGES,
+  deleteMonitor: CHANGES,
+  createIncident: CHANGES,
+  updateIncident: CHANGES,
+  addIncidentUpdate: CHANGES,
+  resolveIncident: CHANGES,
+  deleteIncident: CHANGES,
+};
 
 it('generates the cases from the schema the server is built from', async () => {
   const bare = await buildBareSchema({ resolvers: RESOLVERS, get: () => undefined });
   expect(printSchema(SCHEMA)).toBe(printSchema(bare));
   expect(Object.keys(MUTATIONS)).not.toEqual([]);
   expect(Object.keys(QUERIES)).not.toEqual([]);
+});
+
+it('declares an outcome for every mutation of the schema, and none besides', () => {
+  expect(Object.keys(EXPECTED).sort()).toEqual(Object.keys(MUTATIONS).sort());
+});
+
+it('can make a fresh object of every type the features say their mutations target', () => {
+  const targeted = AUDIT_TARGET_TYPES.filter((type) =>
+    Object.keys(MUTATIONS).some((name) => name.includes(type)),
+  );
+  expect(Object.keys(FRESH).sort()).toEqual([...targeted].sort());
 });
 
 describe.each(Object.keys(MUTATIONS))('Mutation.%s', (name) => {
@@ -219,6 +284,8 @@ describe.each(Object.keys(MUTATIONS))('Mutation.%s', (name) => {
   afterAll(() => app.close());
 
   it.each([...Object.keys(CALLERS), OTHER_ORGANIZATION])('as %s', async (caller) => {
+    const outcome =
+      EXPECTED[name]?.[caller as Identity] ?? teach(`the outcome of ${name} as ${caller}`);
     const other = caller === OTHER_ORGANIZATION ? await app.otherOrganization() : undefined;
     const secret = other ? other.identity.secret : CALLERS[caller].secret(app);
     const targets: string[] = [];
@@ -242,41 +309,46 @@ describe.each(Object.keys(MUTATIONS))('Mutation.%s', (name) => {
     const response = await app.client(secret).request(query, variables);
 
     const reason = CALLERS[caller]?.reason;
-    if (caller === 'FULL_ACCESS') {
-      expect(response.errors).toBeUndefined();
-      expect(response.status).toBe(200);
-      expect(response.data?.[name] ?? null).not.toBeNull();
-    } else if (caller === 'READ_ONLY') {
-      expect(response.status).toBe(200);
-      expect(response.errors).toHaveLength(1);
-      expect(response.errors?.[0]).toMatchObject({
-        message: READ_ONLY_MESSAGE,
-        path: [name],
-        extensions: { code: 'FORBIDDEN', requiredPermission: 'FULL_ACCESS' },
-      });
-      expect(await snapshot(app)).toEqual(before);
-      expect(await reader.countBy(AuditEvent, denied)).toBe(deniedBefore + 1);
-    } else if (reason) {
-      expect(response.status).toBe(401);
-      expect(response.headers.get('www-authenticate')).toBe('Bearer');
-      expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason });
-      expect(await snapshot(app)).toEqual(before);
-      // Refused before execution: counted in metrics, not audited.
-      expect(await reader.count(AuditEvent)).toBe(eventsBefore);
-    } else if (other && targets.length > 0) {
-      // Another organization's id is an unknown id: NOT_FOUND, never FORBIDDEN.
-      expect(response.status).toBe(200);
-      expect(response.errors?.map((e) => e.extensions?.code)).toEqual(['NOT_FOUND']);
-      expect(await snapshot(app)).toEqual(before);
-    } else if (other) {
-      // A create by another organization happens there, and nowhere else.
-      expect(response.errors).toBeUndefined();
-      expect(response.data?.[name] ?? null).not.toBeNull();
-      expect(await snapshot(app, other.organization.id)).toEqual(mine);
-      const otherRows = (tables: Record<string, Row[]>) => rowCount(tables) - rowCount(mine);
-      expect(otherRows(await snapshot(app))).toBeGreaterThan(otherRows(before));
-    } else {
-      throw new Error(`No expectation for the identity ${caller}`);
+    switch (outcome) {
+      case 'CHANGED':
+        expect(response.errors).toBeUndefined();
+        expect(response.status).toBe(200);
+        expect(response.data?.[name] ?? null).not.toBeNull();
+        break;
+      case 'FORBIDDEN':
+        expect(response.status).toBe(200);
+        expect(response.errors).toHaveLength(1);
+        expect(response.errors?.[0]).toMatchObject({
+          message: READ_ONLY_MESSAGE,
+          path: [name],
+          extensions: { code: 'FORBIDDEN', requiredPermission: 'FULL_ACCESS' },
+        });
+        expect(await snapshot(app)).toEqual(before);
+        expect(await reader.countBy(AuditEvent, denied)).toBe(deniedBefore + 1);
+        break;
+      case 'UNAUTHENTICATED':
+        expect(response.status).toBe(401);
+        expect(response.headers.get('www-authenticate')).toBe('Bearer');
+        expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason });
+        expect(await snapshot(app)).toEqual(before);
+        // Refused before execution: counted in metrics, not audited.
+        expect(await reader.count(AuditEvent)).toBe(eventsBefore);
+        break;
+      case 'NOT_FOUND':
+        expect(targets).not.toEqual([]);
+        expect(response.status).toBe(200);
+        expect(response.errors?.map((e) => e.extensions?.code)).toEqual(['NOT_FOUND']);
+        expect(await snapshot(app)).toEqual(before);
+        break;
+      case 'CHANGED_THERE': {
+        expect(other).toBeDefined();
+        expect(response.errors).toBeUndefined();
+        expect(response.data?.[name] ?? null).not.toBeNull();
+        expect(await snapshot(app, other?.organization.id)).toEqual(mine);
+        const otherRows = (tables: Record<string, Row[]>) => rowCount(tables) - rowCount(mine);
+        expect(otherRows(await snapshot(app))).toBeGreaterThan(otherRows(before));
+        break;
+      }
     }
   });
 });
