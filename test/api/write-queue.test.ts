@@ -1,38 +1,58 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { Database as SqliteConnection } from 'sqlite3';
+import type { AbstractSqliteDriver } from 'typeorm/driver/sqlite-abstract/AbstractSqliteDriver';
 import { AuditEvent, AuditOutcome } from '../../src/audit/audit-event.entity';
 import { Board } from '../../src/boards/board.entity';
 import { TestApp } from '../helpers/test-app';
-
-const HOLD_MS = 1500;
+import { until } from '../helpers/wait';
 
 /**
  * Holds the database's write lock from a connection of its own — as the CLI or another instance
- * would — for `HOLD_MS`, then releases it. Resolves once the lock is held.
+ * would — until `release`. Resolves once the lock is held.
  */
-async function holdWriteLock(app: TestApp): Promise<{ released: Promise<number> }> {
+async function holdWriteLock(app: TestApp): Promise<{ release: () => Promise<void> }> {
   const config = app.database.config;
   if (config.type === 'sqlite') {
     const other = new SqliteConnection(config.path);
     const run = (sql: string) =>
       new Promise<void>((done, fail) => other.run(sql, (error) => (error ? fail(error) : done())));
     await run('BEGIN IMMEDIATE');
-    const released = new Promise<void>((done) => setTimeout(done, HOLD_MS))
-      .then(() => run('COMMIT'))
-      .then(() => Date.now())
-      .finally(() => new Promise<void>((done) => other.close(() => done())));
-    return { released };
+    return {
+      release: () =>
+        run('COMMIT').finally(() => new Promise<void>((done) => other.close(() => done()))),
+    };
   }
   const other = new Client({ connectionString: config.url });
   await other.connect();
   await other.query('BEGIN');
   await other.query('LOCK TABLE audit_event IN EXCLUSIVE MODE');
-  const released = new Promise<void>((done) => setTimeout(done, HOLD_MS))
-    .then(() => other.query('COMMIT'))
-    .then(() => Date.now())
-    .finally(() => other.end());
-  return { released };
+  return {
+    release: async () => {
+      try {
+        await other.query('COMMIT');
+      } finally {
+        await other.end();
+      }
+    },
+  };
+}
+
+/**
+ * Whether a mutation of the app is waiting on that lock: on PostgreSQL a request for a lock on
+ * this schema's audit_event not granted (pg_locks); on SQLite the app's one write connection inside a transaction, whose
+ * first write is what waits for the lock.
+ */
+async function aWriteIsWaiting(app: TestApp): Promise<boolean> {
+  const { dataSource } = app.services.db;
+  if (app.database.config.type === 'sqlite') {
+    return (dataSource.driver as AbstractSqliteDriver).queryRunner?.isTransactionActive ?? false;
+  }
+  const [{ waiting }]: { waiting: number }[] = await dataSource.query(
+    `SELECT count(*)::int AS waiting FROM pg_locks
+     WHERE NOT granted AND relation = 'audit_event'::regclass`,
+  );
+  return waiting > 0;
 }
 
 describe('the SQLite write queue', () => {
@@ -99,31 +119,33 @@ describe('the SQLite write queue', () => {
   it('makes mutations wait, not fail, while another connection holds the write lock', async () => {
     const secret = app.identities.full.secret;
     const lock = await holdWriteLock(app);
-    const finishedAt: number[] = [];
-    const [results, readDuringLock] = await Promise.all([
-      Promise.all(
-        // Fewer than PostgreSQL's pool of 10 connections, so one is left for the read.
-        Array.from({ length: 8 }, async (_, i) => {
-          const result = await app.execute<{ createBoard: { id: string } }>(
-            secret,
-            'mutation($name: String!) { createBoard(input: { name: $name }) { id } }',
-            { name: `Waiting board ${i}` },
-          );
-          finishedAt.push(Date.now());
-          return result;
-        }),
-      ),
-      // Reads go on meanwhile (WAL on SQLite; MVCC on PostgreSQL) and finish before the release.
-      app
-        .execute(secret, '{ boards(first: 5) { totalCount } }')
-        .then((result) => ({ result, at: Date.now() })),
-    ]);
-    const releasedAt = await lock.released;
-    expect(readDuringLock.result.errors).toBeUndefined();
-    expect(readDuringLock.at).toBeLessThan(releasedAt);
+    let released = false;
+    const finishedWhileHeld: boolean[] = [];
+    const mutations = Promise.all(
+      // Fewer than PostgreSQL's pool of 10 connections, so one is left for the read.
+      Array.from({ length: 8 }, async (_, i) => {
+        const result = await app.execute<{ createBoard: { id: string } }>(
+          secret,
+          'mutation($name: String!) { createBoard(input: { name: $name }) { id } }',
+          { name: `Waiting board ${i}` },
+        );
+        finishedWhileHeld.push(!released);
+        return result;
+      }),
+    );
+    // Reads go on meanwhile (WAL on SQLite; MVCC on PostgreSQL), answered while the lock is held.
+    const readDuringLock = await app.execute(secret, '{ boards(first: 5) { totalCount } }');
+    expect(readDuringLock.errors).toBeUndefined();
+    expect(readDuringLock.data).toEqual({ boards: { totalCount: 0 } });
+    // Released only once a mutation is waiting on the lock, so it had its chance to fail fast.
+    await until(() => aWriteIsWaiting(app), 'a mutation waiting on the lock');
+    expect(finishedWhileHeld).toEqual([]);
+    released = true;
+    await lock.release();
+    const results = await mutations;
     expect(results.flatMap((r) => r.errors ?? [])).toEqual([]);
     // Every mutation waited for the lock instead of failing fast with SQLITE_BUSY / a lock error.
-    expect(Math.min(...finishedAt)).toBeGreaterThanOrEqual(releasedAt - 20);
+    expect(finishedWhileHeld).toEqual(Array.from({ length: 8 }, () => false));
     const { reader } = app.services.db;
     expect(await reader.countBy(Board, { organizationId: app.organization.id })).toBe(8);
     expect(
