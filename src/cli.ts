@@ -9,6 +9,7 @@ import type { Organization } from './organizations/organization.entity';
 import { systemActor } from './organizations/organization.service';
 import type { ApiToken } from './tokens/api-token.entity';
 import { TokenPermission } from './tokens/token-permission';
+import { ErrorCode } from './core/errors';
 
 const USAGE = `Usage:
   statusgraph org create --name NAME [--json]
@@ -182,7 +183,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     if (error instanceof UsageError || error instanceof ConfigError) {
       return fail(
         error.message + (error instanceof UsageError ? `\n${USAGE}` : ''),
-        'BAD_USER_INPUT',
+        ErrorCode.BAD_USER_INPUT,
       );
     }
     if (error instanceof GraphQLError) {
@@ -193,11 +194,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       'code' in error &&
       String(error.code).startsWith('ERR_PARSE_ARGS')
     ) {
-      return fail(`${error.message}\n${USAGE}`, 'BAD_USER_INPUT');
+      return fail(`${error.message}\n${USAGE}`, ErrorCode.BAD_USER_INPUT);
     }
     return fail(
       `could not run the command: ${error instanceof Error ? error.message : String(error)}`,
-      'INTERNAL_SERVER_ERROR',
+      ErrorCode.INTERNAL_SERVER_ERROR,
     );
   } finally {
     if (services) {

@@ -16,6 +16,7 @@ import type { Logger } from '../core/logger';
 import { TokenPermission } from '../core/permission';
 import { AuditOutcome } from './audit-event.entity';
 import type { AuditLogService, AuditRefusal } from './audit-log.service';
+import { ErrorCode } from '../core/errors';
 
 /**
  * Applied to every Mutation root field: tells the request's audit scope which root field runs, so
@@ -90,7 +91,7 @@ function refusal(
   // A root field with no error of its own that did not succeed was never executed, because an
   // earlier one failed: for a read-only token it would have been denied.
   const denied = own
-    ? own.extensions?.code === 'FORBIDDEN'
+    ? own.extensions?.code === ErrorCode.FORBIDDEN
     : ctx.permission !== TokenPermission.FULL_ACCESS;
   return {
     action: field.action,

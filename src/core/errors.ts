@@ -74,12 +74,17 @@ export class QueryTimeoutError extends GraphQLError {
   }
 }
 
+/** The codes Apollo Server raises itself (and the cost limit reuses for its refusal). */
+export const ApolloErrorCode = {
+  GRAPHQL_PARSE_FAILED: 'GRAPHQL_PARSE_FAILED',
+  GRAPHQL_VALIDATION_FAILED: 'GRAPHQL_VALIDATION_FAILED',
+  PERSISTED_QUERY_NOT_FOUND: 'PERSISTED_QUERY_NOT_FOUND',
+  PERSISTED_QUERY_NOT_SUPPORTED: 'PERSISTED_QUERY_NOT_SUPPORTED',
+  OPERATION_RESOLUTION_FAILURE: 'OPERATION_RESOLUTION_FAILURE',
+} as const;
+
 /** The codes a client may see as they are; anything else is an internal error to be masked. */
 export const PUBLIC_ERROR_CODES: ReadonlySet<string> = new Set([
   ...Object.values(ErrorCode),
-  'GRAPHQL_PARSE_FAILED',
-  'GRAPHQL_VALIDATION_FAILED',
-  'PERSISTED_QUERY_NOT_FOUND',
-  'PERSISTED_QUERY_NOT_SUPPORTED',
-  'OPERATION_RESOLUTION_FAILURE',
+  ...Object.values(ApolloErrorCode),
 ]);

@@ -15,6 +15,7 @@ import {
 } from 'graphql';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../db/pagination';
 import type { Metrics } from '../core/metrics';
+import { ApolloErrorCode } from '../core/errors';
 
 const OBJECT_COST = 2;
 const SCALAR_COST = 1;
@@ -149,7 +150,7 @@ export function variableCostLimit(maxCost: number, metrics: Metrics): ApolloServ
                 'for fewer rows (a smaller `first`) or fewer fields, or split the request.',
               {
                 extensions: {
-                  code: 'GRAPHQL_VALIDATION_FAILED',
+                  code: ApolloErrorCode.GRAPHQL_VALIDATION_FAILED,
                   http: { status: 400, headers: new HeaderMap() },
                 },
               },

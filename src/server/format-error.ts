@@ -1,6 +1,6 @@
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { ErrorCode, PUBLIC_ERROR_CODES } from '../core/errors';
+import { ApolloErrorCode, ErrorCode, PUBLIC_ERROR_CODES } from '../core/errors';
 import type { Logger } from '../core/logger';
 import { maskSecrets } from '../tokens/secret';
 
@@ -124,8 +124,8 @@ function clientMessage(message: string, reason?: string): string {
 /** Apollo codes outside API.md §7, and the contract's code for the same refusal. */
 const CONTRACT_CODE: Readonly<Record<string, string>> = {
   // An operationName that names no operation of the document, or none for several.
-  OPERATION_RESOLUTION_FAILURE: ErrorCode.BAD_REQUEST,
-  PERSISTED_QUERY_NOT_SUPPORTED: ErrorCode.BAD_REQUEST,
+  [ApolloErrorCode.OPERATION_RESOLUTION_FAILURE]: ErrorCode.BAD_REQUEST,
+  [ApolloErrorCode.PERSISTED_QUERY_NOT_SUPPORTED]: ErrorCode.BAD_REQUEST,
 };
 
 /** Whether a stack overflow (a RangeError) lies under the error's chain of originalErrors. */
@@ -170,7 +170,9 @@ export function createErrorFormatter(logger: Logger) {
       // The parser recurses: a document nested a few thousand levels deep (within the token
       // limit) overflows the stack, and Apollo reports the RangeError's text as a parse failure.
       const message =
-        code === 'GRAPHQL_PARSE_FAILED' && original instanceof GraphQLError && overflowed(original)
+        code === ApolloErrorCode.GRAPHQL_PARSE_FAILED &&
+        original instanceof GraphQLError &&
+        overflowed(original)
           ? 'The document is nested too deeply to be read; send a flatter one.'
           : clientMessage(formatted.message, cause?.message);
       return {

@@ -5,6 +5,7 @@ import type { RequestContext, RequestMeta } from '../core/context';
 import type { Logger } from '../core/logger';
 import { maskSecrets } from '../tokens/secret';
 import type { Metrics } from '../core/metrics';
+import { ErrorCode } from '../core/errors';
 
 /** What one request turned out to be, filled in as it goes; logged and counted at its end. */
 export interface RequestRecord {
@@ -96,7 +97,7 @@ export function recordOperations(): ApolloServerPlugin<RequestContext> {
           record.outcome = errors?.length
             ? typeof code === 'string'
               ? code
-              : 'INTERNAL_SERVER_ERROR'
+              : ErrorCode.INTERNAL_SERVER_ERROR
             : 'ok';
         },
       };
