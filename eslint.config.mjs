@@ -83,12 +83,6 @@ export default tseslint.config(
     rules: { 'boundaries/dependencies': layerRule() },
   },
   {
-    // Until the lead's split of http-app.ts lands: these two still take app.ts's Services (the
-    // request context already takes the interface it declares). Remove once they declare theirs.
-    files: ['src/server/http-app.ts', 'src/server/apollo-server.ts'],
-    rules: { 'boundaries/dependencies': layerRule({ server: ['app'] }) },
-  },
-  {
     rules: {
       curly: ['error', 'all'],
       '@typescript-eslint/consistent-type-imports': 'error',

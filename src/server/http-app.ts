@@ -2,13 +2,14 @@ import type { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
 import express from 'express';
-import { type Services, pendingMigrations } from '../app';
 import type { RequestContext } from '../core/context';
 import { ErrorCode } from '../core/errors';
+import { pendingMigrations } from '../db/migrate';
 import { type BenchOnlyOptions, createApolloServer } from './apollo-server';
 import { playground } from './playground/playground';
 import { requestContext } from './request-context';
 import { observeRequests } from './request-log';
+import type { ServerServices } from './server-services';
 import { refuse, transportErrors } from './transport-errors';
 
 export type { BenchOnlyOptions } from './apollo-server';
@@ -36,7 +37,7 @@ export interface HttpOptions {
  * CORS and the JSON body limit; refusals of the transport in GraphQL's error shape.
  */
 export async function createHttpApp(
-  services: Services,
+  services: ServerServices,
   options: HttpOptions = {},
   benchOnly?: BenchOnlyOptions,
 ): Promise<HttpApp> {
