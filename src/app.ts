@@ -46,6 +46,8 @@ export interface Services {
   idempotency: IdempotencyService;
   limits: LimitsConfig;
   rateLimits: RateLimits;
+  /** The features' resolvers with their instances, for the schema. */
+  resolvers: ResolverContainer;
 }
 
 /**
@@ -123,6 +125,7 @@ export async function openServices(
     idempotency: new IdempotencyService(db, undefined, clock),
     limits,
     rateLimits: new RateLimits(limits, logger, db.postgresPool),
+    resolvers: lazyContainer(() => services),
   };
   for (const feature of FEATURES) {
     feature.connect?.(services);
@@ -138,12 +141,20 @@ export async function closeServices(services: Services): Promise<void> {
 
 /** type-graphql's container: the features' resolver classes and their instances. */
 export function resolverContainer(services: Services): ResolverContainer {
-  const instances = new Map<unknown, object>(
-    FEATURES.flatMap((feature) => feature.resolvers.map((r) => [r.type, r.build(services)])),
-  );
+  return lazyContainer(() => services);
+}
+
+// Instances are built at the first look-up, so that the services can hold their own container.
+function lazyContainer(servicesOf: () => Services): ResolverContainer {
+  let instances: Map<unknown, object> | undefined;
   return {
     resolvers: RESOLVERS,
     get(resolverClass) {
+      instances ??= new Map(
+        FEATURES.flatMap((feature) =>
+          feature.resolvers.map((r) => [r.type, r.build(servicesOf())]),
+        ),
+      );
       const instance = instances.get(resolverClass);
       if (!instance) {
         throw new Error(`No instance for resolver ${String(resolverClass)}`);

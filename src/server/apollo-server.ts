@@ -5,7 +5,6 @@ import {
   ApolloServerPluginLandingPageDisabled,
   ApolloServerPluginUsageReportingDisabled,
 } from '@apollo/server/plugin/disabled';
-import { type Services, resolverContainer } from '../app';
 import { auditPlugin } from '../audit/audit.plugin';
 import type { RequestContext } from '../core/context';
 import { idempotencyPlugin } from '../idempotency/idempotency.plugin';
@@ -16,6 +15,7 @@ import { compiledExecution } from './compiled-execution';
 import { createErrorFormatter } from './format-error';
 import { recordOperations } from './request-log';
 import { buildAppSchema, buildBareSchema } from './schema';
+import type { ServerServices } from './server-services';
 
 /**
  * A switch for bench/ only, never for a deployment: config.ts has no setting that reaches it and
@@ -32,14 +32,14 @@ export interface BenchOnlyOptions {
  * HTTP routes around it are http-app.ts's.
  */
 export async function createApolloServer(
-  services: Services,
+  services: ServerServices,
   benchOnly?: BenchOnlyOptions,
 ): Promise<ApolloServer<RequestContext>> {
   const limits = queryLimits(services.metrics);
   const apollo = new ApolloServer<RequestContext>({
     gateway: compiledExecution(
       await (benchOnly?.authorization === false ? buildBareSchema : buildAppSchema)(
-        resolverContainer(services),
+        services.resolvers,
       ),
     ),
     // BI tools and the playground need the schema; a request without a valid token never gets here.

@@ -1,0 +1,23 @@
+import type { AuditLogService } from '../audit/audit-log.service';
+import type { LimitsConfig } from '../core/config';
+import type { Logger } from '../core/logger';
+import type { Metrics } from '../core/metrics';
+import type { Database } from '../db/database';
+import type { IdempotencyService } from '../idempotency/idempotency.service';
+import type { ContextServices } from './request-context';
+import type { ResolverContainer } from './schema';
+
+/**
+ * What the server needs of the services, declared here so that server/ never imports the
+ * composition root: app.ts's Services satisfies it.
+ */
+export interface ServerServices extends ContextServices {
+  db: Database;
+  logger: Logger;
+  metrics: Metrics;
+  limits: LimitsConfig;
+  audit: AuditLogService;
+  idempotency: IdempotencyService;
+  /** The features' resolver classes and instances, which the schema is built from. */
+  resolvers: ResolverContainer;
+}
