@@ -235,7 +235,6 @@ describe('keyset connections', () => {
           'mutation($name: String!) { createBoard(input: { name: $name }) { id } }',
           { name },
         );
-        await new Promise((resolve) => setTimeout(resolve, 5));
       }
       const last = await app.execute<{ boards: { nodes: { id: string }[] } }>(
         app.identities.full.secret,

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { DataSource, EntityManager, Logger as TypeOrmLogger, QueryRunner } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { Board } from '../../src/boards/board.entity';
-import type { Database } from '../../src/db/database';
 import { IncidentPhase, IncidentSeverity } from '../../src/incidents/incident-enums';
 import { Incident } from '../../src/incidents/incident.entity';
 import { IncidentMonitor } from '../../src/incidents/incident-monitor.entity';
@@ -9,6 +8,7 @@ import { IncidentUpdate } from '../../src/incidents/incident-update.entity';
 import { MonitorStatus, MonitorType } from '../../src/monitors/monitor-enums';
 import { Monitor } from '../../src/monitors/monitor.entity';
 import { StatusEvent } from '../../src/monitors/status-event.entity';
+import { statementsOf } from '../helpers/statements';
 import { TestApp } from '../helpers/test-app';
 
 /**
@@ -20,38 +20,6 @@ const AT = new Date('2026-02-01T00:00:00.000Z');
 const INCIDENTS = 1010;
 const BOARDS = 5;
 const MONITORS_PER_BOARD = 6;
-
-/**
- * Observes the loggers of the database's connections (the writer's, and on SQLite the reader's)
- * while `work` runs: every statement TypeORM sends, in order.
- */
-async function statementsOf(db: Database, work: () => Promise<void>): Promise<string[]> {
-  const sources = [...new Set([db.dataSource, db.readSource])];
-  const originals = sources.map((source) => source.logger);
-  const statements: string[] = [];
-  const counting = (original: TypeOrmLogger): TypeOrmLogger => ({
-    logQuery(query: string, parameters?: unknown[], queryRunner?: QueryRunner) {
-      statements.push(query);
-      original.logQuery(query, parameters, queryRunner);
-    },
-    logQueryError: (error, query, parameters, queryRunner) =>
-      original.logQueryError(error, query, parameters, queryRunner),
-    logQuerySlow: (time, query, parameters, queryRunner) =>
-      original.logQuerySlow(time, query, parameters, queryRunner),
-    logSchemaBuild: (message, queryRunner) => original.logSchemaBuild(message, queryRunner),
-    logMigration: (message, queryRunner) => original.logMigration(message, queryRunner),
-    log: (level, message, queryRunner) => original.log(level, message, queryRunner),
-  });
-  const setLogger = (source: DataSource, logger: TypeOrmLogger) =>
-    Object.defineProperty(source, 'logger', { value: logger, configurable: true, writable: true });
-  sources.forEach((source, i) => setLogger(source, counting(originals[i])));
-  try {
-    await work();
-  } finally {
-    sources.forEach((source, i) => setLogger(source, originals[i]));
-  }
-  return statements;
-}
 
 describe('SQL statements per request', () => {
   let app: TestApp;

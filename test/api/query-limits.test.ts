@@ -375,12 +375,11 @@ describe('query limits', () => {
           : `fragment F${i} on Viewer { permission }`,
       );
       const document = `{ viewer { ...F0 } } ${fragments.join(' ')}`;
-      const started = performance.now();
+      // 2^40 walks would take days: an answer at all (within the test's timeout) shows one walk
+      // per fragment, and the cost counted is that of the one refusal.
       const { response, counted } = await refusalsDuring(app, () =>
         app.asReadOnly().request(document),
       );
-      // 2^40 walks would take days; one walk per fragment takes well under a second.
-      expect(performance.now() - started).toBeLessThan(5_000);
       expect({ status: response.status, counted }).toEqual({
         status: 400,
         counted: { ...NONE, cost: 1 },

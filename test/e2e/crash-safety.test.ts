@@ -1,8 +1,10 @@
 import { spawn } from 'node:child_process';
+import { randomInt } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import sqlite3 from 'sqlite3';
-import { Child, freePort, killAll, sleep } from '../helpers/child-process';
+import { Child, freePort, killAll } from '../helpers/child-process';
+import { until } from '../helpers/wait';
 import {
   type TestDatabase,
   createTestDatabase,
@@ -134,7 +136,8 @@ interface SentStep {
   step: Step;
   outcome: Sending;
   /** For lost and refused steps: when the client learned it, and what it got. */
-  failedAt?: number;
+  /** Whether it failed while the server still ran (before the kill). */
+  failedBeforeKill?: boolean;
   failure?: string;
 }
 
@@ -271,7 +274,6 @@ interface Stream {
   acks: number;
   armed: boolean;
   stopped: boolean;
-  killedAt: number | null;
   tracked: Tracked[];
 }
 
@@ -300,14 +302,14 @@ async function runClient(
       } catch (error) {
         // No complete response: the server died (or, before the kill, something is wrong).
         sent.outcome = 'lost';
-        sent.failedAt = Date.now();
+        sent.failedBeforeKill = !stream.stopped;
         sent.failure = String(error);
         return;
       }
       const result = response.body.data?.[step.action];
       if (response.status !== 200 || response.body.errors !== undefined || !result) {
         sent.outcome = 'refused';
-        sent.failedAt = Date.now();
+        sent.failedBeforeKill = !stream.stopped;
         sent.failure = `${response.status} ${JSON.stringify(response.body)}`;
         return;
       }
@@ -358,20 +360,18 @@ async function openPostgres(url: string): Promise<Inspector> {
   return {
     rows: async <T extends Row>(sql: string) => (await client.query<T>(sql)).rows,
     async settle(applicationName) {
-      const deadline = Date.now() + 15_000;
-      for (;;) {
-        const left = await client.query<{ n: number }>(
-          'SELECT COUNT(*)::int AS n FROM pg_stat_activity WHERE application_name = $1',
-          [applicationName],
-        );
-        if (left.rows[0].n === 0) {
-          return;
-        }
-        if (Date.now() > deadline) {
-          throw new Error(`${left.rows[0].n} sessions of the killed server are still open`);
-        }
-        await sleep(50);
-      }
+      const open = async () =>
+        (
+          await client.query<{ n: number }>(
+            'SELECT COUNT(*)::int AS n FROM pg_stat_activity WHERE application_name = $1',
+            [applicationName],
+          )
+        ).rows[0].n;
+      await until(
+        async () => (await open()) === 0,
+        'the killed server’s sessions to close',
+        15_000,
+      );
     },
     close: () => client.end(),
   };
@@ -537,19 +537,16 @@ function crashSafety(kind: 'sqlite' | 'postgres'): void {
       }
 
       // The stream, and the kill a moment after the threshold, with requests in flight.
-      const stream: Stream = { acks: 0, armed: false, stopped: false, killedAt: null, tracked: [] };
+      const stream: Stream = { acks: 0, armed: false, stopped: false, tracked: [] };
+      // Killed at once after a random count of acknowledgements past the threshold, so the
+      // moment falls differently among the requests in flight from one run to the next.
+      const killAfter = ACKS_BEFORE_KILL + randomInt(0, 25);
       const onAck = () => {
         stream.acks++;
-        if (stream.acks >= ACKS_BEFORE_KILL && !stream.armed) {
+        if (stream.acks >= killAfter && !stream.armed) {
           stream.armed = true;
-          setTimeout(
-            () => {
-              stream.stopped = true;
-              stream.killedAt = Date.now();
-              first.child.process.kill('SIGKILL');
-            },
-            Math.floor(Math.random() * 25),
-          );
+          stream.stopped = true;
+          first.child.process.kill('SIGKILL');
         }
       };
       await Promise.all(
@@ -558,8 +555,7 @@ function crashSafety(kind: 'sqlite' | 'postgres'): void {
         ),
       );
       expect(await first.child.waitForExit()).toEqual({ code: null, signal: 'SIGKILL' });
-      const killedAt = stream.killedAt;
-      if (killedAt === null) {
+      if (!stream.armed) {
         throw new Error('the stream ended without the kill');
       }
 
@@ -571,7 +567,7 @@ function crashSafety(kind: 'sqlite' | 'postgres'): void {
       expect(lost.length).toBeGreaterThanOrEqual(1);
       // Nothing failed but what the kill cut off: no refusal, no error before the kill.
       expect(sent.filter((s) => s.outcome === 'refused').map((s) => s.failure)).toEqual([]);
-      expect(lost.filter((s) => (s.failedAt ?? 0) < killedAt).map((s) => s.failure)).toEqual([]);
+      expect(lost.filter((s) => s.failedBeforeKill).map((s) => s.failure)).toEqual([]);
       expect(sent.filter((s) => s.outcome === 'pending')).toEqual([]);
       // Each client had at most its last mutation in flight.
       for (let client = 0; client < CLIENTS; client++) {

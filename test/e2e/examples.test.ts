@@ -14,6 +14,7 @@ import { IncidentSeverity } from '../../src/incidents/incident-enums';
 import { Incident } from '../../src/incidents/incident.entity';
 import { IncidentUpdate } from '../../src/incidents/incident-update.entity';
 import { TestApp } from '../helpers/test-app';
+import { until } from '../helpers/wait';
 
 /** The examples/ scripts, called in-process against a live server over real HTTP. */
 
@@ -332,7 +333,8 @@ describe('examples/automation', () => {
       log: (line) => lines.push(line),
     });
     try {
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      // The server comes up once the script has met a refused connection and is retrying.
+      await until(() => lines.length > 0, 'a refused attempt');
       await new Promise<void>((resolve) => forwarder.listen(port, '127.0.0.1', resolve));
       const result = await run;
       expect(result.phase).toBe('RESOLVED');

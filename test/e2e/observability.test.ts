@@ -1,4 +1,5 @@
 import { TestApp, capturedLogLines } from '../helpers/test-app';
+import { until } from '../helpers/wait';
 
 const SECRET_SHAPE = /sgp_[0-9A-Za-z]{36}/;
 
@@ -50,11 +51,14 @@ describe('metrics, request logs and CORS', () => {
     });
     expect(response.status).toBe(200);
     const requestId = response.headers.get('x-request-id');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    const lines = capturedLogLines
-      .slice(before)
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
-    const line = lines.find((l) => l.reqId === requestId);
+    const lineOf = () =>
+      capturedLogLines
+        .slice(before)
+        .map((text) => JSON.parse(text) as Record<string, unknown>)
+        .find((l) => l.reqId === requestId);
+    // The request's line is written once the response has gone out: wait for it, bounded.
+    await until(() => lineOf() !== undefined, 'the request log line');
+    const line = lineOf();
     expect(line).toMatchObject({
       msg: 'request',
       method: 'POST',

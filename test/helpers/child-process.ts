@@ -7,7 +7,8 @@ export interface Exit {
   signal: NodeJS.Signals | null;
 }
 
-export const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
+/** The pause between two looks at a child's output (a poll interval, not a wait for time). */
+const pollInterval = () => new Promise<void>((done) => setTimeout(done, 25));
 
 /** A child process (a real server or CLI) with everything it wrote so far and its exit. */
 export class Child {
@@ -57,7 +58,7 @@ export class Child {
       if (Date.now() > deadline) {
         throw new Error(`no ${pattern} within ${timeoutMs} ms:\n${this.stdout}\n${this.stderr}`);
       }
-      await sleep(25);
+      await pollInterval();
     }
   }
 
