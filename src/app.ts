@@ -28,8 +28,6 @@ import type { CreatedToken } from './tokens/api-token.service';
 import { ApiTokenService } from './tokens/api-token.service';
 import { LastUseRecorder } from './tokens/last-use';
 
-export { migrate, pendingMigrations } from './db/migrate';
-
 /** Everything the server and the CLI share, wired once. */
 export interface Services {
   db: Database;
