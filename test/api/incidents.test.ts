@@ -51,24 +51,8 @@ const RESOLVE = `mutation($id: ID!, $message: String) {
 const DELETE_INCIDENT = 'mutation($id: ID!) { deleteIncident(id: $id) }';
 const GET_INCIDENT = `query($id: ID!) { incident(id: $id) { ${INCIDENT_FIELDS} } }`;
 
-/** Runs an operation (FULL_ACCESS unless told otherwise) and fails the test on any error. */
-async function data<T>(
-  app: TestApp,
-  query: string,
-  variables?: Vars,
-  secret = app.identities.full.secret,
-): Promise<T> {
-  const result = await app.execute<T>(secret, query, variables);
-  expect(result.errors).toBeUndefined();
-  if (!result.data) {
-    throw new Error('no data');
-  }
-  return result.data;
-}
-
 async function createBoard(app: TestApp, secret = app.identities.full.secret): Promise<string> {
-  const result = await data<{ createBoard: { id: string } }>(
-    app,
+  const result = await app.data<{ createBoard: { id: string } }>(
     'mutation { createBoard(input: { name: "Production" }) { id } }',
     undefined,
     secret,
@@ -82,8 +66,7 @@ async function createMonitor(
   displayName: string,
   secret = app.identities.full.secret,
 ): Promise<string> {
-  const result = await data<{ createMonitor: { id: string } }>(
-    app,
+  const result = await app.data<{ createMonitor: { id: string } }>(
     `mutation($boardId: ID!, $name: String!) {
       createMonitor(input: { boardId: $boardId, displayName: $name, monitorType: CUSTOM }) { id }
     }`,
@@ -94,14 +77,14 @@ async function createMonitor(
 }
 
 async function createIncident(app: TestApp, input: Vars): Promise<IncidentData> {
-  const result = await data<{ createIncident: IncidentData }>(app, CREATE_INCIDENT, {
+  const result = await app.data<{ createIncident: IncidentData }>(CREATE_INCIDENT, {
     input: { name: 'Checkout errors', severity: 'MAJOR', ...input },
   });
   return result.createIncident;
 }
 
 async function getIncident(app: TestApp, id: string): Promise<IncidentData | null> {
-  const result = await data<{ incident: IncidentData | null }>(app, GET_INCIDENT, { id });
+  const result = await app.data<{ incident: IncidentData | null }>(GET_INCIDENT, { id });
   return result.incident;
 }
 
@@ -296,8 +279,7 @@ describe('incidents', () => {
         { id: zeta, displayName: 'Zeta' },
       ]);
       expect((await getIncident(app, created.id))?.monitors).toEqual(created.monitors);
-      const byMonitor = await data<{ incidents: { nodes: { id: string }[] } }>(
-        app,
+      const byMonitor = await app.data<{ incidents: { nodes: { id: string }[] } }>(
         'query($id: ID!) { incidents(filter: { monitorId: $id }) { nodes { id } } }',
         { id: alpha },
       );
@@ -317,7 +299,7 @@ describe('incidents', () => {
         monitorIds: [a, b],
       });
 
-      const renamed = await data<{ updateIncident: IncidentData }>(app, UPDATE_INCIDENT, {
+      const renamed = await app.data<{ updateIncident: IncidentData }>(UPDATE_INCIDENT, {
         id: created.id,
         input: { name: 'Checkout down', severity: 'MAJOR', phase: 'IDENTIFIED', monitorIds: [c] },
       });
@@ -331,7 +313,7 @@ describe('incidents', () => {
       });
       later(renamed.updateIncident.updatedAt, created.updatedAt);
 
-      const cleared = await data<{ updateIncident: IncidentData }>(app, UPDATE_INCIDENT, {
+      const cleared = await app.data<{ updateIncident: IncidentData }>(UPDATE_INCIDENT, {
         id: created.id,
         input: { details: null },
       });
@@ -340,15 +322,14 @@ describe('incidents', () => {
       expect(cleared.updateIncident.monitors).toEqual([{ id: c, displayName: 'C' }]);
       later(cleared.updateIncident.updatedAt, renamed.updateIncident.updatedAt);
 
-      const none = await data<{ updateIncident: IncidentData }>(app, UPDATE_INCIDENT, {
+      const none = await app.data<{ updateIncident: IncidentData }>(UPDATE_INCIDENT, {
         id: created.id,
         input: { monitorIds: [] },
       });
       expect(none.updateIncident.monitors).toEqual([]);
       expect(await getIncident(app, created.id)).toEqual(none.updateIncident);
 
-      const byA = await data<{ incidents: { nodes: unknown[] } }>(
-        app,
+      const byA = await app.data<{ incidents: { nodes: unknown[] } }>(
         'query($id: ID!) { incidents(filter: { monitorId: $id }) { nodes { id } } }',
         { id: a },
       );
@@ -363,7 +344,7 @@ describe('incidents', () => {
         willStartAt: '2030-01-01T10:00:00.000Z',
         willEndAt: '2030-01-01T11:00:00.000Z',
       });
-      const cleared = await data<{ updateIncident: IncidentData }>(app, UPDATE_INCIDENT, {
+      const cleared = await app.data<{ updateIncident: IncidentData }>(UPDATE_INCIDENT, {
         id: created.id,
         input: { details: null, willStartAt: null, willEndAt: null },
       });
@@ -384,7 +365,7 @@ describe('incidents', () => {
       const monitor = await createMonitor(app, boardId, 'A');
       const created = await createIncident(app, { boardId, monitorIds: [monitor] });
       expect(created.monitors).toHaveLength(1);
-      const result = await data<{ updateIncident: IncidentData }>(app, UPDATE_INCIDENT, {
+      const result = await app.data<{ updateIncident: IncidentData }>(UPDATE_INCIDENT, {
         id: created.id,
         input: { monitorIds: null },
       });
@@ -431,13 +412,13 @@ describe('incidents', () => {
   describe('addIncidentUpdate and resolveIncident', () => {
     it('appends updates oldest first, sets the phase and moves updatedAt', async () => {
       const created = await createIncident(app, { boardId });
-      const first = await data<{ addIncidentUpdate: IncidentData }>(app, ADD_UPDATE, {
+      const first = await app.data<{ addIncidentUpdate: IncidentData }>(ADD_UPDATE, {
         id: created.id,
         input: { phase: 'IDENTIFIED', message: 'A bad deploy.' },
       });
       expect(first.addIncidentUpdate.phase).toBe('IDENTIFIED');
       later(first.addIncidentUpdate.updatedAt, created.updatedAt);
-      const second = await data<{ addIncidentUpdate: IncidentData }>(app, ADD_UPDATE, {
+      const second = await app.data<{ addIncidentUpdate: IncidentData }>(ADD_UPDATE, {
         id: created.id,
         input: { phase: 'MONITORING', message: 'Rolled back.' },
       });
@@ -482,7 +463,7 @@ describe('incidents', () => {
 
     it('accepts a message of exactly 10,000 characters', async () => {
       const created = await createIncident(app, { boardId });
-      const result = await data<{ addIncidentUpdate: IncidentData }>(app, ADD_UPDATE, {
+      const result = await app.data<{ addIncidentUpdate: IncidentData }>(ADD_UPDATE, {
         id: created.id,
         input: { phase: 'IDENTIFIED', message: 'm'.repeat(10_000) },
       });
@@ -491,14 +472,14 @@ describe('incidents', () => {
 
     it('RESOLVED through addIncidentUpdate sets resolvedAt; back to MONITORING clears it', async () => {
       const created = await createIncident(app, { boardId });
-      const resolved = await data<{ addIncidentUpdate: IncidentData }>(app, ADD_UPDATE, {
+      const resolved = await app.data<{ addIncidentUpdate: IncidentData }>(ADD_UPDATE, {
         id: created.id,
         input: { phase: 'RESOLVED', message: 'Fixed.' },
       });
       expect(resolved.addIncidentUpdate.phase).toBe('RESOLVED');
       expect(resolved.addIncidentUpdate.resolvedAt).toBe(resolved.addIncidentUpdate.updatedAt);
 
-      const reopened = await data<{ addIncidentUpdate: IncidentData }>(app, ADD_UPDATE, {
+      const reopened = await app.data<{ addIncidentUpdate: IncidentData }>(ADD_UPDATE, {
         id: created.id,
         input: { phase: 'MONITORING', message: 'Errors are back.' },
       });
@@ -509,7 +490,7 @@ describe('incidents', () => {
 
     it('resolveIncident sets RESOLVED and resolvedAt and adds an update with the message', async () => {
       const created = await createIncident(app, { boardId });
-      const result = await data<{ resolveIncident: IncidentData }>(app, RESOLVE, {
+      const result = await app.data<{ resolveIncident: IncidentData }>(RESOLVE, {
         id: created.id,
         message: 'All clear.',
       });
@@ -532,7 +513,7 @@ describe('incidents', () => {
       'resolveIncident of a %s without a message closes it as %s with a default message',
       async (severity, phase) => {
         const created = await createIncident(app, { boardId, severity });
-        const result = await data<{ resolveIncident: IncidentData }>(app, RESOLVE, {
+        const result = await app.data<{ resolveIncident: IncidentData }>(RESOLVE, {
           id: created.id,
         });
         expect(result.resolveIncident.phase).toBe(phase);
@@ -545,7 +526,7 @@ describe('incidents', () => {
 
     it('resolving twice is BAD_USER_INPUT and changes nothing; after a reopen it works again', async () => {
       const created = await createIncident(app, { boardId });
-      await data(app, RESOLVE, { id: created.id, message: 'Done.' });
+      await app.data(RESOLVE, { id: created.id, message: 'Done.' });
       const before = await incidentRows();
       const again = await app.execute(app.identities.full.secret, RESOLVE, {
         id: created.id,
@@ -557,11 +538,11 @@ describe('incidents', () => {
       expect(again.errors?.[0].message).toMatch(/already resolved/);
       expect(await incidentRows()).toEqual(before);
 
-      await data(app, ADD_UPDATE, {
+      await app.data(ADD_UPDATE, {
         id: created.id,
         input: { phase: 'INVESTIGATING', message: 'Reopened.' },
       });
-      const third = await data<{ resolveIncident: IncidentData }>(app, RESOLVE, {
+      const third = await app.data<{ resolveIncident: IncidentData }>(RESOLVE, {
         id: created.id,
       });
       expect(third.resolveIncident.phase).toBe('RESOLVED');
@@ -590,7 +571,7 @@ describe('incidents', () => {
       const kept = await createIncident(app, { boardId, name: 'Kept' });
       const created = await createIncident(app, { boardId, name: 'Doomed', monitorIds: [monitor] });
 
-      const deleted = await data<{ deleteIncident: string }>(app, DELETE_INCIDENT, {
+      const deleted = await app.data<{ deleteIncident: string }>(DELETE_INCIDENT, {
         id: created.id,
       });
       expect(deleted.deleteIncident).toBe(created.id);
@@ -602,20 +583,19 @@ describe('incidents', () => {
       const LIST = `query($filter: IncidentFilter) {
         incidents(filter: $filter, orderBy: STARTED_AT_ASC) { nodes { id deletedAt updatedAt } }
       }`;
-      const live = await data<List>(app, LIST);
+      const live = await app.data<List>(LIST);
       expect(live.incidents.nodes.map((n) => n.id)).toEqual([kept.id]);
       for (const filter of [{ boardId }, { monitorId: monitor }, { severity: 'MAJOR' }]) {
-        const filtered = await data<List>(app, LIST, { filter });
+        const filtered = await app.data<List>(LIST, { filter });
         expect(filtered.incidents.nodes.map((n) => n.id)).not.toContain(created.id);
       }
-      const board = await data<{ board: { incidents: { nodes: { id: string }[] } } }>(
-        app,
+      const board = await app.data<{ board: { incidents: { nodes: { id: string }[] } } }>(
         'query($id: ID!) { board(id: $id) { incidents { nodes { id } } } }',
         { id: boardId },
       );
       expect(board.board.incidents.nodes).toEqual([{ id: kept.id }]);
 
-      const all = await data<List>(app, LIST, { filter: { includeDeleted: true } });
+      const all = await app.data<List>(LIST, { filter: { includeDeleted: true } });
       expect(all.incidents.nodes.map((n) => n.id)).toEqual([kept.id, created.id]);
       const tombstone = all.incidents.nodes[1];
       expect(tombstone.deletedAt).not.toBeNull();
@@ -657,7 +637,7 @@ describe('incidents', () => {
   describe('audit log', () => {
     it('records every monitor and incident mutation as SUCCEEDED with its target', async () => {
       const run = (query: string, variables?: Vars) =>
-        data<Record<string, unknown>>(app, query, variables);
+        app.data<Record<string, unknown>>(query, variables);
       const monitorId = await createMonitor(app, boardId, 'Audited');
       await run(
         'mutation($id: ID!) { updateMonitor(id: $id, input: { displayName: "Renamed" }) { id } }',
@@ -689,8 +669,7 @@ describe('incidents', () => {
           }[];
         };
       };
-      const result = await data<Events>(
-        app,
+      const result = await app.data<Events>(
         '{ auditEvents(first: 100) { nodes { action outcome targetType targetId token { id } } } }',
       );
       // The organization's set-up (no token) and the board fixture are not part of this test.

@@ -56,24 +56,8 @@ const STATUS_EVENTS = `query($filter: StatusEventFilter) {
   statusEvents(filter: $filter, first: 1000) { totalCount nodes { ${EVENT_FIELDS} } }
 }`;
 
-/** Runs an operation as FULL_ACCESS (unless told otherwise) and fails the test on any error. */
-async function data<T>(
-  app: TestApp,
-  query: string,
-  variables?: Vars,
-  secret = app.identities.full.secret,
-): Promise<T> {
-  const result = await app.execute<T>(secret, query, variables);
-  expect(result.errors).toBeUndefined();
-  if (!result.data) {
-    throw new Error('no data');
-  }
-  return result.data;
-}
-
 async function createBoard(app: TestApp, name = 'Production'): Promise<string> {
-  const result = await data<{ createBoard: { id: string } }>(
-    app,
+  const result = await app.data<{ createBoard: { id: string } }>(
     'mutation($name: String!) { createBoard(input: { name: $name }) { id } }',
     { name },
   );
@@ -85,7 +69,7 @@ async function createMonitor(
   boardId: string,
   input: Vars = {},
 ): Promise<MonitorData> {
-  const result = await data<{ createMonitor: MonitorData }>(app, CREATE_MONITOR, {
+  const result = await app.data<{ createMonitor: MonitorData }>(CREATE_MONITOR, {
     input: { boardId, displayName: 'Checkout API', monitorType: 'CUSTOM', ...input },
   });
   return result.createMonitor;
@@ -97,7 +81,7 @@ async function setStatus(
   status: string,
   message?: string,
 ): Promise<MonitorData> {
-  const result = await data<{ setMonitorStatus: MonitorData }>(app, SET_STATUS, {
+  const result = await app.data<{ setMonitorStatus: MonitorData }>(SET_STATUS, {
     id,
     status,
     message,
@@ -106,8 +90,7 @@ async function setStatus(
 }
 
 async function statusEvents(app: TestApp, filter?: Vars): Promise<EventData[]> {
-  const result = await data<{ statusEvents: { totalCount: number; nodes: EventData[] } }>(
-    app,
+  const result = await app.data<{ statusEvents: { totalCount: number; nodes: EventData[] } }>(
     STATUS_EVENTS,
     { filter },
   );
@@ -119,8 +102,7 @@ async function createIncident(
   app: TestApp,
   input: Vars,
 ): Promise<{ id: string; updatedAt: string }> {
-  const result = await data<{ createIncident: { id: string; updatedAt: string } }>(
-    app,
+  const result = await app.data<{ createIncident: { id: string; updatedAt: string } }>(
     'mutation($input: CreateIncidentInput!) { createIncident(input: $input) { id updatedAt } }',
     { input: { name: 'Outage', severity: 'MAJOR', ...input } },
   );
@@ -457,8 +439,7 @@ describe('monitors', () => {
         expect(result.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
       }
       expect(await monitorRows()).toEqual(before);
-      const read = await data<{ monitor: MonitorData }>(
-        app,
+      const read = await app.data<{ monitor: MonitorData }>(
         `query($id: ID!) { monitor(id: $id) { ${MONITOR_FIELDS} } }`,
         { id: website.id },
       );
@@ -538,8 +519,7 @@ describe('monitors', () => {
       });
       expect(created.createdAt).toBe(created.updatedAt);
       expect(await statusEvents(app)).toEqual([]);
-      const read = await data<{ monitor: { statusEvents: { totalCount: number } } }>(
-        app,
+      const read = await app.data<{ monitor: { statusEvents: { totalCount: number } } }>(
         'query($id: ID!) { monitor(id: $id) { statusEvents { totalCount } } }',
         { id: created.id },
       );
@@ -554,8 +534,7 @@ describe('monitors', () => {
       const created = await createMonitor(app, boardId, { monitorType: 'PING', host });
       expect(created.monitorType).toBe('PING');
       expect(created.host).toBe(host);
-      const read = await data<{ monitor: { host: string } }>(
-        app,
+      const read = await app.data<{ monitor: { host: string } }>(
         'query($id: ID!) { monitor(id: $id) { host } }',
         { id: created.id },
       );
@@ -581,8 +560,7 @@ describe('monitors', () => {
         requestHeaders,
       });
       expect(created.requestHeaders).toEqual(requestHeaders);
-      const read = await data<{ monitor: MonitorData }>(
-        app,
+      const read = await app.data<{ monitor: MonitorData }>(
         `query($id: ID!) { monitor(id: $id) { ${MONITOR_FIELDS} } }`,
         { id: created.id },
       );
@@ -597,7 +575,7 @@ describe('monitors', () => {
         requestHeaders: headers(2),
       });
       const otherBoardId = await createBoard(app, 'Staging');
-      const updated = await data<{ updateMonitor: MonitorData }>(app, UPDATE_MONITOR, {
+      const updated = await app.data<{ updateMonitor: MonitorData }>(UPDATE_MONITOR, {
         id: created.id,
         input: { displayName: 'Health', checkIntervalMinutes: 15, boardId: otherBoardId },
       });
@@ -611,7 +589,7 @@ describe('monitors', () => {
       expect(Date.parse(updated.updateMonitor.updatedAt)).toBeGreaterThan(
         Date.parse(created.updatedAt),
       );
-      const cleared = await data<{ updateMonitor: MonitorData }>(app, UPDATE_MONITOR, {
+      const cleared = await app.data<{ updateMonitor: MonitorData }>(UPDATE_MONITOR, {
         id: created.id,
         input: { requestHeaders: null },
       });
@@ -624,22 +602,19 @@ describe('monitors', () => {
     it('pauseMonitor and resumeMonitor toggle paused, keep the status, and are audited', async () => {
       const monitor = await createMonitor(app, boardId);
       await setStatus(app, monitor.id, 'UP');
-      const paused = await data<{ pauseMonitor: MonitorData }>(
-        app,
+      const paused = await app.data<{ pauseMonitor: MonitorData }>(
         `mutation($id: ID!) { pauseMonitor(id: $id) { ${MONITOR_FIELDS} } }`,
         { id: monitor.id },
       );
       expect(paused.pauseMonitor.paused).toBe(true);
       expect(paused.pauseMonitor.status).toBe('UP');
-      const read = await data<{ monitor: { paused: boolean } }>(
-        app,
+      const read = await app.data<{ monitor: { paused: boolean } }>(
         'query($id: ID!) { monitor(id: $id) { paused } }',
         { id: monitor.id },
       );
       expect(read.monitor.paused).toBe(true);
 
-      const resumed = await data<{ resumeMonitor: MonitorData }>(
-        app,
+      const resumed = await app.data<{ resumeMonitor: MonitorData }>(
         `mutation($id: ID!) { resumeMonitor(id: $id) { ${MONITOR_FIELDS} } }`,
         { id: monitor.id },
       );
@@ -720,7 +695,7 @@ describe('monitors', () => {
       const more: boolean[] = [];
       let after: string | null = null;
       do {
-        const page: Page = await data<Page>(app, query, { id: monitor.id, after });
+        const page: Page = await app.data<Page>(query, { id: monitor.id, after });
         expect(page.monitor.statusEvents.totalCount).toBe(5);
         seen.push(...page.monitor.statusEvents.nodes);
         more.push(page.monitor.statusEvents.pageInfo.hasNextPage);
@@ -928,15 +903,13 @@ describe('monitors', () => {
       const incident = await createIncident(app, { boardId, monitorIds: [doomed.id, kept.id] });
       const untouched = await createIncident(app, { boardId, monitorIds: [kept.id] });
 
-      const deleted = await data<{ deleteMonitor: string }>(
-        app,
+      const deleted = await app.data<{ deleteMonitor: string }>(
         'mutation($id: ID!) { deleteMonitor(id: $id) }',
         { id: doomed.id },
       );
       expect(deleted.deleteMonitor).toBe(doomed.id);
 
-      const read = await data<{ monitor: MonitorData | null }>(
-        app,
+      const read = await app.data<{ monitor: MonitorData | null }>(
         `query($id: ID!) { monitor(id: $id) { ${MONITOR_FIELDS} } }`,
         { id: doomed.id },
       );
@@ -947,29 +920,25 @@ describe('monitors', () => {
       expect(await app.services.db.reader.countBy(IncidentMonitor, { monitorId: doomed.id })).toBe(
         0,
       );
-      const list = await data<{ monitors: { nodes: { id: string }[] } }>(
-        app,
+      const list = await app.data<{ monitors: { nodes: { id: string }[] } }>(
         '{ monitors { nodes { id } } }',
       );
       expect(list.monitors.nodes).toEqual([{ id: kept.id }]);
 
       type IncidentRead = { incident: { monitors: { id: string }[]; updatedAt: string } };
-      const after = await data<IncidentRead>(
-        app,
+      const after = await app.data<IncidentRead>(
         'query($id: ID!) { incident(id: $id) { updatedAt monitors { id } } }',
         { id: incident.id },
       );
       expect(after.incident.monitors).toEqual([{ id: kept.id }]);
       expect(Date.parse(after.incident.updatedAt)).toBeGreaterThan(Date.parse(incident.updatedAt));
       // An incident that did not list it is not touched.
-      const other = await data<IncidentRead>(
-        app,
+      const other = await app.data<IncidentRead>(
         'query($id: ID!) { incident(id: $id) { updatedAt monitors { id } } }',
         { id: untouched.id },
       );
       expect(other.incident.updatedAt).toBe(untouched.updatedAt);
-      const byMonitor = await data<{ incidents: { nodes: unknown[] } }>(
-        app,
+      const byMonitor = await app.data<{ incidents: { nodes: unknown[] } }>(
         'query($id: ID!) { incidents(filter: { monitorId: $id }) { nodes { id } } }',
         { id: doomed.id },
       );
@@ -1000,23 +969,20 @@ describe('monitors', () => {
         name: 'I3',
       });
 
-      const deleted = await data<{ deleteBoard: string }>(
-        app,
+      const deleted = await app.data<{ deleteBoard: string }>(
         'mutation($id: ID!) { deleteBoard(id: $id) }',
         { id: boardId },
       );
       expect(deleted.deleteBoard).toBe(boardId);
 
       for (const id of [m1.id, m2.id]) {
-        const read = await data<{ monitor: unknown }>(
-          app,
+        const read = await app.data<{ monitor: unknown }>(
           'query($id: ID!) { monitor(id: $id) { id } }',
           { id },
         );
         expect(read.monitor).toBeNull();
       }
-      const monitors = await data<{ monitors: { nodes: { id: string }[] } }>(
-        app,
+      const monitors = await app.data<{ monitors: { nodes: { id: string }[] } }>(
         '{ monitors { nodes { id } } }',
       );
       expect(monitors.monitors.nodes).toEqual([{ id: m3.id }]);
@@ -1025,15 +991,13 @@ describe('monitors', () => {
       expect(await app.services.db.reader.countBy(Monitor, { boardId })).toBe(0);
 
       for (const id of [i1.id, i2.id]) {
-        const read = await data<{ incident: unknown }>(
-          app,
+        const read = await app.data<{ incident: unknown }>(
           'query($id: ID!) { incident(id: $id) { id } }',
           { id },
         );
         expect(read.incident).toBeNull();
       }
-      const live = await data<{ incidents: { nodes: { id: string }[] } }>(
-        app,
+      const live = await app.data<{ incidents: { nodes: { id: string }[] } }>(
         '{ incidents { nodes { id } } }',
       );
       expect(live.incidents.nodes).toEqual([{ id: i3.id }]);
@@ -1049,12 +1013,10 @@ describe('monitors', () => {
           }[];
         };
       };
-      const withDeleted = await data<Tombstones>(
-        app,
-        `{ incidents(filter: { includeDeleted: true }, orderBy: STARTED_AT_ASC) {
+      const withDeleted =
+        await app.data<Tombstones>(`{ incidents(filter: { includeDeleted: true }, orderBy: STARTED_AT_ASC) {
           nodes { id name deletedAt updatedAt board { id name } }
-        } }`,
-      );
+        } }`);
       const byId = new Map(withDeleted.incidents.nodes.map((n) => [n.id, n]));
       expect(withDeleted.incidents.nodes.map((n) => n.id)).toEqual([i1.id, i2.id, i3.id]);
       for (const incident of [i1, i2]) {
@@ -1065,11 +1027,9 @@ describe('monitors', () => {
       }
       expect(byId.get(i3.id)?.deletedAt).toBeNull();
       // It survives without the deleted monitor, and its updatedAt moved so a sync sees that.
-      const i3After = await data<{ incident: { monitors: { id: string }[]; updatedAt: string } }>(
-        app,
-        'query($id: ID!) { incident(id: $id) { updatedAt monitors { id } } }',
-        { id: i3.id },
-      );
+      const i3After = await app.data<{
+        incident: { monitors: { id: string }[]; updatedAt: string };
+      }>('query($id: ID!) { incident(id: $id) { updatedAt monitors { id } } }', { id: i3.id });
       expect(i3After.incident.monitors).toEqual([{ id: m3.id }]);
       expect(Date.parse(i3After.incident.updatedAt)).toBeGreaterThan(Date.parse(i3.updatedAt));
       expect(byId.get(i3.id)?.board).toEqual({ id: otherBoardId, name: 'Staging' });
@@ -1078,14 +1038,12 @@ describe('monitors', () => {
         await app.services.db.reader.countBy(Incident, { organizationId: app.organization.id }),
       ).toBe(3);
 
-      const board = await data<{ board: unknown }>(
-        app,
+      const board = await app.data<{ board: unknown }>(
         'query($id: ID!) { board(id: $id) { id } }',
         { id: boardId },
       );
       expect(board.board).toBeNull();
-      const boards = await data<{ boards: { nodes: { id: string }[] } }>(
-        app,
+      const boards = await app.data<{ boards: { nodes: { id: string }[] } }>(
         '{ boards { nodes { id } } }',
       );
       expect(boards.boards.nodes).toEqual([{ id: otherBoardId }]);
@@ -1106,8 +1064,7 @@ describe('monitors', () => {
       for (const [mutation, variables] of mutations) {
         expectNotFound(await app.execute(app.identities.full.secret, mutation, variables));
       }
-      const m3After = await data<{ monitor: { board: { id: string } } }>(
-        app,
+      const m3After = await app.data<{ monitor: { board: { id: string } } }>(
         'query($id: ID!) { monitor(id: $id) { board { id } } }',
         { id: m3.id },
       );

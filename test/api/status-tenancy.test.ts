@@ -90,18 +90,9 @@ const REFERENCE_MUTATIONS: Record<string, ReferenceMutation> = {
   },
 };
 
-async function data<T>(app: TestApp, secret: string, query: string, variables?: Vars): Promise<T> {
-  const result = await app.execute<T>(secret, query, variables);
-  expect(result.errors).toBeUndefined();
-  if (!result.data) {
-    throw new Error('no data');
-  }
-  return result.data;
-}
-
 /** A board with a WEBSITE and a CUSTOM monitor (with history), a live and a deleted incident. */
 async function seed(app: TestApp, secret: string, name: string): Promise<OrgData> {
-  const run = <T>(query: string, variables?: Vars) => data<T>(app, secret, query, variables);
+  const run = <T>(query: string, variables?: Vars) => app.data<T>(query, variables, secret);
   const { createBoard } = await run<{ createBoard: { id: string } }>(
     'mutation($name: String!) { createBoard(input: { name: $name }) { id } }',
     { name },
@@ -206,7 +197,7 @@ describe('tenant isolation of monitors, status events and incidents', () => {
         [ours, theirs],
         [theirs, ours],
       ]) {
-        const all = await data<Monitors>(app, org.secret, query);
+        const all = await app.data<Monitors>(query, undefined, org.secret);
         expect(ids(all.monitors.nodes)).toEqual([org.websiteId, org.customId].sort());
         expect(all.monitors.totalCount).toBe(2);
         for (const filter of [
@@ -214,13 +205,17 @@ describe('tenant isolation of monitors, status events and incidents', () => {
           { status: 'DOWN' },
           { status: 'UNKNOWN' },
         ]) {
-          const filtered = await data<Monitors>(app, org.secret, query, { filter });
+          const filtered = await app.data<Monitors>(query, { filter }, org.secret);
           expect(filtered.monitors.nodes).toHaveLength(1);
           expect([org.websiteId, org.customId]).toContain(filtered.monitors.nodes[0].id);
         }
-        const viaOtherBoard = await data<Monitors>(app, org.secret, query, {
-          filter: { boardId: other.boardId },
-        });
+        const viaOtherBoard = await app.data<Monitors>(
+          query,
+          {
+            filter: { boardId: other.boardId },
+          },
+          org.secret,
+        );
         expect(viaOtherBoard.monitors).toEqual({ totalCount: 0, nodes: [] });
       }
     });
@@ -236,14 +231,14 @@ describe('tenant isolation of monitors, status events and incidents', () => {
         [ours, theirs],
         [theirs, ours],
       ]) {
-        const all = await data<Events>(app, org.secret, query);
+        const all = await app.data<Events>(query, undefined, org.secret);
         expect(all.statusEvents.totalCount).toBe(2);
         expect(all.statusEvents.nodes.map((e) => e.monitor.id)).toEqual([
           org.customId,
           org.customId,
         ]);
         for (const filter of [{ monitorId: other.customId }, { monitorId: other.websiteId }]) {
-          const filtered = await data<Events>(app, org.secret, query, { filter });
+          const filtered = await app.data<Events>(query, { filter }, org.secret);
           expect(filtered.statusEvents).toEqual({ totalCount: 0, nodes: [] });
         }
       }
@@ -259,12 +254,16 @@ describe('tenant isolation of monitors, status events and incidents', () => {
         [theirs, ours],
       ]) {
         for (const orderBy of ['STARTED_AT_DESC', 'STARTED_AT_ASC', 'UPDATED_AT_ASC']) {
-          const live = await data<Incidents>(app, org.secret, query, { orderBy });
+          const live = await app.data<Incidents>(query, { orderBy }, org.secret);
           expect(ids(live.incidents.nodes)).toEqual([org.incidentId]);
-          const all = await data<Incidents>(app, org.secret, query, {
-            orderBy,
-            filter: { includeDeleted: true },
-          });
+          const all = await app.data<Incidents>(
+            query,
+            {
+              orderBy,
+              filter: { includeDeleted: true },
+            },
+            org.secret,
+          );
           expect(ids(all.incidents.nodes)).toEqual([org.incidentId, org.deletedIncidentId].sort());
           expect(all.incidents.totalCount).toBe(2);
         }
@@ -274,12 +273,16 @@ describe('tenant isolation of monitors, status events and incidents', () => {
           { monitorId: other.customId, includeDeleted: true },
           { monitorId: other.websiteId },
         ]) {
-          const filtered = await data<Incidents>(app, org.secret, query, { filter });
+          const filtered = await app.data<Incidents>(query, { filter }, org.secret);
           expect(filtered.incidents).toEqual({ totalCount: 0, nodes: [] });
         }
-        const own = await data<Incidents>(app, org.secret, query, {
-          filter: { monitorId: org.customId, includeDeleted: true },
-        });
+        const own = await app.data<Incidents>(
+          query,
+          {
+            filter: { monitorId: org.customId, includeDeleted: true },
+          },
+          org.secret,
+        );
         expect(ids(own.incidents.nodes)).toEqual([org.incidentId, org.deletedIncidentId].sort());
       }
     });
@@ -308,30 +311,28 @@ describe('tenant isolation of monitors, status events and incidents', () => {
           expect(result.data).toEqual({ incident: null });
         }
         // The owner does see them: the nulls above are tenancy, not a broken query.
-        const own = await data<{ monitor: { id: string }; incident: { id: string } }>(
-          app,
-          org.secret,
+        const own = await app.data<{ monitor: { id: string }; incident: { id: string } }>(
           'query($m: ID!, $i: ID!) { monitor(id: $m) { id } incident(id: $i) { id } }',
           { m: org.customId, i: org.incidentId },
+          org.secret,
         );
         expect(own).toEqual({ monitor: { id: org.customId }, incident: { id: org.incidentId } });
       }
     });
 
     it('nested lists stay within the organization', async () => {
-      const result = await data<{
+      const result = await app.data<{
         board: {
           monitors: { nodes: { id: string }[] };
           incidents: { nodes: { id: string; monitors: { id: string }[] }[] };
         };
       }>(
-        app,
-        theirs.secret,
         `query($id: ID!) { board(id: $id) {
           monitors { nodes { id } }
           incidents(filter: { includeDeleted: true }) { nodes { id monitors { id } } }
         } }`,
         { id: theirs.boardId },
+        theirs.secret,
       );
       expect(ids(result.board.monitors.nodes)).toEqual([theirs.websiteId, theirs.customId].sort());
       expect(ids(result.board.incidents.nodes)).toEqual(

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import sqlite3 from 'sqlite3';
 import { Child, freePort, killAll } from '../helpers/child-process';
+import { HttpClient } from '../helpers/http-client';
 import { until } from '../helpers/wait';
 import {
   type TestDatabase,
@@ -92,19 +93,13 @@ async function post<T>(
   return { status: response.status, body: JSON.parse(text) as GraphQLBody<T> };
 }
 
-/** The data of a request that must succeed. */
-async function data<T>(
+/** The data of a request that must succeed (HttpClient.data, on this server). */
+const data = <T>(
   server: ServerProcess,
   secret: string,
   query: string,
   variables: Record<string, unknown> = {},
-): Promise<T> {
-  const { status, body } = await post<T>(server, secret, query, variables);
-  if (status !== 200 || body.errors !== undefined || !body.data) {
-    throw new Error(`request failed (${status}): ${JSON.stringify(body)}`);
-  }
-  return body.data;
-}
+): Promise<T> => new HttpClient(`${server.url}/graphql`, secret).data<T>(query, variables);
 
 // ---------------------------------------------------------------------------------------------
 // The stream: per incident, five mutations that each change several rows in one transaction.

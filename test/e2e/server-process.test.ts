@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import sqlite3 from 'sqlite3';
 import { Child, freePort, killAll } from '../helpers/child-process';
+import { HttpClient } from '../helpers/http-client';
 import { until } from '../helpers/wait';
 
 /**
@@ -89,21 +90,15 @@ async function graphql<T>(
   return { status: response.status, body: (await response.json()) as GraphQLResponse<T>['body'] };
 }
 
-async function data<T>(
+/** The data of a request that must succeed (HttpClient.data, on this server). */
+const data = <T>(
   server: Server,
   secret: string,
   query: string,
   variables: Record<string, unknown> = {},
   userAgent?: string,
-): Promise<T> {
-  const { status, body } = await graphql<T>(server, secret, query, variables, userAgent);
-  expect(body.errors).toBeUndefined();
-  expect(status).toBe(200);
-  if (body.data === undefined) {
-    throw new Error('no data');
-  }
-  return body.data;
-}
+): Promise<T> =>
+  new HttpClient(`${server.url}/graphql`, secret, userAgent).data<T>(query, variables);
 
 /** The distinct secrets a text shows. */
 function secretsIn(text: string): string[] {

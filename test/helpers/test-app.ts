@@ -193,6 +193,23 @@ export class TestApp {
     return response.body.singleResult as { data?: TData | null; errors?: [] };
   }
 
+  /**
+   * The data of an operation run in-process as the holder of `secret` (FULL_ACCESS unless told
+   * otherwise); fails the test on any error.
+   */
+  async data<TData = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    secret = this.identities.full.secret,
+  ): Promise<TData> {
+    const result = await this.execute<TData>(secret, query, variables);
+    expect(result.errors).toBeUndefined();
+    if (!result.data) {
+      throw new Error('no data');
+    }
+    return result.data;
+  }
+
   /** The action under the system actor, for fixtures that go through services. */
   systemActor(action = 'test.fixture') {
     return systemActor(this.organization, action);
