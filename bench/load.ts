@@ -25,7 +25,7 @@ const USAGE =
  * Far above what one client can send here (a few hundred requests a second), so the limits are
  * in force but never reached: a 429 during the load is an error like any other.
  */
-const RATE_LIMIT_PER_MINUTE = '10000000';
+const UNLIMITED = '1000000000';
 
 /** The named variables of this process's environment that are set, for the server's. */
 function passThrough(names: readonly string[]): Record<string, string> {
@@ -291,10 +291,16 @@ async function main(): Promise<void> {
     server = await ServerProcess.start({
       DATABASE_URL: databaseUrl(bench.services.db.dataSource.options),
       LOG_LEVEL: 'warn',
-      RATE_LIMIT_PER_MINUTE,
-      AUTH_FAILURES_PER_MINUTE: RATE_LIMIT_PER_MINUTE,
+      COST_BUCKET_SIZE: UNLIMITED,
+      COST_RESTORE_RATE: UNLIMITED,
+      AUTH_FAILURES_PER_MINUTE: UNLIMITED,
       // Any other setting of the server's, e.g. MAX_CONCURRENT_QUERIES, passes through.
-      ...passThrough(['MAX_CONCURRENT_QUERIES', 'QUERY_TIMEOUT_MS']),
+      ...passThrough([
+        'MAX_CONCURRENT_QUERIES',
+        'QUERY_TIMEOUT_MS',
+        'COST_BUCKET_SIZE',
+        'COST_RESTORE_RATE',
+      ]),
     });
     progress(`server ${server.pid} at ${server.url}; walking the pages once`);
     const { pages, rateLimit } = await walkPages(server, fixture);

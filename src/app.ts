@@ -13,6 +13,13 @@ import { createDataSource } from './db/data-source';
 import { Database } from './db/database';
 import { IdempotencyService } from './idempotency/idempotency.service';
 import { RateLimits } from './limits/rate-limits';
+import { CostResolver } from './limits/cost.resolver';
+import {
+  type Clock,
+  CostBudget,
+  MemoryBudgetStore,
+  PostgresBudgetStore,
+} from './limits/cost-budget';
 import type { Logger } from './core/logger';
 import { Metrics } from './core/metrics';
 import { OrganizationService } from './organizations/organization.service';
@@ -37,10 +44,21 @@ export interface Services {
   idempotency: IdempotencyService;
   limits: LimitsConfig;
   rateLimits: RateLimits;
+  costBudget: CostBudget;
+}
+
+/** What tests (and the bench) may substitute; a deployment always takes the defaults. */
+export interface ServiceOptions {
+  /** The budgets' clock, epoch milliseconds: tests move it instead of waiting. */
+  clock?: Clock;
 }
 
 /** Opens the database, applies pending migrations and builds the services. */
-export async function openServices(config: Config, logger: Logger): Promise<Services> {
+export async function openServices(
+  config: Config,
+  logger: Logger,
+  options: ServiceOptions = {},
+): Promise<Services> {
   const limits = resolveLimits(config);
   const dataSource = createDataSource(config.database);
   await dataSource.initialize();
@@ -76,7 +94,18 @@ export async function openServices(config: Config, logger: Logger): Promise<Serv
     idempotency: new IdempotencyService(db),
     limits,
     rateLimits: new RateLimits(limits, logger, db.postgresPool),
+    costBudget: costBudget(limits, logger, db, options.clock),
   };
+}
+
+function costBudget(limits: LimitsConfig, logger: Logger, db: Database, clock?: Clock) {
+  const settings = { size: limits.costBucketSize, restoreRate: limits.costRestoreRate };
+  const pool = db.postgresPool;
+  const store =
+    limits.store === 'database' && pool
+      ? new PostgresBudgetStore(settings, pool)
+      : new MemoryBudgetStore(settings);
+  return new CostBudget(settings, store, logger, clock);
 }
 
 /** Any constant shared by every instance: the key of the migration lock on PostgreSQL. */
@@ -131,6 +160,7 @@ export function resolverContainer(services: Services): ContainerType {
       new IncidentResolver(services.incidents, services.boards, services.monitors),
     ],
     [AuditEventResolver, new AuditEventResolver(services.audit)],
+    [CostResolver, new CostResolver(services.costBudget)],
   ]);
   return {
     get(resolverClass) {

@@ -16,6 +16,7 @@ import { observeRequests, observed, recordOperations } from './request-log';
 import { createErrorFormatter } from './format-error';
 import { playground } from './playground/playground';
 import { queryLimits } from '../limits/query-limits';
+import { costBudgetPlugin } from '../limits/cost-plugin';
 import { queryConcurrency } from '../limits/query-concurrency';
 import { queryTimeout } from '../limits/query-timeout';
 import { compiledExecution } from './compiled-execution';
@@ -115,6 +116,7 @@ export async function createHttpApp(
       ApolloServerPluginInlineTraceDisabled(),
       ApolloServerPluginUsageReportingDisabled(),
       ...limits.plugins,
+      costBudgetPlugin(services.costBudget, services.metrics),
       queryConcurrency(services.limits.concurrentQueries, services.metrics),
       queryTimeout(services.limits.queryTimeoutMs, services.metrics),
       auditPlugin(services.audit, services.logger),
@@ -162,7 +164,6 @@ export async function createHttpApp(
           'ratelimit-limit',
           'ratelimit-remaining',
           'ratelimit-reset',
-          'ratelimit-policy',
           'retry-after',
           'idempotency-replayed',
           'x-request-id',

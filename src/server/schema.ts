@@ -8,6 +8,7 @@ import { BoardResolver } from '../boards/board.resolver';
 import { IncidentResolver } from '../incidents/incident.resolver';
 import { MonitorResolver, StatusEventResolver } from '../monitors/monitor.resolver';
 import { DateTimeScalar } from '../graphql/date-time.scalar';
+import { CostResolver } from '../limits/cost.resolver';
 import { ApiTokenResolver } from '../tokens/api-token.resolver';
 import { ViewerResolver } from '../tokens/viewer.resolver';
 
@@ -19,6 +20,7 @@ export const RESOLVERS: NonEmptyArray<new (...args: never[]) => object> = [
   StatusEventResolver,
   IncidentResolver,
   AuditEventResolver,
+  CostResolver,
 ];
 
 type FieldMiddleware = Record<string, Record<string, IMiddlewareFunction>>;

@@ -20,6 +20,7 @@ export async function startInstance(
   database: DatabaseConfig,
   limits: Config['limits'],
   logLines: string[] = [],
+  clock?: () => number,
 ): Promise<Instance> {
   const config: Config = {
     port: 0,
@@ -34,7 +35,7 @@ export async function startInstance(
       done();
     },
   });
-  const services = await openServices(config, createLogger('warn', capture));
+  const services = await openServices(config, createLogger('warn', capture), { clock });
   const { app, apollo } = await createHttpApp(services);
   const server = await new Promise<HttpServer>((done) => {
     const s = app.listen(0, '127.0.0.1', () => done(s));

@@ -24,9 +24,15 @@ export interface TestAppOptions {
   trustedProxies?: string[];
   /** Default: limits far above any test's traffic; the rate-limit tests set their own. */
   limits?: Config['limits'];
+  /** The cost budgets' clock (epoch ms): a test moves it instead of waiting. */
+  clock?: () => number;
 }
 
-const UNLIMITED = { requestsPerMinute: 1_000_000_000, authFailuresPerMinute: 1_000_000_000 };
+const UNLIMITED = {
+  costBucketSize: 1_000_000_000,
+  costRestoreRate: 1_000_000_000,
+  authFailuresPerMinute: 1_000_000_000,
+};
 
 export interface Identity {
   name: string;
@@ -67,7 +73,9 @@ export class TestApp {
         done();
       },
     });
-    const services = await openServices(config, createLogger('debug', capture));
+    const services = await openServices(config, createLogger('debug', capture), {
+      clock: options.clock,
+    });
     const { app, apollo } = await createHttpApp(services, {
       corsOrigins: options.corsOrigins,
       trustedProxies: options.trustedProxies,
