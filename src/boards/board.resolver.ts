@@ -45,7 +45,7 @@ export class BoardResolver {
     @Args(() => PageArgsType) page: PageArgsType,
     @Ctx() ctx: RequestContext,
   ): Promise<Page<Monitor>> {
-    return this.monitorService.list(ctx, { ...filter, boardId: board.id }, page);
+    return this.monitorService.ofBoard(ctx, board.id, filter, page);
   }
 
   @FieldResolver(() => IncidentConnection, {
@@ -59,7 +59,7 @@ export class BoardResolver {
     @Args(() => PageArgsType) page: PageArgsType,
     @Ctx() ctx: RequestContext,
   ): Promise<Page<IncidentRow>> {
-    return this.incidentService.list(ctx, { ...filter, boardId: board.id }, orderBy, page);
+    return this.incidentService.ofBoard(ctx, board.id, filter, orderBy, page);
   }
 
   @Mutation(() => Board)
