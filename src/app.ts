@@ -14,6 +14,7 @@ import { Database } from './db/database';
 import { IdempotencyService } from './idempotency/idempotency.service';
 import { RateLimits } from './limits/rate-limits';
 import { CostResolver } from './limits/cost.resolver';
+import { FairScheduler, type Timer } from './limits/fair-scheduler';
 import {
   type Clock,
   CostBudget,
@@ -45,12 +46,15 @@ export interface Services {
   limits: LimitsConfig;
   rateLimits: RateLimits;
   costBudget: CostBudget;
+  scheduler: FairScheduler;
 }
 
 /** What tests (and the bench) may substitute; a deployment always takes the defaults. */
 export interface ServiceOptions {
   /** The budgets' clock, epoch milliseconds: tests move it instead of waiting. */
   clock?: Clock;
+  /** The scheduler's timer for bounded waiting: tests fire it instead of waiting. */
+  timer?: Timer;
 }
 
 /** Opens the database, applies pending migrations and builds the services. */
@@ -95,6 +99,14 @@ export async function openServices(
     limits,
     rateLimits: new RateLimits(limits, logger, db.postgresPool),
     costBudget: costBudget(limits, logger, db, options.clock),
+    scheduler: new FairScheduler(
+      {
+        slots: limits.concurrentQueries,
+        cheapCost: limits.cheapQueryCost,
+        maxWaitMs: limits.queryTimeoutMs,
+      },
+      options.timer,
+    ),
   };
 }
 

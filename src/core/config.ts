@@ -42,8 +42,13 @@ export interface LimitsConfig {
   store: RateLimitStore;
   /** Milliseconds a query may run before it is answered with 503 QUERY_TIMEOUT. */
   queryTimeoutMs: number;
-  /** Queries executing at once per instance; more wait for a slot (mutations never wait). */
+  /**
+   * Queries executing at once per instance in each lane of the fair scheduler (cheap and
+   * expensive); more wait their turn (mutations never wait).
+   */
   concurrentQueries: number;
+  /** A query whose requested cost is at most this many points runs in the cheap lane. */
+  cheapQueryCost: number;
 }
 
 /**
@@ -57,6 +62,7 @@ export const DEFAULT_LIMITS: Omit<LimitsConfig, 'store'> = {
   authFailuresPerMinute: 60,
   queryTimeoutMs: 30_000,
   concurrentQueries: 2,
+  cheapQueryCost: 1000,
 };
 
 /** The limits in force: the configured ones over the defaults, the store after the database. */
@@ -209,6 +215,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         DEFAULT_LIMITS.concurrentQueries,
         1,
         1000,
+      ),
+      cheapQueryCost: integer(
+        env,
+        'CHEAP_QUERY_COST',
+        DEFAULT_LIMITS.cheapQueryCost,
+        1,
+        1_000_000_000,
       ),
       ...(store === undefined ? {} : { store }),
     },

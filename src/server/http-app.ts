@@ -18,6 +18,7 @@ import { playground } from './playground/playground';
 import { queryLimits } from '../limits/query-limits';
 import { costBudgetPlugin } from '../limits/cost-plugin';
 import { queryConcurrency } from '../limits/query-concurrency';
+import { fairScheduling } from '../limits/fair-scheduling.plugin';
 import { queryTimeout } from '../limits/query-timeout';
 import { compiledExecution } from './compiled-execution';
 import { buildAppSchema, buildBareSchema } from './schema';
@@ -78,7 +79,9 @@ const transportErrors =
  */
 export interface BenchOnlyOptions {
   /** false: the schema without the shield (and audit) middleware, to measure what it costs. */
-  authorization: false;
+  authorization?: false;
+  /** true: the two fixed query slots in place of the fair scheduler, for comparison. */
+  twoQuerySlots?: true;
 }
 
 export async function createHttpApp(
@@ -117,7 +120,9 @@ export async function createHttpApp(
       ApolloServerPluginUsageReportingDisabled(),
       ...limits.plugins,
       costBudgetPlugin(services.costBudget, services.metrics),
-      queryConcurrency(services.limits.concurrentQueries, services.metrics),
+      benchOnly?.twoQuerySlots
+        ? queryConcurrency(2, services.metrics)
+        : fairScheduling(services.scheduler, services.metrics),
       queryTimeout(services.limits.queryTimeoutMs, services.metrics),
       auditPlugin(services.audit, services.logger),
       idempotencyPlugin(services.idempotency, services.logger),

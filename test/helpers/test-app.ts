@@ -10,6 +10,7 @@ import { systemActor } from '../../src/organizations/organization.service';
 import { createLogger } from '../../src/core/logger';
 import { answerParserRefusals } from '../../src/server/parser-refusals';
 import { createHttpApp } from '../../src/server/http-app';
+import type { Timer } from '../../src/limits/fair-scheduler';
 import { ApiToken } from '../../src/tokens/api-token.entity';
 import { TokenPermission } from '../../src/tokens/token-permission';
 import { HttpClient } from './http-client';
@@ -26,6 +27,8 @@ export interface TestAppOptions {
   limits?: Config['limits'];
   /** The cost budgets' clock (epoch ms): a test moves it instead of waiting. */
   clock?: () => number;
+  /** The fair scheduler's timer for bounded waiting: a test fires it instead of waiting. */
+  timer?: Timer;
 }
 
 const UNLIMITED = {
@@ -75,6 +78,7 @@ export class TestApp {
     });
     const services = await openServices(config, createLogger('debug', capture), {
       clock: options.clock,
+      timer: options.timer,
     });
     const { app, apollo } = await createHttpApp(services, {
       corsOrigins: options.corsOrigins,

@@ -26,6 +26,7 @@ describe('loadConfig', () => {
         authFailuresPerMinute: 60,
         queryTimeoutMs: 30_000,
         concurrentQueries: 2,
+        cheapQueryCost: 1000,
       },
     });
     expect(DEFAULT_DATABASE_URL).toBe('sqlite:./data/statusgraph.sqlite');
@@ -35,6 +36,7 @@ describe('loadConfig', () => {
       authFailuresPerMinute: 60,
       queryTimeoutMs: 30_000,
       concurrentQueries: 2,
+      cheapQueryCost: 1000,
     });
     // No store configured: it follows the database (SQLite → memory).
     expect(resolveLimits(config)).toEqual({ ...DEFAULT_LIMITS, store: 'memory' });
@@ -53,6 +55,7 @@ describe('loadConfig', () => {
       RATE_LIMIT_STORE: 'memory',
       QUERY_TIMEOUT_MS: '5000',
       MAX_CONCURRENT_QUERIES: '8',
+      CHEAP_QUERY_COST: '500',
     });
     expect(config).toEqual({
       port: 8080,
@@ -68,6 +71,7 @@ describe('loadConfig', () => {
         store: 'memory',
         queryTimeoutMs: 5000,
         concurrentQueries: 8,
+        cheapQueryCost: 500,
       },
     });
   });
@@ -163,6 +167,7 @@ describe('loadConfig', () => {
       ['AUTH_FAILURES_PER_MINUTE', 'authFailuresPerMinute', 1_000_000_000],
       ['QUERY_TIMEOUT_MS', 'queryTimeoutMs', 3_600_000],
       ['MAX_CONCURRENT_QUERIES', 'concurrentQueries', 1000],
+      ['CHEAP_QUERY_COST', 'cheapQueryCost', 1_000_000_000],
     ] as const;
 
     describe.each(LIMIT_VARIABLES)('%s', (name, key, max) => {
