@@ -309,3 +309,68 @@ describe('budgets per token', () => {
     }
   });
 });
+
+describe('the review’s amplified requests, with the default budget', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await TestApp.start({ limits: { authFailuresPerMinute: 1000 } });
+    await insertStatusFixture(app, {
+      boards: 3,
+      monitorsPerBoard: 2,
+      eventsPerMonitor: 2,
+      incidents: 6,
+      updatesPerIncident: 1,
+    });
+  }, 60_000);
+  afterAll(() => app.close());
+
+  const thirty = (fields: (i: number) => string) =>
+    Array.from({ length: 15 }, (_, i) => fields(i)).join(' ');
+  const perBoard = thirty(
+    (i) => `m${i}: monitors(first: 0) { totalCount } i${i}: incidents(first: 0) { totalCount }`,
+  );
+
+  it.each([
+    ['under 1000 boards', `{ boards(first: 1000) { nodes { ${perBoard} } } }`, 121_002],
+    [
+      'under the boards of 1000 incidents',
+      `{ incidents(first: 1000) { nodes { board { ${perBoard} } } } }`,
+      122_003,
+    ],
+    [
+      'statusEvents after a cursor under 1000 monitors',
+      `{ monitors(first: 1000) { nodes { ${thirty(
+        (i) =>
+          `a${i}: statusEvents(first: 0, after: "x") { totalCount } b${i}: statusEvents(first: 1) { totalCount }`,
+      )} } } }`,
+      1002 + 1000 * (15 * 4 + 15 * 5),
+    ],
+  ])(
+    '%s: 400 QUERY_TOO_COSTLY before anything runs, charged nothing',
+    async (_name, query, cost) => {
+      const response = await run(app, app.identities.readOnly.secret, query);
+      expect(response.status).toBe(400);
+      expect(response.errors?.[0]?.extensions?.code).toBe('QUERY_TOO_COSTLY');
+      expect(response.cost).toEqual({
+        requestedQueryCost: cost,
+        actualQueryCost: 0,
+        throttleStatus: {
+          maximumAvailable: 120_000,
+          currentlyAvailable: 120_000,
+          restoreRate: 100_000,
+        },
+      });
+    },
+  );
+
+  it('the README’s BI page fits: 52,004 requested, what it read charged', async () => {
+    const response = await run(
+      app,
+      app.identities.readOnly.secret,
+      '{ incidents(first: 1000) { nodes { id name severity phase startedAt resolvedAt board { name } monitors { displayName } } pageInfo { hasNextPage endCursor } } }',
+    );
+    expect(response.errors).toBeUndefined();
+    expect(response.cost?.requestedQueryCost).toBe(52_004);
+    expect(response.cost?.actualQueryCost).toBeLessThan(100);
+  });
+});

@@ -21,8 +21,8 @@ describe('loadConfig', () => {
       corsOrigins: [],
       trustedProxies: [],
       limits: {
-        costBucketSize: 250_000,
-        costRestoreRate: 250_000,
+        costBucketSize: 120_000,
+        costRestoreRate: 100_000,
         authFailuresPerMinute: 60,
         queryTimeoutMs: 30_000,
         concurrentQueries: 2,
@@ -31,8 +31,8 @@ describe('loadConfig', () => {
     });
     expect(DEFAULT_DATABASE_URL).toBe('sqlite:./data/statusgraph.sqlite');
     expect(DEFAULT_LIMITS).toEqual({
-      costBucketSize: 250_000,
-      costRestoreRate: 250_000,
+      costBucketSize: 120_000,
+      costRestoreRate: 100_000,
       authFailuresPerMinute: 60,
       queryTimeoutMs: 30_000,
       concurrentQueries: 2,
