@@ -42,27 +42,39 @@ export function costBudgetPlugin(
             throw error;
           }
         },
+        // Synchronous up to the settlement, so what follows in the plugin list (the
+        // idempotency plugin storing the response) sees the figures: a replay is answered
+        // byte for byte as the first time, figures included; only its headers are its own.
         async willSendResponse({ response, contextValue }) {
           const cost = requestCostOf(contextValue);
           if (!cost) {
             return;
           }
-          // Every request that ran costs at least the minimum, even one that read nothing.
-          const actual = cost.reserved ? Math.max(COST.minimum, cost.meter.points) : 0;
+          let actual = 0;
+          let settled: Promise<number> | undefined;
           if (cost.reserved) {
             cost.reserved = false;
-            cost.available = await budget.settle(contextValue.token.id, cost.requested, actual);
+            // Every request that ran costs at least the minimum, even one that read nothing.
+            actual = Math.max(COST.minimum, cost.meter.points);
+            cost.available = Math.min(
+              budget.settings.size,
+              cost.available + cost.requested - actual,
+            );
+            settled = budget.settle(contextValue.token.id, cost.requested, actual);
           }
           for (const [name, value] of budget.headers(cost.available)) {
             response.http.headers.set(name, value);
           }
-          if (response.body.kind === 'single') {
+          // A replayed response (Idempotency-Key) is the stored one, unchanged.
+          const replayed = response.http.headers.get('idempotency-replayed') === 'true';
+          if (response.body.kind === 'single' && !replayed) {
             const result = response.body.singleResult;
             result.extensions = {
               ...result.extensions,
               cost: budget.report(cost.requested, actual, cost.available),
             };
           }
+          await settled;
         },
       };
     },

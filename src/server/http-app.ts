@@ -119,11 +119,12 @@ export async function createHttpApp(
       ApolloServerPluginInlineTraceDisabled(),
       ApolloServerPluginUsageReportingDisabled(),
       ...limits.plugins,
-      costBudgetPlugin(services.costBudget, services.metrics),
       benchOnly?.twoQuerySlots
         ? queryConcurrency(2, services.metrics)
         : fairScheduling(services.scheduler, services.metrics),
       queryTimeout(services.limits.queryTimeoutMs, services.metrics),
+      // After the timeout's answer replaces a body, before the idempotency plugin stores it.
+      costBudgetPlugin(services.costBudget, services.metrics),
       auditPlugin(services.audit, services.logger),
       idempotencyPlugin(services.idempotency, services.logger),
       recordOperations(),
