@@ -6,7 +6,7 @@ import { boardsFeature } from './boards/board.feature';
 import { BoardService } from './boards/board.service';
 import { type Clock, systemClock } from './core/clock';
 import { type Config, type LimitsConfig, resolveLimits } from './core/config';
-import type { Feature } from './core/feature';
+import { type Feature, type ResolverRegistration, resolver } from './core/feature';
 import type { Logger } from './core/logger';
 import { Metrics } from './core/metrics';
 import { type DatabaseMapping, createDataSource } from './db/data-source';
@@ -17,6 +17,9 @@ import { idempotencyFeature } from './idempotency/idempotency.feature';
 import { IdempotencyService } from './idempotency/idempotency.service';
 import { incidentsFeature } from './incidents/incident.feature';
 import { IncidentService } from './incidents/incident.service';
+import { CostResolver } from './limits/cost.resolver';
+import { CostBudget, MemoryBudgetStore, PostgresBudgetStore } from './limits/cost-budget';
+import { FairScheduler, type Timer } from './limits/fair-scheduler';
 import { RateLimits } from './limits/rate-limits';
 import { monitorsFeature } from './monitors/monitor.feature';
 import { MonitorService } from './monitors/monitor.service';
@@ -44,6 +47,8 @@ export interface Services {
   idempotency: IdempotencyService;
   limits: LimitsConfig;
   rateLimits: RateLimits;
+  costBudget: CostBudget;
+  scheduler: FairScheduler;
   /** The features' resolvers with their instances, for the schema. */
   resolvers: ResolverContainer;
 }
@@ -68,17 +73,31 @@ export const DATABASE_MAPPING: DatabaseMapping = {
   migrations: MIGRATIONS,
 };
 
-/** Every resolver class of every feature, for the schema. */
-export const RESOLVERS = FEATURES.flatMap((feature) => feature.resolvers.map((r) => r.type));
+/** The features' resolvers and those of the layers above them (the cost budget's queries). */
+const RESOLVER_REGISTRATIONS: readonly ResolverRegistration<Services>[] = [
+  ...FEATURES.flatMap((feature) => feature.resolvers),
+  resolver(CostResolver, (services) => new CostResolver(services.costBudget)),
+];
+
+/** Every resolver class, for the schema. */
+export const RESOLVERS = RESOLVER_REGISTRATIONS.map((registration) => registration.type);
 
 /** Type names an audit event may target, from the features' registrations. */
 export const AUDIT_TARGET_TYPES = FEATURES.flatMap((feature) => feature.auditTargets);
 
-/** Opens the database, applies pending migrations and builds the services (`clock`: tests'). */
+/** What tests (and the bench) may substitute; a deployment always takes the defaults. */
+export interface ServiceOptions {
+  /** The clock of last-use writes, idempotency keys, budgets and deadlines: tests move it. */
+  clock?: Clock;
+  /** The scheduler's timer for bounded waiting: tests fire it instead of waiting. */
+  timer?: Timer;
+}
+
+/** Opens the database, applies pending migrations and builds the services. */
 export async function openServices(
   config: Config,
   logger: Logger,
-  clock: Clock = systemClock,
+  { clock = systemClock, timer }: ServiceOptions = {},
 ): Promise<Services> {
   const limits = resolveLimits(config);
   const dataSource = createDataSource(config.database, DATABASE_MAPPING);
@@ -123,6 +142,15 @@ export async function openServices(
     idempotency: new IdempotencyService(db, undefined, clock),
     limits,
     rateLimits: new RateLimits(limits, logger, db.postgresPool),
+    costBudget: costBudget(limits, logger, db, clock),
+    scheduler: new FairScheduler(
+      {
+        slots: limits.concurrentQueries,
+        cheapCost: limits.cheapQueryCost,
+        maxWaitMs: limits.queryTimeoutMs,
+      },
+      timer,
+    ),
     resolvers: lazyContainer(() => services),
   };
   for (const feature of FEATURES) {
@@ -131,13 +159,24 @@ export async function openServices(
   return services;
 }
 
+/** The budgets: one per token in this process on SQLite, shared through the database on PostgreSQL. */
+function costBudget(limits: LimitsConfig, logger: Logger, db: Database, clock: Clock): CostBudget {
+  const settings = { size: limits.costBucketSize, restoreRate: limits.costRestoreRate };
+  const pool = db.postgresPool;
+  const store =
+    limits.store === 'database' && pool
+      ? new PostgresBudgetStore(settings, pool)
+      : new MemoryBudgetStore(settings);
+  return new CostBudget(settings, store, logger, clock);
+}
+
 /** Flushes last-use writes, then closes the database. */
 export async function closeServices(services: Services): Promise<void> {
   await services.lastUse.flush();
   await services.db.close();
 }
 
-/** type-graphql's container: the features' resolver classes and their instances. */
+/** type-graphql's container: the resolver classes and their instances. */
 export function resolverContainer(services: Services): ResolverContainer {
   return lazyContainer(() => services);
 }
@@ -148,11 +187,7 @@ function lazyContainer(servicesOf: () => Services): ResolverContainer {
   return {
     resolvers: RESOLVERS,
     get(resolverClass) {
-      instances ??= new Map(
-        FEATURES.flatMap((feature) =>
-          feature.resolvers.map((r) => [r.type, r.build(servicesOf())]),
-        ),
-      );
+      instances ??= new Map(RESOLVER_REGISTRATIONS.map((r) => [r.type, r.build(servicesOf())]));
       const instance = instances.get(resolverClass);
       if (!instance) {
         throw new Error(`No instance for resolver ${String(resolverClass)}`);

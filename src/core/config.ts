@@ -26,8 +26,13 @@ export interface Config {
 export type RateLimitStore = 'memory' | 'database';
 
 export interface LimitsConfig {
-  /** GraphQL requests one token may send in a minute (every instance together, with `database`). */
-  requestsPerMinute: number;
+  /**
+   * Points a token's cost budget holds (API.md section 9): no operation may cost more. Shared by
+   * every instance with the `database` store.
+   */
+  costBucketSize: number;
+  /** Points a second a token's budget refills. */
+  costRestoreRate: number;
   /** Failed authentications one client address may cause in a minute before it gets 429. */
   authFailuresPerMinute: number;
   /**
@@ -37,16 +42,29 @@ export interface LimitsConfig {
   store: RateLimitStore;
   /** Milliseconds a query may run before it is answered with 503 QUERY_TIMEOUT. */
   queryTimeoutMs: number;
-  /** Queries executing at once per instance; more wait for a slot (mutations never wait). */
+  /**
+   * Queries executing at once per instance in each lane of the fair scheduler (cheap and
+   * expensive); more wait their turn (mutations never wait).
+   */
   concurrentQueries: number;
+  /** A query whose requested cost is at most this many points runs in the cheap lane. */
+  cheapQueryCost: number;
 }
 
-/** Generous for BI paging: a 1000-row page every 50 ms for a minute stays under the limit. */
+/**
+ * The budget is sized on BI pages (README, "Cost and budgets"): the bucket holds the largest
+ * legitimate page (1000 incidents with every field, board, updates, monitors and their boards:
+ * 112,057 points requested) and two of the README's pages (52,004 each), but not the review's
+ * amplified requests (121,002 and more); it refills faster than one client reads such pages back
+ * to back (3,064 points read per page, 124 ms a page measured: ~25,000 points a second).
+ */
 export const DEFAULT_LIMITS: Omit<LimitsConfig, 'store'> = {
-  requestsPerMinute: 1200,
+  costBucketSize: 120_000,
+  costRestoreRate: 100_000,
   authFailuresPerMinute: 60,
   queryTimeoutMs: 30_000,
   concurrentQueries: 2,
+  cheapQueryCost: 1000,
 };
 
 /** The limits in force: the configured ones over the defaults, the store after the database. */
@@ -171,10 +189,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     corsOrigins: parseCorsOrigins(env.CORS_ORIGINS),
     trustedProxies: parseTrustedProxies(env.TRUSTED_PROXIES),
     limits: {
-      requestsPerMinute: integer(
+      costBucketSize: integer(
         env,
-        'RATE_LIMIT_PER_MINUTE',
-        DEFAULT_LIMITS.requestsPerMinute,
+        'COST_BUCKET_SIZE',
+        DEFAULT_LIMITS.costBucketSize,
+        1,
+        1_000_000_000,
+      ),
+      costRestoreRate: integer(
+        env,
+        'COST_RESTORE_RATE',
+        DEFAULT_LIMITS.costRestoreRate,
         1,
         1_000_000_000,
       ),
@@ -192,6 +217,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         DEFAULT_LIMITS.concurrentQueries,
         1,
         1000,
+      ),
+      cheapQueryCost: integer(
+        env,
+        'CHEAP_QUERY_COST',
+        DEFAULT_LIMITS.cheapQueryCost,
+        1,
+        1_000_000_000,
       ),
       ...(store === undefined ? {} : { store }),
     },

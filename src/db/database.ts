@@ -2,6 +2,7 @@ import type { Pool } from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { DateUtils } from 'typeorm/util/DateUtils';
+import { meterStatements } from './cost-meter';
 
 const SQLITE_BUSY = /SQLITE_BUSY/;
 const BUSY_RETRIES = 5;
@@ -22,7 +23,9 @@ export class Database {
   constructor(
     readonly dataSource: DataSource,
     readonly readSource: DataSource = dataSource,
-  ) {}
+  ) {
+    new Set([dataSource, readSource]).forEach(meterStatements);
+  }
 
   get isSqlite(): boolean {
     return this.dataSource.options.type === 'sqlite';

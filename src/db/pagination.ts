@@ -123,19 +123,31 @@ function keysetPage<T extends ObjectLiteral>(
   const counter = query.clone();
   const alias = query.alias;
   const column = `${alias}.${order.sortBy}`;
-  if (args.after) {
-    const [value, id] = decode(args.after, order as KeysetOrder<never>);
-    const comparison = order.direction === 'ASC' ? '>' : '<';
-    query.andWhere(`(${column}, ${alias}.id) ${comparison} (:afterValue, :afterId)`, {
-      afterValue: order.kind === 'timestamp' ? db.timestamp(new Date(value)) : value,
-      afterId: id,
-    });
-  }
+  afterCursor(db, query, order, args.after);
   query
     .orderBy(column, order.direction)
     .addOrderBy(`${alias}.id`, order.direction)
     .limit(size + 1);
   return { size, counter };
+}
+
+/** Adds the condition of rows after the cursor `after` (none without one) to `query`. */
+export function afterCursor<T extends ObjectLiteral>(
+  db: Database,
+  query: SelectQueryBuilder<T>,
+  order: Omit<KeysetOrder<never>, 'sortBy'> & { sortBy: string },
+  after: string | null | undefined,
+): void {
+  if (!after) {
+    return;
+  }
+  const alias = query.alias;
+  const [value, id] = decode(after, order as KeysetOrder<never>);
+  const comparison = order.direction === 'ASC' ? '>' : '<';
+  query.andWhere(`(${alias}.${order.sortBy}, ${alias}.id) ${comparison} (:afterValue, :afterId)`, {
+    afterValue: order.kind === 'timestamp' ? db.timestamp(new Date(value)) : value,
+    afterId: id,
+  });
 }
 
 /**

@@ -23,7 +23,7 @@ export function queryTimeout(
     async requestDidStart() {
       let isQuery = false;
       return {
-        // Execution starts after the query got one of the slots (query-concurrency.ts).
+        // Execution starts after the query got its turn (fair-scheduler.ts).
         async executionDidStart({ operation, contextValue }) {
           // No operation when operationName names none of the document's.
           if (operation?.operation === 'query') {

@@ -8,6 +8,8 @@ import {
 import { auditPlugin } from '../audit/audit.plugin';
 import type { RequestContext } from '../core/context';
 import { idempotencyPlugin } from '../idempotency/idempotency.plugin';
+import { costBudgetPlugin } from '../limits/cost-plugin';
+import { fairScheduling } from '../limits/fair-scheduling.plugin';
 import { queryConcurrency } from '../limits/query-concurrency';
 import { queryLimits } from '../limits/query-limits';
 import { queryTimeout } from '../limits/query-timeout';
@@ -23,7 +25,9 @@ import type { ServerServices } from './server-services';
  */
 export interface BenchOnlyOptions {
   /** false: the schema without the shield (and audit) middleware, to measure what it costs. */
-  authorization: false;
+  authorization?: false;
+  /** true: the two fixed query slots in place of the fair scheduler, for comparison. */
+  twoQuerySlots?: true;
 }
 
 /**
@@ -65,8 +69,12 @@ export async function createApolloServer(
       ApolloServerPluginInlineTraceDisabled(),
       ApolloServerPluginUsageReportingDisabled(),
       ...limits.plugins,
-      queryConcurrency(services.limits.concurrentQueries, services.metrics),
+      benchOnly?.twoQuerySlots
+        ? queryConcurrency(2, services.metrics)
+        : fairScheduling(services.scheduler, services.metrics),
       queryTimeout(services.limits.queryTimeoutMs, services.metrics),
+      // After the timeout's answer replaces a body, before the idempotency plugin stores it.
+      costBudgetPlugin(services.costBudget, services.metrics),
       auditPlugin(services.audit, services.logger),
       idempotencyPlugin(services.idempotency, services.logger),
       recordOperations(),

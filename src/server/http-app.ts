@@ -81,7 +81,6 @@ export async function createHttpApp(
           'ratelimit-limit',
           'ratelimit-remaining',
           'ratelimit-reset',
-          'ratelimit-policy',
           'retry-after',
           'idempotency-replayed',
           'x-request-id',

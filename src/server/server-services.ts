@@ -4,6 +4,8 @@ import type { Logger } from '../core/logger';
 import type { Metrics } from '../core/metrics';
 import type { Database } from '../db/database';
 import type { IdempotencyService } from '../idempotency/idempotency.service';
+import type { CostBudget } from '../limits/cost-budget';
+import type { FairScheduler } from '../limits/fair-scheduler';
 import type { ContextServices } from './request-context';
 import type { ResolverContainer } from './schema';
 
@@ -18,6 +20,8 @@ export interface ServerServices extends ContextServices {
   limits: LimitsConfig;
   audit: AuditLogService;
   idempotency: IdempotencyService;
+  costBudget: CostBudget;
+  scheduler: FairScheduler;
   /** The features' resolver classes and instances, which the schema is built from. */
   resolvers: ResolverContainer;
 }

@@ -239,7 +239,10 @@ describe('Idempotency-Key on mutations', () => {
     for (const response of responses) {
       expect(response.status).toBe(200);
       expect(response.replayed).toBeNull();
-      expect(JSON.parse(response.text)).toEqual({ data: { boards: { totalCount: 0 } } });
+      expect(JSON.parse(response.text)).toEqual({
+        data: { boards: { totalCount: 0 } },
+        extensions: { cost: expect.any(Object) },
+      });
     }
     expect(await app.services.db.reader.count(IdempotencyKey)).toBe(0);
   });
@@ -341,7 +344,10 @@ describe('Idempotency-Key on mutations', () => {
     const first = await send(full(), both, {}, 'both');
     const retry = await send(full(), both, {}, 'both');
 
-    expect(JSON.parse(first.text)).toEqual({ data: { a: { name: 'A' }, b: { name: 'B' } } });
+    expect(JSON.parse(first.text)).toEqual({
+      data: { a: { name: 'A' }, b: { name: 'B' } },
+      extensions: { cost: expect.any(Object) },
+    });
     expect(retry.replayed).toBe('true');
     expect(retry.text).toBe(first.text);
     expect(await boardNames()).toEqual(['A', 'B']);

@@ -161,8 +161,14 @@ function expectTimedOut(response: GraphQLResponse<unknown>): void {
   expect(response.headers.get('retry-after')).toBe(String(QUERY_TIMEOUT_RETRY_AFTER_SECONDS));
   expect(response.headers.get('content-type')).toMatch(/json/);
   const body = JSON.parse(response.text) as Record<string, unknown>;
-  // One error and nothing else: no partial data, not even `data: null`.
-  expect(Object.keys(body)).toEqual(['errors']);
+  // One error and its cost: no partial data, not even `data: null`.
+  expect(Object.keys(body)).toEqual(['errors', 'extensions']);
+  // Charged what it read before it was stopped (API.md section 9), never more than requested.
+  const { cost } = body.extensions as {
+    cost: { requestedQueryCost: number; actualQueryCost: number };
+  };
+  expect(cost.actualQueryCost).toBeGreaterThan(0);
+  expect(cost.actualQueryCost).toBeLessThanOrEqual(cost.requestedQueryCost);
   expect(response.errors).toHaveLength(1);
   expect(response.errors?.[0]?.extensions).toEqual({ code: 'QUERY_TIMEOUT' });
   expect(response.errors?.[0]?.message).toMatch(/ran longer than the server's limit/);
@@ -178,7 +184,8 @@ describe('the query timeout', () => {
     beforeAll(async () => {
       app = await TestApp.start({
         limits: {
-          requestsPerMinute: 1_000_000,
+          costBucketSize: 1_000_000_000,
+          costRestoreRate: 1_000_000_000,
           authFailuresPerMinute: 1_000_000,
           queryTimeoutMs: TIMEOUT_MS,
         },
@@ -296,7 +303,8 @@ describe('the query timeout', () => {
     beforeAll(async () => {
       app = await TestApp.start({
         limits: {
-          requestsPerMinute: 1_000_000,
+          costBucketSize: 1_000_000_000,
+          costRestoreRate: 1_000_000_000,
           authFailuresPerMinute: 1_000_000,
           queryTimeoutMs: 20_000,
         },
@@ -330,7 +338,8 @@ describe('query slots', () => {
   beforeAll(async () => {
     app = await TestApp.start({
       limits: {
-        requestsPerMinute: 1_000_000,
+        costBucketSize: 1_000_000_000,
+        costRestoreRate: 1_000_000_000,
         authFailuresPerMinute: 1_000_000,
         concurrentQueries: 1,
       },

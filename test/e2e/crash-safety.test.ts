@@ -61,7 +61,8 @@ async function startServer(databaseUrl: string): Promise<ServerProcess> {
         LOG_LEVEL: 'info',
         LAST_USED_WRITE_INTERVAL_SECONDS: '60',
         // A few hundred mutations a second from one token is this test, not abuse.
-        RATE_LIMIT_PER_MINUTE: '1000000',
+        COST_BUCKET_SIZE: '1000000000',
+        COST_RESTORE_RATE: '1000000000',
       },
       stdio: 'pipe',
     }),

@@ -458,7 +458,11 @@ interface Instance extends SharedInstance {
 
 // The races send hundreds of requests, many with revoked tokens, from one address: limits far
 // above that (shared through PostgreSQL all the same), so that only the races are tested.
-const RACE_LIMITS = { requestsPerMinute: 1_000_000_000, authFailuresPerMinute: 1_000_000_000 };
+const RACE_LIMITS = {
+  costBucketSize: 1_000_000_000,
+  costRestoreRate: 1_000_000_000,
+  authFailuresPerMinute: 1_000_000_000,
+};
 
 async function startRaceInstance(name: string, url: string, logLines: string[]): Promise<Instance> {
   return { name, ...(await startInstance({ type: 'postgres', url }, RACE_LIMITS, logLines)) };

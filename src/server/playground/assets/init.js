@@ -25,6 +25,9 @@
     '# Docs: press Shift-Ctrl-R once the token is in.\n' +
     '# Read-only tokens run every query; mutations\n' +
     '# need a full-access token.\n' +
+    '# Your cost budget (points; every answer also\n' +
+    '# carries extensions.cost):\n' +
+    '#   { rateLimit { cost remaining limit resetAt restoreRate } }\n' +
     '{\n' +
     '  viewer {\n    permission\n    organization { name }\n  }\n' +
     '  boards(first: 5) {\n    nodes { id name }\n  }\n' +
