@@ -98,6 +98,9 @@ export async function createHttpApp(
     // No "Did you mean …?": an error does not walk a stranger through the schema.
     hideSchemaDetailsFromClientErrors: true,
     allowBatchedHttpRequests: false,
+    // APQ's cache sees no request context: shared by every organization, it would tell one whether
+    // another ever sent an exact query text. A request with a persisted-query hash is refused.
+    persistedQueries: false,
     validationRules: limits.validationRules,
     parseOptions: limits.parseOptions,
     // main.ts owns the signals: it drains HTTP first, then stops Apollo, then the database.
