@@ -1,6 +1,8 @@
 import type { ContainerType } from 'type-graphql';
 import { AuditEventResolver } from './audit/audit-event.resolver';
 import { AuditLogService } from './audit/audit-log.service';
+import { AuditRetention } from './audit/audit-retention';
+import { type Clock, DenialFold } from './audit/denial-fold';
 import { Authenticator } from './auth/authenticate';
 import { BoardResolver } from './boards/board.resolver';
 import { BoardService } from './boards/board.service';
@@ -8,7 +10,7 @@ import { IncidentResolver } from './incidents/incident.resolver';
 import { IncidentService } from './incidents/incident.service';
 import { MonitorResolver, StatusEventResolver } from './monitors/monitor.resolver';
 import { MonitorService } from './monitors/monitor.service';
-import { type Config, type LimitsConfig, resolveLimits } from './core/config';
+import { type Config, DEFAULT_AUDIT, type LimitsConfig, resolveLimits } from './core/config';
 import { createDataSource } from './db/data-source';
 import { Database } from './db/database';
 import { IdempotencyService } from './idempotency/idempotency.service';
@@ -28,6 +30,7 @@ export interface Services {
   lastUse: LastUseRecorder;
   metrics: Metrics;
   audit: AuditLogService;
+  auditRetention: AuditRetention;
   tokens: ApiTokenService;
   boards: BoardService;
   monitors: MonitorService;
@@ -39,8 +42,17 @@ export interface Services {
   rateLimits: RateLimits;
 }
 
+/** What tests replace: the clock of the audit's per-minute fold and retention purge. */
+export interface ServiceOverrides {
+  clock?: Clock;
+}
+
 /** Opens the database, applies pending migrations and builds the services. */
-export async function openServices(config: Config, logger: Logger): Promise<Services> {
+export async function openServices(
+  config: Config,
+  logger: Logger,
+  overrides: ServiceOverrides = {},
+): Promise<Services> {
   const limits = resolveLimits(config);
   const dataSource = createDataSource(config.database);
   await dataSource.initialize();
@@ -58,7 +70,9 @@ export async function openServices(config: Config, logger: Logger): Promise<Serv
   const lastUse = new LastUseRecorder(db, config.lastUsedWriteIntervalSeconds * 1000, logger, () =>
     metrics.lastUsedWrites.inc(),
   );
-  const audit = new AuditLogService(db);
+  const clock = overrides.clock ?? (() => new Date());
+  const auditConfig = { ...DEFAULT_AUDIT, ...config.audit };
+  const audit = new AuditLogService(db, new DenialFold(auditConfig.deniedPerMinute, clock));
   const tokens = new ApiTokenService(db, audit, lastUse);
   const boards = new BoardService(db, audit);
   return {
@@ -67,6 +81,7 @@ export async function openServices(config: Config, logger: Logger): Promise<Serv
     lastUse,
     metrics,
     audit,
+    auditRetention: new AuditRetention(db, auditConfig.retentionDays, clock),
     tokens,
     boards,
     monitors: new MonitorService(db, audit, boards),

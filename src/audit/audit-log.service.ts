@@ -7,6 +7,7 @@ import { ApiToken } from '../tokens/api-token.entity';
 import { AuditEvent, AuditOutcome } from './audit-event.entity';
 import { checkNoNul } from '../core/validation';
 import type { AuditEventFilter } from './audit-event.inputs';
+import { DEFAULT_DENIED_PER_MINUTE, DenialFold, foldDenials } from './denial-fold';
 
 export interface AuditTarget {
   type: string;
@@ -22,7 +23,10 @@ export interface AuditRefusal {
 
 /** The audit log: one event per Mutation root field asked for, and its outcome. */
 export class AuditLogService {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly fold: DenialFold = new DenialFold(DEFAULT_DENIED_PER_MINUTE, () => new Date()),
+  ) {}
 
   /**
    * Records the success of the mutation being executed, inside its own transaction: the event
@@ -48,8 +52,26 @@ export class AuditLogService {
       return;
     }
     const at = new Date();
-    const events = refusals.map((r) => this.event(actor, r.action, r.outcome, r.target, at));
-    await this.db.write((manager) => manager.insert(AuditEvent, events));
+    const { single, folded } = foldDenials(this.fold, actor, refusals);
+    const events = single.map((r) => this.event(actor, r.action, r.outcome, r.target, at));
+    await this.db.write(async (manager) => {
+      await manager.insert(AuditEvent, events);
+      for (const { id, action, type, count } of folded) {
+        const event = Object.assign(this.event(actor, action, AuditOutcome.DENIED, { type }, at), {
+          id,
+          count: 0,
+        });
+        // Insert-or-keep, then add: safe when requests (or instances) of one minute race.
+        await manager
+          .createQueryBuilder()
+          .insert()
+          .into(AuditEvent)
+          .values(event)
+          .orIgnore()
+          .execute();
+        await manager.increment(AuditEvent, { id }, 'count', count);
+      }
+    });
   }
 
   /** Newest first, by `(at, id)`. */
@@ -96,6 +118,7 @@ export class AuditLogService {
       targetType: target.type ?? null,
       targetId: target.id?.slice(0, 64) ?? null,
       ip: actor.request.ip,
+      count: 1,
     });
   }
 }

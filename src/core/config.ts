@@ -21,7 +21,18 @@ export interface Config {
   trustedProxies?: readonly string[];
   /** Abuse limits; absent settings take `DEFAULT_LIMITS` (the store follows the database). */
   limits?: Partial<LimitsConfig>;
+  /** Bounds of the audit log; absent settings take `DEFAULT_AUDIT`. */
+  audit?: Partial<AuditConfig>;
 }
+
+export interface AuditConfig {
+  /** DENIED events one token may cause per minute (per instance) before they are folded. */
+  deniedPerMinute: number;
+  /** Days an audit event is kept. */
+  retentionDays: number;
+}
+
+export const DEFAULT_AUDIT: AuditConfig = { deniedPerMinute: 60, retentionDays: 400 };
 
 export type RateLimitStore = 'memory' | 'database';
 
@@ -194,6 +205,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         1000,
       ),
       ...(store === undefined ? {} : { store }),
+    },
+    audit: {
+      deniedPerMinute: integer(
+        env,
+        'AUDIT_DENIED_PER_MINUTE',
+        DEFAULT_AUDIT.deniedPerMinute,
+        0,
+        1_000_000,
+      ),
+      retentionDays: integer(env, 'AUDIT_RETENTION_DAYS', DEFAULT_AUDIT.retentionDays, 1, 36_500),
     },
   };
   resolveLimits(config);

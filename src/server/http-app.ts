@@ -8,6 +8,7 @@ import cors from 'cors';
 import express, { type ErrorRequestHandler, type Response } from 'express';
 import { type Services, pendingMigrations, resolverContainer } from '../app';
 import { auditPlugin } from '../audit/audit.plugin';
+import { auditRetentionPlugin } from '../audit/audit-retention';
 import type { RequestContext } from '../core/context';
 import { requestContext } from './request-context';
 import { ErrorCode } from '../core/errors';
@@ -121,6 +122,7 @@ export async function createHttpApp(
       queryConcurrency(services.limits.concurrentQueries, services.metrics),
       queryTimeout(services.limits.queryTimeoutMs, services.metrics),
       auditPlugin(services.audit, services.logger),
+      auditRetentionPlugin(services.auditRetention, services.logger),
       idempotencyPlugin(services.idempotency, services.logger),
       recordOperations(),
     ],

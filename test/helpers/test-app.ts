@@ -24,6 +24,8 @@ export interface TestAppOptions {
   trustedProxies?: string[];
   /** Default: limits far above any test's traffic; the rate-limit tests set their own. */
   limits?: Config['limits'];
+  /** The clock of the audit's per-minute fold and retention purge (default: the real one). */
+  clock?: () => Date;
 }
 
 const UNLIMITED = { requestsPerMinute: 1_000_000_000, authFailuresPerMinute: 1_000_000_000 };
@@ -67,7 +69,9 @@ export class TestApp {
         done();
       },
     });
-    const services = await openServices(config, createLogger('debug', capture));
+    const services = await openServices(config, createLogger('debug', capture), {
+      clock: options.clock,
+    });
     const { app, apollo } = await createHttpApp(services, {
       corsOrigins: options.corsOrigins,
       trustedProxies: options.trustedProxies,

@@ -26,6 +26,7 @@ describe('loadConfig', () => {
         queryTimeoutMs: 30_000,
         concurrentQueries: 2,
       },
+      audit: { deniedPerMinute: 60, retentionDays: 400 },
     });
     expect(DEFAULT_DATABASE_URL).toBe('sqlite:./data/statusgraph.sqlite');
     expect(DEFAULT_LIMITS).toEqual({
@@ -65,6 +66,7 @@ describe('loadConfig', () => {
         queryTimeoutMs: 5000,
         concurrentQueries: 8,
       },
+      audit: { deniedPerMinute: 60, retentionDays: 400 },
     });
   });
 
