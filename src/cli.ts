@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { GraphQLError } from 'graphql';
 import { closeServices, openServices, type Services } from './app';
 import { ConfigError, loadConfig } from './core/config';
+import { withEnvFile } from './core/env-file';
 import { createLogger } from './core/logger';
 import type { Organization } from './organizations/organization.entity';
 import { systemActor } from './organizations/organization.service';
@@ -207,10 +208,20 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 }
 
 if (require.main === module) {
+  let env: NodeJS.ProcessEnv;
+  try {
+    // Here only, never in runCli: tests run the command line in-process with their own settings.
+    env = withEnvFile(process.env, process.cwd());
+  } catch (error) {
+    process.stderr.write(
+      `statusgraph: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+    process.exit(1);
+  }
   void runCli(process.argv.slice(2), {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
-    env: process.env,
+    env,
   }).then((code) => {
     process.exitCode = code;
   });

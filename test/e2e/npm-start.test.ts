@@ -90,6 +90,8 @@ describe.each(['SIGTERM', 'SIGINT'] as const)('npm start, then %s to npm', (sign
         cwd: ROOT,
         env: {
           PATH: process.env.PATH ?? '',
+          // Never a developer's .env (API.md section 8): the child reads only what the test gives it.
+          ENV_FILE: '',
           HOME: process.env.HOME ?? dir,
           PORT: String(port),
           DATABASE_URL: `sqlite:${databasePath}`,

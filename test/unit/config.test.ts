@@ -15,6 +15,7 @@ describe('loadConfig', () => {
     const config = loadConfig({});
     expect(config).toEqual({
       port: 4000,
+      host: '0.0.0.0',
       database: { type: 'sqlite', path: resolve(process.cwd(), 'data/statusgraph.sqlite') },
       logLevel: 'info',
       lastUsedWriteIntervalSeconds: 60,
@@ -54,6 +55,7 @@ describe('loadConfig', () => {
     });
     expect(config).toEqual({
       port: 8080,
+      host: '0.0.0.0',
       database: { type: 'sqlite', path: '/var/lib/statusgraph/db.sqlite' },
       logLevel: 'debug',
       lastUsedWriteIntervalSeconds: 0,
