@@ -11,6 +11,12 @@ import { auditPlugin } from '../audit/audit.plugin';
 import { auditRetentionPlugin } from '../audit/audit-retention';
 import type { RequestContext } from '../core/context';
 import { requestContext } from './request-context';
+import {
+  graphqlOptions,
+  metricsGuard,
+  refuseSubscriptions,
+  securityHeaders,
+} from './security-headers';
 import { ErrorCode } from '../core/errors';
 import { idempotencyPlugin } from '../idempotency/idempotency.plugin';
 import { observeRequests, observed, recordOperations } from './request-log';
@@ -38,12 +44,17 @@ export interface HttpOptions {
    * addresses (and per-address limits) see the client only through a trusted proxy.
    */
   trustedProxies?: readonly string[];
+  /** A bearer token `/metrics` requires (`METRICS_TOKEN`); open when absent. */
+  metricsToken?: string;
 }
 
 function refuse(res: Response, status: number, code: string, message: string): void {
   observed(res).record.outcome = code;
   res.status(status).json({ errors: [{ message, extensions: { code } }] });
 }
+
+const isClientError = (status: number | undefined) =>
+  status !== undefined && status >= 400 && status < 500;
 
 // Transport refusals (a body that is not JSON, too large) get the same JSON shape as GraphQL's.
 const transportErrors =
@@ -56,10 +67,11 @@ const transportErrors =
         ErrorCode.PAYLOAD_TOO_LARGE,
         'The request body is larger than 1 MB; send a smaller request.',
       );
-    } else if (error.status === 404) {
-      // express.static reports a missing playground asset as an error, not as a fall-through.
+    } else if (error.status === 404 || (error.type === undefined && isClientError(error.status))) {
+      // express.static refuses a path that climbs out of its folder (403) or does not decode
+      // (400): for the client, nothing is there.
       refuse(res, 404, ErrorCode.NOT_FOUND, 'Nothing here: the API is at /graphql.');
-    } else if (error.status !== undefined && error.status >= 400 && error.status < 500) {
+    } else if (isClientError(error.status)) {
       refuse(
         res,
         400,
@@ -125,6 +137,7 @@ export async function createHttpApp(
       auditRetentionPlugin(services.auditRetention, services.logger),
       idempotencyPlugin(services.idempotency, services.logger),
       recordOperations(),
+      refuseSubscriptions(),
     ],
   });
   await apollo.start();
@@ -140,6 +153,7 @@ export async function createHttpApp(
       ? [...options.trustedProxies]
       : false,
   );
+  app.use(securityHeaders());
   app.use(observeRequests(services.logger, services.metrics));
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -176,8 +190,9 @@ export async function createHttpApp(
       }),
     );
   }
+  app.options('/graphql', graphqlOptions());
   app.use(playground());
-  app.get('/metrics', async (_req, res) => {
+  app.get('/metrics', metricsGuard(options.metricsToken), async (_req, res) => {
     res.type(services.metrics.registry.contentType).send(await services.metrics.registry.metrics());
   });
   app.use(

@@ -24,6 +24,8 @@ export interface TestAppOptions {
   trustedProxies?: string[];
   /** Default: limits far above any test's traffic; the rate-limit tests set their own. */
   limits?: Config['limits'];
+  /** A bearer token that /metrics then requires (METRICS_TOKEN); open when absent. */
+  metricsToken?: string;
   /** The clock of the audit's per-minute fold and retention purge (default: the real one). */
   clock?: () => Date;
 }
@@ -75,6 +77,7 @@ export class TestApp {
     const { app, apollo } = await createHttpApp(services, {
       corsOrigins: options.corsOrigins,
       trustedProxies: options.trustedProxies,
+      metricsToken: options.metricsToken,
     });
     const server = await new Promise<Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
