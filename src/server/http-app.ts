@@ -26,6 +26,7 @@ import { queryLimits } from '../limits/query-limits';
 import { queryConcurrency } from '../limits/query-concurrency';
 import { queryTimeout } from '../limits/query-timeout';
 import { compiledExecution } from './compiled-execution';
+import { TOKEN_EXPIRATION_HEADER, tokenExpirationHeader } from '../tokens/token-expiration-header';
 import { buildAppSchema, buildBareSchema } from './schema';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -138,6 +139,7 @@ export async function createHttpApp(
       idempotencyPlugin(services.idempotency, services.logger),
       recordOperations(),
       refuseSubscriptions(),
+      tokenExpirationHeader(),
     ],
   });
   await apollo.start();
@@ -185,6 +187,7 @@ export async function createHttpApp(
           'retry-after',
           'idempotency-replayed',
           'x-request-id',
+          TOKEN_EXPIRATION_HEADER,
         ],
         maxAge: 600,
       }),
