@@ -13,10 +13,12 @@ import { TokenPermission } from './tokens/token-permission';
 
 const USAGE = `Usage:
   statusgraph org create --name NAME [--json]
-  statusgraph token create --org ID --name NAME --permission full-access|read-only [--expires-at ISO] [--json]
-  statusgraph token list --org ID [--json]
+  statusgraph org list [--json]
+  statusgraph token create [--org ID] --name NAME --permission full-access|read-only [--expires-at ISO] [--json]
+  statusgraph token list [--org ID] [--json]
   statusgraph token revoke ID [--json]
 
+--org may be left out when the database holds one organization.
 Settings come from the environment, as for the server (DATABASE_URL, LOG_LEVEL).`;
 
 export interface CliIo {
@@ -73,6 +75,25 @@ async function organization(services: Services, id: string): Promise<Organizatio
   return found;
 }
 
+/** The organization `--org` names, or the only one when it is left out. */
+async function organizationOrOnly(
+  services: Services,
+  id: string | undefined,
+): Promise<Organization> {
+  if (id !== undefined) {
+    return organization(services, required(id, '--org'));
+  }
+  const all = await services.organizations.listAll();
+  if (all.length === 1) {
+    return all[0];
+  }
+  throw new UsageError(
+    all.length === 0
+      ? 'There is no organization yet; `statusgraph org create --name NAME` makes one.'
+      : `--org is required when there are ${all.length} organizations; \`statusgraph org list\` shows their ids.`,
+  );
+}
+
 type Result = { json: object; text: string };
 
 async function execute(services: Services, args: string[]): Promise<Result> {
@@ -103,8 +124,17 @@ async function execute(services: Services, args: string[]): Promise<Result> {
         text: `Created organization ${created.organization.id} ("${created.organization.name}") with a full-access token.\nSecret (shown only now): ${created.secret}`,
       };
     }
+    case 'org list': {
+      const organizations = await services.organizations.listAll();
+      return {
+        json: { organizations: organizations.map(organizationJson) },
+        text: [`${'ID'.padEnd(36)}  NAME`, ...organizations.map((o) => `${o.id}  ${o.name}`)].join(
+          '\n',
+        ),
+      };
+    }
     case 'token create': {
-      const org = await organization(services, required(values.org, '--org'));
+      const org = await organizationOrOnly(services, values.org);
       const permission = PERMISSIONS[required(values.permission, '--permission')];
       if (!permission) {
         throw new UsageError('--permission must be full-access or read-only.');
@@ -125,7 +155,7 @@ async function execute(services: Services, args: string[]): Promise<Result> {
       };
     }
     case 'token list': {
-      const org = await organization(services, required(values.org, '--org'));
+      const org = await organizationOrOnly(services, values.org);
       const tokens = await services.tokens.listAll(org.id);
       return {
         json: { tokens: tokens.map(tokenJson) },

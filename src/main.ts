@@ -34,6 +34,8 @@ async function bootstrap(services: Services, config: Config): Promise<Organizati
       `Try it: curl -s ${url} -H 'Authorization: Bearer ${secret}' -H 'Content-Type: application/json' \\`,
       `         -d '{"query":"{ viewer { permission organization { name } } }"}'`,
       '',
+      `Organization id (for statusgraph token create --org): ${organization.id}`,
+      '',
       '',
     ].join('\n'),
   );

@@ -70,9 +70,14 @@ describe('settings from a .env file', () => {
     expect(server.stdout).toContain(`"port":${port}`);
     expect(await accepts('127.0.0.1', port)).toBe(true);
 
-    const cli = run(CLI, dir, {}, ['org', 'create', '--name', 'From env file', '--json']);
+    const cli = run(CLI, dir, {}, ['org', 'list', '--json']);
     expect(await cli.waitForExit()).toEqual({ code: 0, signal: null });
-    expect(JSON.parse(cli.stdout)).toMatchObject({ organization: { name: 'From env file' } });
+    const { organizations } = JSON.parse(cli.stdout) as { organizations: { id: string }[] };
+    expect(organizations).toHaveLength(1);
+    // The first start's banner names the organization (issue 14 item 14).
+    expect(server.stdout).toContain(
+      `Organization id (for statusgraph token create --org): ${organizations[0].id}\n`,
+    );
   });
 
   it('lets the environment win over the file', async () => {
