@@ -1,11 +1,13 @@
 import { auditFeature } from './audit/audit.feature';
 import { AuditLogService } from './audit/audit-log.service';
 import { AuditedChanges } from './audit/audited-changes';
+import { AuditRetention } from './audit/audit-retention';
+import { DenialFold } from './audit/denial-fold';
 import { Authenticator } from './auth/authenticate';
 import { boardsFeature } from './boards/board.feature';
 import { BoardService } from './boards/board.service';
 import { type Clock, systemClock } from './core/clock';
-import { type Config, type LimitsConfig, resolveLimits } from './core/config';
+import { type Config, DEFAULT_AUDIT, type LimitsConfig, resolveLimits } from './core/config';
 import { type Feature, type ResolverRegistration, resolver } from './core/feature';
 import type { Logger } from './core/logger';
 import { Metrics } from './core/metrics';
@@ -38,6 +40,7 @@ export interface Services {
   lastUse: LastUseRecorder;
   metrics: Metrics;
   audit: AuditLogService;
+  auditRetention: AuditRetention;
   tokens: ApiTokenService;
   boards: BoardService;
   monitors: MonitorService;
@@ -87,7 +90,10 @@ export const AUDIT_TARGET_TYPES = FEATURES.flatMap((feature) => feature.auditTar
 
 /** What tests (and the bench) may substitute; a deployment always takes the defaults. */
 export interface ServiceOptions {
-  /** The clock of last-use writes, idempotency keys, budgets and deadlines: tests move it. */
+  /**
+   * The clock of last-use writes, idempotency keys, budgets, deadlines, the audit's per-minute
+   * fold and its retention purge: tests move it.
+   */
   clock?: Clock;
   /** The scheduler's timer for bounded waiting: tests fire it instead of waiting. */
   timer?: Timer;
@@ -121,7 +127,12 @@ export async function openServices(
     () => metrics.lastUsedWrites.inc(),
     clock,
   );
-  const audit = new AuditLogService(db, AUDIT_TARGET_TYPES);
+  const auditConfig = { ...DEFAULT_AUDIT, ...config.audit };
+  const audit = new AuditLogService(
+    db,
+    AUDIT_TARGET_TYPES,
+    new DenialFold(auditConfig.deniedPerMinute, clock),
+  );
   const changes = new AuditedChanges(db, audit);
   const tokens = new ApiTokenService(db, changes, lastUse);
   const boards = new BoardService(db, changes);
@@ -131,6 +142,7 @@ export async function openServices(
     lastUse,
     metrics,
     audit,
+    auditRetention: new AuditRetention(db, auditConfig.retentionDays, clock),
     tokens,
     boards,
     monitors: new MonitorService(db, changes, boards),

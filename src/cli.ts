@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { GraphQLError } from 'graphql';
 import { closeServices, openServices, type Services } from './app';
 import { ConfigError, loadConfig } from './core/config';
+import { withEnvFile } from './core/env-file';
 import { createLogger } from './core/logger';
 import type { Organization } from './organizations/organization.entity';
 import { systemActor } from './organizations/organization.service';
@@ -11,13 +12,42 @@ import type { ApiToken } from './tokens/api-token.entity';
 import { TokenPermission } from './tokens/token-permission';
 import { ErrorCode } from './core/errors';
 
-const USAGE = `Usage:
-  statusgraph org create --name NAME [--json]
-  statusgraph token create --org ID --name NAME --permission full-access|read-only [--expires-at ISO] [--json]
-  statusgraph token list --org ID [--json]
-  statusgraph token revoke ID [--json]
+/** Each command's usage line, so a usage error can show the one that matters. */
+const COMMANDS: Record<string, string> = {
+  'org create': 'statusgraph org create --name NAME [--json]',
+  'org list': 'statusgraph org list [--json]',
+  'token create':
+    'statusgraph token create [--org ID] --name NAME --permission read-only|full-access [--expires-at ISO] [--json]',
+  'token list': 'statusgraph token list [--org ID] [--json]',
+  'token deactivate': 'statusgraph token deactivate ID [--json]',
+  'token activate': 'statusgraph token activate ID [--json]',
+  'token set-permission':
+    'statusgraph token set-permission ID --permission read-only|full-access [--json]',
+  'token set-expiry': 'statusgraph token set-expiry ID --expires-at ISO|--none [--json]',
+  'token rotate': 'statusgraph token rotate ID [--grace-minutes N] [--json]',
+  'token revoke': 'statusgraph token revoke ID [--json]',
+};
 
+const USAGE = `Usage:
+${Object.values(COMMANDS)
+  .map((line) => `  ${line}`)
+  .join('\n')}
+
+--org may be left out when the database holds one organization. --permission also takes
+READ_ONLY and FULL_ACCESS, as in the API.
 Settings come from the environment, as for the server (DATABASE_URL, LOG_LEVEL).`;
+
+/** The usage line of the command in `argv`, or the whole usage when it names none. */
+function usageFor(argv: string[]): string {
+  const line =
+    COMMANDS[
+      argv
+        .filter((arg) => !arg.startsWith('-'))
+        .slice(0, 2)
+        .join(' ')
+    ];
+  return line === undefined ? USAGE : `Usage: ${line}`;
+}
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -31,7 +61,27 @@ class UsageError extends Error {}
 const PERMISSIONS: Record<string, TokenPermission> = {
   'full-access': TokenPermission.FULL_ACCESS,
   'read-only': TokenPermission.READ_ONLY,
+  FULL_ACCESS: TokenPermission.FULL_ACCESS,
+  READ_ONLY: TokenPermission.READ_ONLY,
 };
+
+function permissionOf(value: string | undefined): TokenPermission {
+  const permission = PERMISSIONS[required(value, '--permission')];
+  if (!permission) {
+    throw new UsageError(
+      '--permission must be full-access or read-only. FULL_ACCESS and READ_ONLY, as in the API, work too.',
+    );
+  }
+  return permission;
+}
+
+function expiryOf(value: string | undefined): Date | null {
+  const expiresAt = value === undefined ? null : new Date(value);
+  if (expiresAt && Number.isNaN(expiresAt.getTime())) {
+    throw new UsageError('--expires-at must be an ISO 8601 time, e.g. 2027-01-01T00:00:00Z.');
+  }
+  return expiresAt;
+}
 
 /** A token as the API shows it (field names as in the schema); the hash never. */
 function tokenJson(token: ApiToken) {
@@ -41,7 +91,8 @@ function tokenJson(token: ApiToken) {
     permission: token.permission,
     prefix: token.prefix,
     status: token.status,
-    active: token.active,
+    // A revoked token is never active, whatever its switch said before.
+    active: token.active && token.revokedAt === null,
     expiresAt: token.expiresAt?.toISOString() ?? null,
     createdAt: token.createdAt.toISOString(),
     revokedAt: token.revokedAt?.toISOString() ?? null,
@@ -73,7 +124,70 @@ async function organization(services: Services, id: string): Promise<Organizatio
   return found;
 }
 
+/** The organization `--org` names, or the only one when it is left out. */
+async function organizationOrOnly(
+  services: Services,
+  id: string | undefined,
+): Promise<Organization> {
+  if (id !== undefined) {
+    return organization(services, required(id, '--org'));
+  }
+  const all = await services.organizations.listAll();
+  if (all.length === 1) {
+    return all[0];
+  }
+  throw new UsageError(
+    all.length === 0
+      ? 'There is no organization yet; `statusgraph org create --name NAME` makes one.'
+      : `--org is required when there are ${all.length} organizations; \`statusgraph org list\` shows their ids.`,
+  );
+}
+
 type Result = { json: object; text: string };
+
+/** A token command's id and the operator's actor in the token's organization. */
+async function tokenAction(services: Services, id: string | undefined, command: string) {
+  const token = await services.tokens.findAnywhere(required(id, 'the token id'));
+  if (!token) {
+    throw new UsageError('No token with this id; `statusgraph token list` shows them.');
+  }
+  const org = await organization(services, token.organizationId);
+  return { actor: systemActor(org, `cli.${command.replace(' ', '.')}`), id: token.id };
+}
+
+/** `--expires-at ISO` or `--none` (no expiry), exactly one of them. */
+function expiryFlag(values: { 'expires-at'?: string; none?: boolean }): Date | null {
+  if ((values['expires-at'] === undefined) === (values.none !== true)) {
+    throw new UsageError('Give either --expires-at ISO or --none.');
+  }
+  return expiryOf(values['expires-at']);
+}
+
+const when = (date: Date | null) => date?.toISOString() ?? 'never';
+
+/** Tokens as a table with column headers, as `token list` prints it. */
+function tokenTable(tokens: ApiToken[]): string {
+  const rows = [
+    ['ID', 'PREFIX', 'PERMISSION', 'STATUS', 'EXPIRES', 'LAST USED', 'NAME'],
+    ...tokens.map((t) => [
+      t.id,
+      `${t.prefix}…`,
+      t.permission,
+      t.status,
+      when(t.expiresAt),
+      when(t.lastUsedAt),
+      t.name,
+    ]),
+  ];
+  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
+  return rows
+    .map((row) =>
+      row
+        .map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column])))
+        .join('  '),
+    )
+    .join('\n');
+}
 
 async function execute(services: Services, args: string[]): Promise<Result> {
   const { values, positionals } = parseArgs({
@@ -84,6 +198,8 @@ async function execute(services: Services, args: string[]): Promise<Result> {
       org: { type: 'string' },
       permission: { type: 'string' },
       'expires-at': { type: 'string' },
+      none: { type: 'boolean' },
+      'grace-minutes': { type: 'string' },
       json: { type: 'boolean' },
     },
   });
@@ -103,16 +219,19 @@ async function execute(services: Services, args: string[]): Promise<Result> {
         text: `Created organization ${created.organization.id} ("${created.organization.name}") with a full-access token.\nSecret (shown only now): ${created.secret}`,
       };
     }
+    case 'org list': {
+      const organizations = await services.organizations.listAll();
+      return {
+        json: { organizations: organizations.map(organizationJson) },
+        text: [`${'ID'.padEnd(36)}  NAME`, ...organizations.map((o) => `${o.id}  ${o.name}`)].join(
+          '\n',
+        ),
+      };
+    }
     case 'token create': {
-      const org = await organization(services, required(values.org, '--org'));
-      const permission = PERMISSIONS[required(values.permission, '--permission')];
-      if (!permission) {
-        throw new UsageError('--permission must be full-access or read-only.');
-      }
-      const expiresAt = values['expires-at'] === undefined ? null : new Date(values['expires-at']);
-      if (expiresAt && Number.isNaN(expiresAt.getTime())) {
-        throw new UsageError('--expires-at must be an ISO 8601 time, e.g. 2027-01-01T00:00:00Z.');
-      }
+      const org = await organizationOrOnly(services, values.org);
+      const permission = permissionOf(values.permission);
+      const expiresAt = expiryOf(values['expires-at']);
       const actor = systemActor(org, 'cli.token.create');
       const { token, secret } = await services.tokens.create(actor, {
         name: required(values.name, '--name'),
@@ -125,16 +244,44 @@ async function execute(services: Services, args: string[]): Promise<Result> {
       };
     }
     case 'token list': {
-      const org = await organization(services, required(values.org, '--org'));
+      const org = await organizationOrOnly(services, values.org);
       const tokens = await services.tokens.listAll(org.id);
       return {
         json: { tokens: tokens.map(tokenJson) },
-        text: tokens
-          .map(
-            (t) =>
-              `${t.id}  ${t.prefix}…  ${t.permission.padEnd(11)}  ${t.status.padEnd(8)}  ${t.name}`,
-          )
-          .join('\n'),
+        text: tokenTable(tokens),
+      };
+    }
+    case 'token deactivate':
+    case 'token activate':
+    case 'token set-permission':
+    case 'token set-expiry': {
+      const { actor, id } = await tokenAction(services, positionals[2], command);
+      const token =
+        command === 'token deactivate'
+          ? await services.tokens.deactivate(actor, id)
+          : command === 'token activate'
+            ? await services.tokens.activate(actor, id)
+            : command === 'token set-permission'
+              ? await services.tokens.update(actor, id, {
+                  permission: permissionOf(values.permission),
+                })
+              : await services.tokens.update(actor, id, { expiresAt: expiryFlag(values) });
+      return { json: { token: tokenJson(token) }, text: tokenTable([token]) };
+    }
+    case 'token rotate': {
+      const { actor, id } = await tokenAction(services, positionals[2], command);
+      const grace = values['grace-minutes'];
+      if (grace !== undefined && !/^\d+$/.test(grace)) {
+        throw new UsageError('--grace-minutes must be a whole number from 0 to 1440.');
+      }
+      const { token, secret } = await services.tokens.rotate(
+        actor,
+        id,
+        grace === undefined ? 0 : Number(grace),
+      );
+      return {
+        json: { token: tokenJson(token), secret },
+        text: `Rotated token ${token.id} ("${token.name}").\nSecret (shown only now): ${secret}`,
       };
     }
     case 'token revoke': {
@@ -182,7 +329,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   } catch (error) {
     if (error instanceof UsageError || error instanceof ConfigError) {
       return fail(
-        error.message + (error instanceof UsageError ? `\n${USAGE}` : ''),
+        error.message + (error instanceof UsageError ? `\n${usageFor(argv)}` : ''),
         ErrorCode.BAD_USER_INPUT,
       );
     }
@@ -194,7 +341,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       'code' in error &&
       String(error.code).startsWith('ERR_PARSE_ARGS')
     ) {
-      return fail(`${error.message}\n${USAGE}`, ErrorCode.BAD_USER_INPUT);
+      return fail(`${error.message}\n${usageFor(argv)}`, ErrorCode.BAD_USER_INPUT);
     }
     return fail(
       `could not run the command: ${error instanceof Error ? error.message : String(error)}`,
@@ -208,10 +355,20 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 }
 
 if (require.main === module) {
+  let env: NodeJS.ProcessEnv;
+  try {
+    // Here only, never in runCli: tests run the command line in-process with their own settings.
+    env = withEnvFile(process.env, process.cwd());
+  } catch (error) {
+    process.stderr.write(
+      `statusgraph: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+    process.exit(1);
+  }
   void runCli(process.argv.slice(2), {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
-    env: process.env,
+    env,
   }).then((code) => {
     process.exitCode = code;
   });

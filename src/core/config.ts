@@ -8,6 +8,8 @@ export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' |
 /** Every setting of the server and the CLI, validated once at start. */
 export interface Config {
   port: number;
+  /** The address to listen on (`HOST`); every interface when absent. */
+  host?: string;
   database: DatabaseConfig;
   logLevel: LogLevel;
   /** Seconds between two last-use writes of one token on one instance. */
@@ -21,7 +23,18 @@ export interface Config {
   trustedProxies?: readonly string[];
   /** Abuse limits; absent settings take `DEFAULT_LIMITS` (the store follows the database). */
   limits?: Partial<LimitsConfig>;
+  /** Bounds of the audit log; absent settings take `DEFAULT_AUDIT`. */
+  audit?: Partial<AuditConfig>;
 }
+
+export interface AuditConfig {
+  /** DENIED events one token may cause per minute (per instance) before they are folded. */
+  deniedPerMinute: number;
+  /** Days an audit event is kept. */
+  retentionDays: number;
+}
+
+export const DEFAULT_AUDIT: AuditConfig = { deniedPerMinute: 60, retentionDays: 400 };
 
 export type RateLimitStore = 'memory' | 'database';
 
@@ -172,6 +185,21 @@ export function parseTrustedProxies(raw: string | undefined): string[] {
   return entries;
 }
 
+export const DEFAULT_HOST = '0.0.0.0';
+const HOST_NAME =
+  /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+/** `HOST`: an IP address (0.0.0.0 or :: for every interface) or a host name such as localhost. */
+export function parseHost(raw: string | undefined): string {
+  const host = raw || DEFAULT_HOST;
+  if (isIP(host) === 0 && !HOST_NAME.test(host)) {
+    throw new ConfigError(
+      'HOST must be an IP address (0.0.0.0 for every interface, 127.0.0.1 for this machine only) or a host name.',
+    );
+  }
+  return host;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const logLevel = (env.LOG_LEVEL ?? 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) {
@@ -183,6 +211,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const config: Config = {
     port: integer(env, 'PORT', 4000, 0, 65535),
+    host: parseHost(env.HOST),
     database: parseDatabaseUrl(env.DATABASE_URL || DEFAULT_DATABASE_URL),
     logLevel,
     lastUsedWriteIntervalSeconds: integer(env, 'LAST_USED_WRITE_INTERVAL_SECONDS', 60, 0, 86400),
@@ -226,6 +255,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         1_000_000_000,
       ),
       ...(store === undefined ? {} : { store }),
+    },
+    audit: {
+      deniedPerMinute: integer(
+        env,
+        'AUDIT_DENIED_PER_MINUTE',
+        DEFAULT_AUDIT.deniedPerMinute,
+        0,
+        1_000_000,
+      ),
+      retentionDays: integer(env, 'AUDIT_RETENTION_DAYS', DEFAULT_AUDIT.retentionDays, 1, 36_500),
     },
   };
   resolveLimits(config);

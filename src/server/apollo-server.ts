@@ -5,6 +5,7 @@ import {
   ApolloServerPluginLandingPageDisabled,
   ApolloServerPluginUsageReportingDisabled,
 } from '@apollo/server/plugin/disabled';
+import { auditRetentionPlugin } from '../audit/audit-retention';
 import { auditPlugin } from '../audit/audit.plugin';
 import type { RequestContext } from '../core/context';
 import { idempotencyPlugin } from '../idempotency/idempotency.plugin';
@@ -14,8 +15,10 @@ import { queryConcurrency } from '../limits/query-concurrency';
 import { queryLimits } from '../limits/query-limits';
 import { queryTimeout } from '../limits/query-timeout';
 import { compiledExecution } from './compiled-execution';
+import { tokenExpirationHeader } from '../tokens/token-expiration-header';
 import { createErrorFormatter } from './format-error';
 import { recordOperations } from './request-log';
+import { refuseSubscriptions } from './security-headers';
 import { buildAppSchema, buildBareSchema } from './schema';
 import type { ServerServices } from './server-services';
 
@@ -52,6 +55,9 @@ export async function createApolloServer(
     // No "Did you mean …?": an error does not walk a stranger through the schema.
     hideSchemaDetailsFromClientErrors: true,
     allowBatchedHttpRequests: false,
+    // APQ's cache sees no request context: shared by every organization, it would tell one whether
+    // another ever sent an exact query text. A request with a persisted-query hash is refused.
+    persistedQueries: false,
     validationRules: limits.validationRules,
     parseOptions: limits.parseOptions,
     // main.ts owns the signals: it drains HTTP first, then stops Apollo, then the database.
@@ -76,8 +82,11 @@ export async function createApolloServer(
       // After the timeout's answer replaces a body, before the idempotency plugin stores it.
       costBudgetPlugin(services.costBudget, services.metrics),
       auditPlugin(services.audit, services.logger),
+      auditRetentionPlugin(services.auditRetention, services.logger),
       idempotencyPlugin(services.idempotency, services.logger),
       recordOperations(),
+      refuseSubscriptions(),
+      tokenExpirationHeader(),
     ],
   });
   await apollo.start();

@@ -1,3 +1,4 @@
+import type { AuditRetention } from '../audit/audit-retention';
 import type { AuditLogService } from '../audit/audit-log.service';
 import type { LimitsConfig } from '../core/config';
 import type { Logger } from '../core/logger';
@@ -19,6 +20,7 @@ export interface ServerServices extends ContextServices {
   metrics: Metrics;
   limits: LimitsConfig;
   audit: AuditLogService;
+  auditRetention: AuditRetention;
   idempotency: IdempotencyService;
   costBudget: CostBudget;
   scheduler: FairScheduler;

@@ -7,7 +7,7 @@ import { type Page, type PageArgs, paginate } from '../db/pagination';
 import { UserInputError } from '../core/errors';
 import { Organization } from '../organizations/organization.entity';
 import { checkName } from '../core/validation';
-import { ApiToken, SUGGEST_READ_ONLY_AFTER_MS, tokenStatus } from './api-token.entity';
+import { ApiToken, SUGGEST_READ_ONLY_AFTER_MS } from './api-token.entity';
 import {
   type ApiTokenFilter,
   type CreateApiTokenInput,
@@ -15,8 +15,10 @@ import {
   type UpdateApiTokenInput,
 } from './api-token.inputs';
 import type { LastUseRecorder } from './last-use';
+import { expiresWithinHorizon, guardLastFullAccess } from './lockout-guard';
 import { displayPrefix, generateSecret, hashSecret, isHashOf } from './secret';
-import { ApiTokenStatus, TokenPermission } from './token-permission';
+import type { ApiTokenStatus } from './token-permission';
+import { TokenPermission } from './token-permission';
 
 export interface CreatedToken {
   token: ApiToken;
@@ -191,6 +193,9 @@ export class ApiTokenService {
       }
       if (input.expiresAt !== undefined) {
         checkFuture(input.expiresAt);
+        if (expiresWithinHorizon(input.expiresAt ?? null, new Date())) {
+          await this.guardLastFullAccess(manager, actor, token, 'set to expire within 24 hours');
+        }
         token.expiresAt = input.expiresAt;
       }
       if (input.permission && input.permission !== token.permission) {
@@ -282,33 +287,13 @@ export class ApiTokenService {
   }
 
   /** Nobody locks their organization out: the last usable FULL_ACCESS token stays usable. */
-  private async guardLastFullAccess(
+  private guardLastFullAccess(
     manager: EntityManager,
-    actor: Actor,
+    _actor: Actor,
     token: ApiToken,
     change: string,
   ): Promise<void> {
-    const now = new Date();
-    if (
-      token.permission !== TokenPermission.FULL_ACCESS ||
-      tokenStatus(token, now) !== ApiTokenStatus.ACTIVE
-    ) {
-      return;
-    }
-    const others = await manager
-      .createQueryBuilder(ApiToken, 't')
-      .where('t.organizationId = :org', { org: actor.organization.id })
-      .andWhere('t.id <> :id', { id: token.id })
-      .andWhere("t.permission = 'FULL_ACCESS'")
-      .andWhere(STATUS_SQL.ACTIVE, { now: this.db.timestamp(now) })
-      .getCount();
-    if (others === 0) {
-      throw new UserInputError(
-        `This is the organization's last usable full-access token, so it cannot be ${change}: ` +
-          'create another full-access token first, or nobody could change anything any more.',
-        'id',
-      );
-    }
+    return guardLastFullAccess(this.db, manager, token, change, new Date());
   }
 }
 

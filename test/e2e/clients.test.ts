@@ -404,6 +404,17 @@ describe('the README curl examples, run verbatim', () => {
   }
 
   const checks: Record<string, (output: unknown) => Promise<void>> = {
+    CreateCheckoutBoard: async (output) => {
+      const board = (output as { data: { createBoard: { id: string } } }).data.createBoard;
+      expect(output).toEqual({ data: { createBoard: { id: board.id, name: 'Checkout' } } });
+    },
+    CreateCheckoutMonitor: async (output) => {
+      const monitor = (output as { data: { createMonitor: { id: string } } }).data.createMonitor;
+      expect(output).toEqual({ data: { createMonitor: { id: monitor.id, status: 'UNKNOWN' } } });
+      expect(
+        await app.services.db.reader.countBy(Monitor, { id: monitor.id, boardId: fixture.boardId }),
+      ).toBe(1);
+    },
     CreateOpsBoard: async (output) => {
       const board = (output as { data: { createBoard: { id: string; name: string } } }).data
         .createBoard;

@@ -56,6 +56,8 @@ async function startServer(databaseUrl: string): Promise<ServerProcess> {
       cwd: ROOT,
       env: {
         PATH: process.env.PATH ?? '',
+        // Never a developer's .env (API.md section 8): the child reads only what the test gives it.
+        ENV_FILE: '',
         PORT: String(port),
         DATABASE_URL: databaseUrl,
         LOG_LEVEL: 'info',

@@ -35,7 +35,8 @@ function run(script: string, env: Record<string, string>, args: string[] = []): 
   const child = new Child(
     spawn(process.execPath, [script, ...args], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', ...env },
+      // ENV_FILE empty: never a developer's .env (API.md section 8), only what the test gives.
+      env: { PATH: process.env.PATH ?? '', ENV_FILE: '', ...env },
       stdio: 'pipe',
     }),
   );

@@ -26,10 +26,12 @@ export interface TestAppOptions {
   trustedProxies?: string[];
   /** Default: limits far above any test's traffic; the rate-limit tests set their own. */
   limits?: Config['limits'];
-  /** The clock of last-use writes, idempotency keys and budgets (default: the system clock). */
+  /** The clock of every service that reads time (default: the system clock). */
   clock?: Clock;
   /** The fair scheduler's timer for bounded waiting: a test fires it instead of waiting. */
   timer?: Timer;
+  /** A bearer token that /metrics then requires (METRICS_TOKEN); open when absent. */
+  metricsToken?: string;
 }
 
 const UNLIMITED = {
@@ -84,6 +86,7 @@ export class TestApp {
     const { app, apollo } = await createHttpApp(services, {
       corsOrigins: options.corsOrigins,
       trustedProxies: options.trustedProxies,
+      metricsToken: options.metricsToken,
     });
     const server = await new Promise<Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));

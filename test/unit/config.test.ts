@@ -15,6 +15,7 @@ describe('loadConfig', () => {
     const config = loadConfig({});
     expect(config).toEqual({
       port: 4000,
+      host: '0.0.0.0',
       database: { type: 'sqlite', path: resolve(process.cwd(), 'data/statusgraph.sqlite') },
       logLevel: 'info',
       lastUsedWriteIntervalSeconds: 60,
@@ -28,6 +29,7 @@ describe('loadConfig', () => {
         concurrentQueries: 2,
         cheapQueryCost: 1000,
       },
+      audit: { deniedPerMinute: 60, retentionDays: 400 },
     });
     expect(DEFAULT_DATABASE_URL).toBe('sqlite:./data/statusgraph.sqlite');
     expect(DEFAULT_LIMITS).toEqual({
@@ -59,6 +61,7 @@ describe('loadConfig', () => {
     });
     expect(config).toEqual({
       port: 8080,
+      host: '0.0.0.0',
       database: { type: 'sqlite', path: '/var/lib/statusgraph/db.sqlite' },
       logLevel: 'debug',
       lastUsedWriteIntervalSeconds: 0,
@@ -73,6 +76,7 @@ describe('loadConfig', () => {
         concurrentQueries: 8,
         cheapQueryCost: 500,
       },
+      audit: { deniedPerMinute: 60, retentionDays: 400 },
     });
   });
 

@@ -58,7 +58,10 @@ function wantsPage(req: Request): boolean {
 export function playground(): Router {
   const router = express.Router();
   router.get('/graphql', (req: Request, res: Response, next: NextFunction) => {
-    if (!wantsPage(req) || req.query.query !== undefined) {
+    // Any browser navigation gets the page, ?query=… included (GraphiQL keeps the edited query
+    // in the URL, so a reload carries it); a navigation never sends Authorization, while a
+    // script's GET query always does.
+    if (!wantsPage(req) || req.headers.authorization !== undefined) {
       next();
       return;
     }
