@@ -65,6 +65,7 @@ async function main(): Promise<void> {
   const { app, apollo } = await createHttpApp(services, {
     corsOrigins: config.corsOrigins,
     trustedProxies: config.trustedProxies,
+    metricsToken: config.metricsToken,
   });
   // Listen before the first-start bootstrap, so a port in use stops us before a secret is printed.
   const server = await listen(app, config.port, config.host ?? DEFAULT_HOST);

@@ -21,6 +21,8 @@ export interface Config {
    * X-Forwarded-For is believed; none when empty or absent, so the socket's address counts.
    */
   trustedProxies?: readonly string[];
+  /** A bearer token `GET /metrics` requires (`METRICS_TOKEN`); open when absent. */
+  metricsToken?: string;
   /** Abuse limits; absent settings take `DEFAULT_LIMITS` (the store follows the database). */
   limits?: Partial<LimitsConfig>;
   /** Bounds of the audit log; absent settings take `DEFAULT_AUDIT`. */
@@ -140,6 +142,19 @@ export function parseDatabaseUrl(url: string): DatabaseConfig {
   throw new ConfigError('DATABASE_URL must start with sqlite:, postgres:// or postgresql://.');
 }
 
+/** `METRICS_TOKEN`: 16–256 visible ASCII characters (a bearer token); empty or absent: open. */
+export function parseMetricsToken(raw: string | undefined): string | undefined {
+  if (!raw) {
+    return undefined;
+  }
+  if (!/^[\x21-\x7e]{16,256}$/.test(raw)) {
+    throw new ConfigError(
+      'METRICS_TOKEN must be 16–256 visible characters without spaces (e.g. openssl rand -hex 32), or empty to leave /metrics open.',
+    );
+  }
+  return raw;
+}
+
 /** `CORS_ORIGINS`: comma-separated origins such as https://dash.example.com (scheme, host, port). */
 export function parseCorsOrigins(raw: string | undefined): string[] {
   const origins = (raw ?? '')
@@ -217,6 +232,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     lastUsedWriteIntervalSeconds: integer(env, 'LAST_USED_WRITE_INTERVAL_SECONDS', 60, 0, 86400),
     corsOrigins: parseCorsOrigins(env.CORS_ORIGINS),
     trustedProxies: parseTrustedProxies(env.TRUSTED_PROXIES),
+    metricsToken: parseMetricsToken(env.METRICS_TOKEN),
     limits: {
       costBucketSize: integer(
         env,
