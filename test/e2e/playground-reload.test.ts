@@ -33,8 +33,9 @@ describe('reloading the playground', () => {
       { headers: { ...NAVIGATION, authorization: `Bearer ${app.identities.full.secret}` } },
     );
     expect(response.status).toBe(200);
-    expect(JSON.parse(await response.text())).toEqual({
+    expect(JSON.parse(await response.text())).toMatchObject({
       data: { viewer: { permission: 'FULL_ACCESS' } },
+      extensions: { cost: { requestedQueryCost: 1 } },
     });
   });
 });
