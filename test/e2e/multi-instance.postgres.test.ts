@@ -1,13 +1,12 @@
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { MIGRATIONS } from '../../src/db/migrations';
 import { hashSecret } from '../../src/tokens/secret';
 import { TokenPermission } from '../../src/tokens/token-permission';
 import { type GraphQLResponse, HttpClient } from '../helpers/http-client';
 import { type TestDatabase, createTestDatabase } from '../helpers/test-database';
-import { Child, freePort, killAll } from '../helpers/child-process';
+import type { Child } from '../helpers/child-process';
+import { freePort, killAll, spawnMain } from '../helpers/child-process';
 import { until } from '../helpers/wait';
 import { type Instance as SharedInstance, startInstance } from '../helpers/instance';
 
@@ -23,8 +22,6 @@ import { type Instance as SharedInstance, startInstance } from '../helpers/insta
  * clients like two processes, and many iterations stay fast.
  */
 
-const ROOT = resolve(__dirname, '..', '..');
-const MAIN = join('dist', 'src', 'main.js');
 const SECRET = /sgp_[0-9A-Za-z]{36}/g;
 const LOCK_OUT_MESSAGE = /last usable full-access token/;
 const MIGRATION_NAMES = MIGRATIONS.map((Migration) => new Migration().name ?? Migration.name);
@@ -53,19 +50,7 @@ interface ProcessInstance {
 
 /** Spawns `node dist/src/main.js` (no waiting): the caller starts several at one moment. */
 function spawnServer(name: string, port: number, databaseUrl: string): ProcessInstance {
-  const child = new Child(
-    spawn(process.execPath, [MAIN], {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH ?? '',
-        PORT: String(port),
-        DATABASE_URL: databaseUrl,
-        LOG_LEVEL: 'info',
-        LAST_USED_WRITE_INTERVAL_SECONDS: '60',
-      },
-      stdio: 'pipe',
-    }),
-  );
+  const child = spawnMain(port, databaseUrl);
   children.push(child);
   return { name, child, url: `http://127.0.0.1:${port}` };
 }

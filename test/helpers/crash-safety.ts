@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import sqlite3 from 'sqlite3';
-import { Child, freePort, killAll } from './child-process';
+import type { Child } from './child-process';
+import { freePort, killAll, spawnMain } from './child-process';
 import { HttpClient } from './http-client';
 import { until } from './wait';
 import { type TestDatabase, createTestDatabase } from './test-database';
@@ -23,8 +22,6 @@ import { type TestDatabase, createTestDatabase } from './test-database';
  * the database holds it and as the restarted server returns it, with those two possible states.
  */
 
-const ROOT = resolve(__dirname, '..', '..');
-const MAIN = join('dist', 'src', 'main.js');
 const SECRET = /sgp_[0-9A-Za-z]{36}/g;
 const CLIENTS = 8;
 /** Acknowledged mutations before the kill is armed; the kill follows 0–25 ms later. */
@@ -45,20 +42,11 @@ interface ServerProcess {
 /** Starts the built server on a free port and waits for its "listening" line. */
 async function startServer(databaseUrl: string): Promise<ServerProcess> {
   const port = await freePort();
-  const child = new Child(
-    spawn(process.execPath, [MAIN], {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH ?? '',
-        PORT: String(port),
-        DATABASE_URL: databaseUrl,
-        LOG_LEVEL: 'info',
-        LAST_USED_WRITE_INTERVAL_SECONDS: '60',
-        // A few hundred mutations a second from one token is this test, not abuse.
-        RATE_LIMIT_PER_MINUTE: '1000000',
-      },
-      stdio: 'pipe',
-    }),
+  const child = spawnMain(
+    port,
+    databaseUrl,
+    // A few hundred mutations a second from one token is this test, not abuse.
+    { RATE_LIMIT_PER_MINUTE: '1000000' },
     { startMs: START_TIMEOUT_MS, exitMs: 15_000 },
   );
   children.push(child);

@@ -98,3 +98,17 @@ export function expectRateLimited(response: GraphQLResponse, message: RegExp): n
 export const TOKEN_LIMITED = /This token has sent \d+ requests in the last minute/;
 export const ADDRESS_BLOCKED =
   /Too many requests with a missing or invalid token from this address/;
+
+/**
+ * Concurrent requests on a fresh quota of `quota` (fewer than 10): the ones that passed saw each
+ * remaining count from quota-1 down to 0 once, and every other one got 429 for its token.
+ */
+export function expectQuotaSpent(responses: GraphQLResponse[], quota: number): void {
+  const passed = responses.filter((response) => response.status === 200);
+  expect(passed.map((r) => r.headers.get('ratelimit-remaining')).sort()).toEqual(
+    Array.from({ length: quota }, (_, i) => String(i)),
+  );
+  for (const response of responses.filter((r) => r.status !== 200)) {
+    expectRateLimited(response, TOKEN_LIMITED);
+  }
+}
