@@ -30,6 +30,8 @@ import { LastUseRecorder } from './tokens/last-use';
 
 /** Everything the server and the CLI share, wired once. */
 export interface Services {
+  /** Where the rules that depend on time read it: the system clock, or a test's. */
+  clock: Clock;
   db: Database;
   logger: Logger;
   lastUse: LastUseRecorder;
@@ -104,9 +106,10 @@ export async function openServices(
   );
   const audit = new AuditLogService(db, AUDIT_TARGET_TYPES);
   const changes = new AuditedChanges(db, audit);
-  const tokens = new ApiTokenService(db, changes, lastUse);
+  const tokens = new ApiTokenService(db, changes, lastUse, clock);
   const boards = new BoardService(db, changes);
   const services: Services = {
+    clock,
     db,
     logger,
     lastUse,
@@ -119,7 +122,7 @@ export async function openServices(
     organizations: new OrganizationService(db, audit, (manager, organization) =>
       tokens.insertFirst(manager, organization.id),
     ),
-    authenticator: new Authenticator(tokens, lastUse),
+    authenticator: new Authenticator(tokens, lastUse, clock),
     idempotency: new IdempotencyService(db, undefined, clock),
     limits,
     rateLimits: new RateLimits(limits, logger, db.postgresPool),

@@ -66,7 +66,7 @@ export async function createApolloServer(
       ApolloServerPluginUsageReportingDisabled(),
       ...limits.plugins,
       queryConcurrency(services.limits.concurrentQueries, services.metrics),
-      queryTimeout(services.limits.queryTimeoutMs, services.metrics),
+      queryTimeout(services.limits.queryTimeoutMs, services.metrics, services.clock),
       auditPlugin(services.audit, services.logger),
       idempotencyPlugin(services.idempotency, services.logger),
       recordOperations(),

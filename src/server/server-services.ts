@@ -1,4 +1,5 @@
 import type { AuditLogService } from '../audit/audit-log.service';
+import type { Clock } from '../core/clock';
 import type { LimitsConfig } from '../core/config';
 import type { Logger } from '../core/logger';
 import type { Metrics } from '../core/metrics';
@@ -12,6 +13,8 @@ import type { ResolverContainer } from './schema';
  * composition root: app.ts's Services satisfies it.
  */
 export interface ServerServices extends ContextServices {
+  /** The query deadline reads it. */
+  clock: Clock;
   db: Database;
   logger: Logger;
   metrics: Metrics;
