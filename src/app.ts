@@ -35,6 +35,8 @@ import { LastUseRecorder } from './tokens/last-use';
 
 /** Everything the server and the CLI share, wired once. */
 export interface Services {
+  /** Where the rules that depend on time read it: the system clock, or a test's. */
+  clock: Clock;
   db: Database;
   logger: Logger;
   lastUse: LastUseRecorder;
@@ -134,9 +136,10 @@ export async function openServices(
     new DenialFold(auditConfig.deniedPerMinute, clock),
   );
   const changes = new AuditedChanges(db, audit);
-  const tokens = new ApiTokenService(db, changes, lastUse);
+  const tokens = new ApiTokenService(db, changes, lastUse, clock);
   const boards = new BoardService(db, changes);
   const services: Services = {
+    clock,
     db,
     logger,
     lastUse,
@@ -150,7 +153,7 @@ export async function openServices(
     organizations: new OrganizationService(db, audit, (manager, organization) =>
       tokens.insertFirst(manager, organization.id),
     ),
-    authenticator: new Authenticator(tokens, lastUse),
+    authenticator: new Authenticator(tokens, lastUse, clock),
     idempotency: new IdempotencyService(db, undefined, clock),
     limits,
     rateLimits: new RateLimits(limits, logger, db.postgresPool),

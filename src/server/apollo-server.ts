@@ -78,7 +78,7 @@ export async function createApolloServer(
       benchOnly?.twoQuerySlots
         ? queryConcurrency(2, services.metrics)
         : fairScheduling(services.scheduler, services.metrics),
-      queryTimeout(services.limits.queryTimeoutMs, services.metrics),
+      queryTimeout(services.limits.queryTimeoutMs, services.metrics, services.clock),
       // After the timeout's answer replaces a body, before the idempotency plugin stores it.
       costBudgetPlugin(services.costBudget, services.metrics),
       auditPlugin(services.audit, services.logger),

@@ -1,5 +1,6 @@
 import type { AuditRetention } from '../audit/audit-retention';
 import type { AuditLogService } from '../audit/audit-log.service';
+import type { Clock } from '../core/clock';
 import type { LimitsConfig } from '../core/config';
 import type { Logger } from '../core/logger';
 import type { Metrics } from '../core/metrics';
@@ -15,6 +16,8 @@ import type { ResolverContainer } from './schema';
  * composition root: app.ts's Services satisfies it.
  */
 export interface ServerServices extends ContextServices {
+  /** The query deadline reads it. */
+  clock: Clock;
   db: Database;
   logger: Logger;
   metrics: Metrics;

@@ -1,13 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { AuditedChanges } from '../audit/audited-changes';
+import { type Clock, systemClock } from '../core/clock';
 import type { Actor } from '../core/context';
 import type { Database } from '../db/database';
 import { type Page, type PageArgs, paginate } from '../db/pagination';
 import { UserInputError } from '../core/errors';
 import { Organization } from '../organizations/organization.entity';
 import { checkName } from '../core/validation';
-import { ApiToken, SUGGEST_READ_ONLY_AFTER_MS } from './api-token.entity';
+import {
+  ApiToken,
+  SUGGEST_READ_ONLY_AFTER_MS,
+  suggestedPermission,
+  tokenStatus,
+} from './api-token.entity';
 import {
   type ApiTokenFilter,
   type CreateApiTokenInput,
@@ -33,6 +39,8 @@ export class ApiTokenService {
     private readonly db: Database,
     private readonly changes: AuditedChanges,
     private readonly lastUse: LastUseRecorder,
+    // The rules that depend on time (expiry, a rotation's grace period) read it; tests move it.
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /**
@@ -57,9 +65,19 @@ export class ApiTokenService {
     return previous &&
       isHashOf(previous.previousSecretHash, hash) &&
       graceEnds &&
-      graceEnds.getTime() > Date.now()
+      graceEnds.getTime() > this.clock.now().getTime()
       ? previous
       : null;
+  }
+
+  /** The token's status now, by the services' clock. */
+  statusOf(token: ApiToken): ApiTokenStatus {
+    return tokenStatus(token, this.clock.now());
+  }
+
+  /** The permission suggested for the token now, by the services' clock. */
+  suggestedPermissionOf(token: ApiToken): TokenPermission {
+    return suggestedPermission(token, this.clock.now());
   }
 
   /** One token of the actor's organization, or null for any other string. */
@@ -90,7 +108,7 @@ export class ApiTokenService {
     filter: ApiTokenFilter | undefined,
     page: PageArgs,
   ): Promise<Page<ApiToken>> {
-    const now = new Date();
+    const now = this.clock.now();
     const query = this.db.reader
       .createQueryBuilder(ApiToken, 't')
       .where('t.organizationId = :org', { org: actor.organization.id })
@@ -144,7 +162,7 @@ export class ApiTokenService {
     if (!Object.values(TokenPermission).includes(input.permission)) {
       throw new UserInputError('permission must be FULL_ACCESS or READ_ONLY.', 'permission');
     }
-    checkFuture(input.expiresAt);
+    checkFuture(input.expiresAt, this.clock.now());
     const secret = generateSecret();
     const token = Object.assign(new ApiToken(), {
       id: randomUUID(),
@@ -192,8 +210,8 @@ export class ApiTokenService {
         token.name = input.name;
       }
       if (input.expiresAt !== undefined) {
-        checkFuture(input.expiresAt);
-        if (expiresWithinHorizon(input.expiresAt ?? null, new Date())) {
+        checkFuture(input.expiresAt, this.clock.now());
+        if (expiresWithinHorizon(input.expiresAt ?? null, this.clock.now())) {
           await this.guardLastFullAccess(manager, actor, token, 'set to expire within 24 hours');
         }
         token.expiresAt = input.expiresAt;
@@ -228,7 +246,7 @@ export class ApiTokenService {
       assertNotRevoked(token, 'revoked again');
       await this.guardLastFullAccess(manager, actor, token, 'revoked');
       // The secret of a rotation's grace period stays known, so that it too reports REVOKED.
-      token.revokedAt = new Date();
+      token.revokedAt = this.clock.now();
     });
   }
 
@@ -251,7 +269,8 @@ export class ApiTokenService {
       // Only the secret just replaced keeps working during the grace period; one rotated earlier
       // stops now.
       token.previousSecretHash = minutes > 0 ? token.secretHash : null;
-      token.previousSecretExpiresAt = minutes > 0 ? new Date(Date.now() + minutes * 60_000) : null;
+      token.previousSecretExpiresAt =
+        minutes > 0 ? new Date(this.clock.now().getTime() + minutes * 60_000) : null;
       token.secretHash = hashSecret(secret);
       token.prefix = displayPrefix(secret);
     });
@@ -293,7 +312,7 @@ export class ApiTokenService {
     token: ApiToken,
     change: string,
   ): Promise<void> {
-    return guardLastFullAccess(this.db, manager, token, change, new Date());
+    return guardLastFullAccess(this.db, manager, token, change, this.clock.now());
   }
 }
 
@@ -315,8 +334,8 @@ function assertNotRevoked(token: ApiToken, verb: string): void {
   }
 }
 
-function checkFuture(expiresAt: Date | null | undefined): void {
-  if (expiresAt && expiresAt.getTime() <= Date.now()) {
+function checkFuture(expiresAt: Date | null | undefined, now: Date): void {
+  if (expiresAt && expiresAt.getTime() <= now.getTime()) {
     throw new UserInputError(
       'expiresAt must lie in the future; leave it out (or null) for a token that does not expire.',
       'expiresAt',

@@ -1,125 +1,29 @@
-import type { Clock } from '../../src/core/clock';
 import { Board } from '../../src/boards/board.entity';
-import { ConfigError, type LimitsConfig, resolveLimits } from '../../src/core/config';
+import { ConfigError, resolveLimits } from '../../src/core/config';
 import { generateSecret } from '../../src/tokens/secret';
-import { type GraphQLResponse, HttpClient } from '../helpers/http-client';
-import { TestApp } from '../helpers/test-app';
 import {
-  type TestDatabase,
-  createTestDatabase,
-  describeWithPostgres,
-} from '../helpers/test-database';
-import { type Instance, startInstance } from '../helpers/instance';
-import { metricSamples } from '../helpers/metrics';
+  ADDRESS_BLOCKED,
+  difference,
+  expectNoQuotaHeaders,
+  expectQuotaHeaders,
+  expectRateLimited,
+  ForwardedClient,
+  FROZEN,
+  limits,
+  NO_CHANGE,
+  refusalCounters,
+  TOKEN_LIMITED,
+  VIEWER,
+} from '../helpers/rate-limit-checks';
+import { TestApp } from '../helpers/test-app';
 
 /**
  * Rate limits over real HTTP: a token's cost budget (RateLimit-* headers in points, 429 with
  * Retry-After once spent; `{ viewer }` costs the minimum, 1 point, and the budgets' clock stands
  * still, so nothing refills during a test), failed authentications per client address per
- * minute (429 before the token is even looked up), both counted in metrics; and, with the
- * `database` store, one budget shared by every instance on one PostgreSQL database.
+ * minute (429 before the token is even looked up), both counted in metrics. The budget shared by
+ * instances on one PostgreSQL database: rate-limits.postgres.test.ts.
  */
-
-const VIEWER = '{ viewer { permission } }';
-const RATE_LIMIT_HEADERS = ['ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset'] as const;
-
-/** The budgets' clock in these tests: it never moves, so a spent budget stays spent. */
-const FROZEN: Clock = { now: () => new Date('2026-03-01T00:00:00.000Z') };
-
-/** Limits for one test: the default timeout; the counters are the test's business. */
-const limits = (overrides: Partial<LimitsConfig>): Partial<LimitsConfig> => ({
-  costBucketSize: 1_000_000,
-  costRestoreRate: 1,
-  authFailuresPerMinute: 1_000_000,
-  ...overrides,
-});
-
-/** The counters a 429 or a 401 moves, in one object, so a failure shows them all. */
-async function refusalCounters(url: string) {
-  const rateLimited = await metricSamples(url, 'statusgraph_rate_limited_total');
-  const failures = await metricSamples(url, 'statusgraph_authentication_failures_total');
-  const requests = await metricSamples(url, 'statusgraph_http_requests_total');
-  const sum = (map: Map<string, number>, part: string) =>
-    [...map].filter(([labels]) => labels.includes(part)).reduce((n, [, v]) => n + v, 0);
-  return {
-    rateLimitedToken: rateLimited.get('{limit="token"}') ?? 0,
-    rateLimitedAddress: rateLimited.get('{limit="address"}') ?? 0,
-    authenticationFailures: [...failures.values()].reduce((n, v) => n + v, 0),
-    unknownTokens: failures.get('{reason="UNKNOWN"}') ?? 0,
-    requestsRateLimited: sum(requests, 'outcome="RATE_LIMITED"'),
-    requestsUnauthenticated: sum(requests, 'outcome="UNAUTHENTICATED"'),
-  };
-}
-
-type Counters = Awaited<ReturnType<typeof refusalCounters>>;
-
-function difference(before: Counters, after: Counters): Counters {
-  return Object.fromEntries(
-    Object.entries(after).map(([key, value]) => [key, value - before[key as keyof Counters]]),
-  ) as Counters;
-}
-
-const NO_CHANGE: Counters = {
-  rateLimitedToken: 0,
-  rateLimitedAddress: 0,
-  authenticationFailures: 0,
-  unknownTokens: 0,
-  requestsRateLimited: 0,
-  requestsUnauthenticated: 0,
-};
-
-/** The budget in points; it refills at 1 point a second, so it is full after `limit - remaining` s. */
-function expectQuotaHeaders(response: GraphQLResponse, limit: number, remaining: number): void {
-  expect({
-    limit: response.headers.get('ratelimit-limit'),
-    remaining: response.headers.get('ratelimit-remaining'),
-    reset: response.headers.get('ratelimit-reset'),
-  }).toEqual({
-    limit: String(limit),
-    remaining: String(remaining),
-    reset: String(limit - remaining),
-  });
-}
-
-function expectNoQuotaHeaders(response: GraphQLResponse): void {
-  for (const name of RATE_LIMIT_HEADERS) {
-    expect({ name, value: response.headers.get(name) }).toEqual({ name, value: null });
-  }
-}
-
-/** 429 RATE_LIMITED as a JSON body, with a Retry-After of 1–60 seconds. */
-function expectRateLimited(response: GraphQLResponse, message: RegExp): number {
-  expect(response.status).toBe(429);
-  expect(response.headers.get('content-type')).toMatch(/json/);
-  expect(response.data).toBeUndefined();
-  expect(response.errors).toHaveLength(1);
-  expect(response.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
-  expect(response.errors?.[0]?.message).toMatch(message);
-  const retryAfter = Number(response.headers.get('retry-after'));
-  expect(Number.isInteger(retryAfter)).toBe(true);
-  expect(retryAfter).toBeGreaterThanOrEqual(1);
-  expect(retryAfter).toBeLessThanOrEqual(60);
-  expect(response.errors?.[0]?.extensions?.retryAfterSeconds).toBe(retryAfter);
-  return retryAfter;
-}
-
-/** A client behind a load balancer: X-Forwarded-For names its address. */
-class ForwardedClient extends HttpClient {
-  constructor(
-    endpoint: string,
-    secret: string,
-    private readonly address: string,
-  ) {
-    super(endpoint, secret);
-  }
-
-  override headers(extra: Record<string, string> = {}): Record<string, string> {
-    return { ...super.headers(extra), 'x-forwarded-for': this.address };
-  }
-}
-
-const TOKEN_LIMITED = /estimated cost is 1 points and this token has 0 left; retry after 1 s/;
-const ADDRESS_BLOCKED = /Too many requests with a missing or invalid token from this address/;
 
 describe('a cost budget per token', () => {
   let app: TestApp;
@@ -352,113 +256,6 @@ describe('failed authentications per client address', () => {
  * counters exist only there. Two Services on one schema are two clients of the database, like
  * two processes.
  */
-describeWithPostgres('two instances on one PostgreSQL schema', () => {
-  let database: TestDatabase;
-  const instances: Instance[] = [];
-
-  beforeEach(async () => {
-    database = await createTestDatabase('postgres');
-  });
-  afterEach(async () => {
-    for (const instance of instances.splice(0)) {
-      await instance.close();
-    }
-    await database.drop();
-  });
-
-  async function pair(store: LimitsConfig['store']): Promise<[Instance, Instance, string]> {
-    const instanceLimits = limits({ store, costBucketSize: 6 });
-    // One after the other: the first migrates the schema.
-    const a = await startInstance(database.config, instanceLimits, [], FROZEN);
-    instances.push(a);
-    const b = await startInstance(database.config, instanceLimits, [], FROZEN);
-    instances.push(b);
-    expect(a.services.limits.store).toBe(store);
-    const { secret } = await a.services.organizations.create('Shared quota', 'test.setup');
-    return [a, b, secret];
-  }
-
-  it('with the database store they share one budget: 3 requests to each, then the 7th anywhere is 429', async () => {
-    const [a, b, secret] = await pair('database');
-    const onA = new HttpClient(`${a.url}/graphql`, secret);
-    const onB = new HttpClient(`${b.url}/graphql`, secret);
-    let remaining = 6;
-    for (let i = 0; i < 3; i++) {
-      for (const client of [onA, onB]) {
-        const response = await client.request(VIEWER);
-        expect(response.status).toBe(200);
-        expectQuotaHeaders(response, 6, --remaining);
-      }
-    }
-    for (const [client, instance] of [
-      [onA, a],
-      [onB, b],
-    ] as const) {
-      const before = await refusalCounters(instance.url);
-      expectRateLimited(await client.request(VIEWER), TOKEN_LIMITED);
-      expect(difference(before, await refusalCounters(instance.url))).toEqual({
-        ...NO_CHANGE,
-        rateLimitedToken: 1,
-        requestsRateLimited: 1,
-      });
-    }
-  });
-
-  it('concurrent requests on both instances (database store): exactly 6 of 20 pass', async () => {
-    const [a, b, secret] = await pair('database');
-    const clients = [a, b].map((instance) => new HttpClient(`${instance.url}/graphql`, secret));
-    const responses = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => clients[i % 2].request(VIEWER)),
-    );
-    // Each reports the bucket as it is once it settles, after others may have reserved too.
-    const passed = responses.filter((response) => response.status === 200);
-    expect(passed).toHaveLength(6);
-    for (const response of passed) {
-      expect(Number(response.headers.get('ratelimit-remaining'))).toBeLessThanOrEqual(5);
-    }
-    for (const response of responses.filter((r) => r.status !== 200)) {
-      expectRateLimited(response, TOKEN_LIMITED);
-    }
-    // Settled: each charged its 1 point, no more and no less, on one shared bucket.
-    for (const client of clients) {
-      const after = await client.request(VIEWER);
-      expectRateLimited(after, TOKEN_LIMITED);
-      expectQuotaHeaders(after, 6, 0);
-    }
-  });
-
-  it('with the memory store each instance counts alone (6 requests on each)', async () => {
-    const [a, b, secret] = await pair('memory');
-    for (const instance of [a, b]) {
-      const client = new HttpClient(`${instance.url}/graphql`, secret);
-      for (let i = 0; i < 6; i++) {
-        expect((await client.request(VIEWER)).status).toBe(200);
-      }
-      expectRateLimited(await client.request(VIEWER), TOKEN_LIMITED);
-    }
-  });
-
-  it('failed authentications from one address are shared too (database store)', async () => {
-    const a = await startInstance(database.config, limits({ authFailuresPerMinute: 3 }));
-    instances.push(a);
-    const b = await startInstance(database.config, limits({ authFailuresPerMinute: 3 }));
-    instances.push(b);
-    expect(a.services.limits.store).toBe('database');
-    for (const instance of [a, b, a]) {
-      const response = await new HttpClient(`${instance.url}/graphql`, generateSecret()).request(
-        VIEWER,
-      );
-      expect(response.status).toBe(401);
-    }
-    for (const instance of [a, b]) {
-      expectRateLimited(
-        await new HttpClient(`${instance.url}/graphql`, generateSecret()).request(VIEWER),
-        ADDRESS_BLOCKED,
-      );
-    }
-  });
-});
-
 describe('the store setting', () => {
   it('the database store needs PostgreSQL: refused for SQLite before anything opens', () => {
     expect(() =>
