@@ -312,7 +312,7 @@ describe('the GraphiQL playground in a real browser', () => {
       // The token typed into the Headers tab is what went to the server, with the default query
       // (beside the schema's re-fetch that the token set off).
       const [sent, ...more] = graphqlPosts(opened.requests).filter(
-        (post) => !post.body.includes('__schema'),
+        (post) => !(post.body ?? '').includes('__schema'),
       );
       expect(more).toEqual([]);
       expect(sent?.headers.authorization).toBe(`Bearer ${secret}`);
@@ -379,7 +379,7 @@ describe('the GraphiQL playground in a real browser', () => {
       expect(result).toMatch(/"data": null/);
 
       const [sent, ...more] = graphqlPosts(opened.requests).filter(
-        (post) => !post.body.includes('__schema'),
+        (post) => !(post.body ?? '').includes('__schema'),
       );
       expect(more).toEqual([]);
       expect(sent?.headers.authorization).toBe(`Bearer ${secret}`);
