@@ -1,4 +1,4 @@
-import { AuditScope } from '../audit/audit-scope';
+import { AuditScope } from '../core/audit-scope';
 import type { RequestContext, RequestMeta } from '../core/context';
 import { Loaders } from '../core/loaders';
 import { AuthenticationError } from '../core/errors';

@@ -1,4 +1,4 @@
-import type { AuditScope } from '../audit/audit-scope';
+import type { AuditScope } from './audit-scope';
 import type { Loaders } from './loaders';
 import type { Organization } from '../organizations/organization.entity';
 import type { ApiToken } from '../tokens/api-token.entity';

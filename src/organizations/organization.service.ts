@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditLogService } from '../audit/audit-log.service';
-import { AuditScope } from '../audit/audit-scope';
+import { AuditScope } from '../core/audit-scope';
 import type { Actor } from '../core/context';
 import type { EntityManager } from 'typeorm';
 import type { Database } from '../db/database';
