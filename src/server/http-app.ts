@@ -6,6 +6,7 @@ import { type Services, pendingMigrations } from '../app';
 import type { RequestContext } from '../core/context';
 import { ErrorCode } from '../core/errors';
 import { type BenchOnlyOptions, createApolloServer } from './apollo-server';
+import { tokenConsole } from './console/console';
 import { playground } from './playground/playground';
 import { requestContext } from './request-context';
 import { observeRequests } from './request-log';
@@ -90,6 +91,7 @@ export async function createHttpApp(
     );
   }
   app.use(playground());
+  app.use(tokenConsole());
   app.get('/metrics', async (_req, res) => {
     res.type(services.metrics.registry.contentType).send(await services.metrics.registry.metrics());
   });
