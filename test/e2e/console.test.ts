@@ -592,6 +592,28 @@ describe('the token console in a real browser', () => {
   );
 
   it(
+    'links the playground and the console both ways',
+    async () => {
+      const opened = await openSession(browser, { width: 1400, height: 900 });
+      session = opened;
+      const { page } = opened;
+      await page.goto(`${app.url}/graphql`, { timeout: WAIT });
+      // Leaving before the editor's workers have loaded would abort them.
+      await page.locator('.graphiql-query-editor .monaco-editor').waitFor({ timeout: WAIT });
+      await page.waitForLoadState('networkidle', { timeout: WAIT });
+      await page.getByRole('link', { name: 'Manage API tokens in the token console' }).click();
+      await page.getByLabel('API token', { exact: true }).waitFor({ timeout: WAIT });
+      expect(new URL(page.url()).pathname).toBe('/console');
+      await page.getByRole('link', { name: 'GraphQL playground' }).click();
+      await page.locator('.graphiql-query-editor').waitFor({ timeout: WAIT });
+      expect(new URL(page.url()).pathname).toBe('/graphql');
+      await screenshot(page, 'playground-with-console-link.png');
+      expectOnlyThisServer(opened);
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
     'pages the audit log and filters it with the API’s filters',
     async () => {
       for (let i = 0; i < 22; i += 1) {
