@@ -270,6 +270,34 @@ describe('the token console in a real browser', () => {
       expect((await tokenNamed('ci-bot')).status).toBe('ACTIVE');
       expect((await app.client(bot.secret).request('{ viewer { permission } }')).status).toBe(200);
 
+      // The permission, both ways, one click each.
+      await button(botRow, 'Switch to read-only').click();
+      await button(botRow, 'Switch to full access').waitFor({ timeout: WAIT });
+      expect((await tokenNamed('ci-bot')).permission).toBe('READ_ONLY');
+      await button(botRow, 'Switch to full access').click();
+      await button(botRow, 'Switch to read-only').waitFor({ timeout: WAIT });
+      expect((await tokenNamed('ci-bot')).permission).toBe('FULL_ACCESS');
+
+      // The expiration: set, then removed.
+      await button(botRow, 'Set expiration').click();
+      const expiry = page.getByRole('dialog', { name: 'Set expiration' });
+      await expiry.getByLabel('Expiration date').fill('2031-01-31');
+      await button(expiry, 'Save expiration').click();
+      await expiry.waitFor({ state: 'hidden', timeout: WAIT });
+      await eventually(
+        () => cellText(page, 'ci-bot', 3),
+        (shown) => expect(shown).toBe('2031-01-31 23:59'),
+      );
+      expect((await tokenNamed('ci-bot')).expiresAt).toBe('2031-01-31T23:59:59.999Z');
+      await button(botRow, 'Set expiration').click();
+      expect(await expiry.getByLabel('Expiration date').inputValue()).toBe('2031-01-31');
+      await button(expiry, 'Remove expiration').click();
+      await eventually(
+        () => cellText(page, 'ci-bot', 3),
+        (shown) => expect(shown).toBe('Does not expire'),
+      );
+      expect((await tokenNamed('ci-bot')).expiresAt).toBeNull();
+
       await button(botRow, 'Rotate').click();
       const rotate = page.getByRole('dialog', { name: 'Rotate ci-bot' });
       await rotate.getByLabel('Grace period (minutes)').fill('5');
@@ -320,6 +348,10 @@ describe('the token console in a real browser', () => {
       expect(actions).toEqual([
         'revokeApiToken',
         'rotateApiToken',
+        'updateApiToken',
+        'updateApiToken',
+        'updateApiToken',
+        'updateApiToken',
         'activateApiToken',
         'deactivateApiToken',
         'test.setup', // the organization's creation, by the test's set-up
@@ -608,6 +640,68 @@ describe('the token console in a real browser', () => {
       await page.locator('.graphiql-query-editor').waitFor({ timeout: WAIT });
       expect(new URL(page.url()).pathname).toBe('/graphql');
       await screenshot(page, 'playground-with-console-link.png');
+      expectOnlyThisServer(opened);
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    'carries on with the new secret after rotating its own token, the old one stopping at once',
+    async () => {
+      const opened = await openConsole();
+      const { page } = opened;
+      const name = app.identities.full.token.name;
+      await signIn(page, app.identities.full.secret);
+      await button(row(page, name), 'Rotate').click();
+      const rotate = page.getByRole('dialog', { name: `Rotate ${name}` });
+      await button(rotate, 'Rotate').click();
+      const secretDialog = page.getByRole('dialog', { name: 'Copy the new secret' });
+      const rotated = await eventually(
+        () => secretDialog.getByLabel('Secret').inputValue({ timeout: WAIT }),
+        (value) => expect(value).toMatch(/^sgp_/),
+      );
+      await button(secretDialog, 'Done').click();
+      const old = await app.asFullAccess().request('{ viewer { permission } }');
+      expect(old.status).toBe(401);
+      // Still signed in: the next request goes with the new secret, the only one kept.
+      await button(page, 'Apply filters').click();
+      await eventually(
+        () =>
+          page.getByRole('table', { name: 'Audit log' }).locator('tbody tr').first().innerText(),
+        (text) => expect(text).toContain('rotateApiToken'),
+      );
+      expect(await page.locator('#sign-in').isVisible()).toBe(false);
+      await expectNothingStored(opened, rotated);
+      // A reload keeps the tab's session, with the new secret.
+      await page.reload();
+      await row(page, name).waitFor({ timeout: WAIT });
+      expect(await page.locator('#who-text').innerText()).toContain(rotated.slice(0, 12));
+      expectOnlyThisServer(opened);
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    'says when to try again after a 429',
+    async () => {
+      await app.close();
+      app = await TestApp.start({
+        limits: { requestsPerMinute: 3, authFailuresPerMinute: 1_000 },
+      });
+      const opened = await openConsole();
+      const { page } = opened;
+      await signIn(page, app.identities.full.secret); // two requests
+      await button(page, 'Apply filters').click(); // the third
+      await button(page, 'Apply filters').click(); // one too many
+      const problem = await eventually(
+        () => page.locator('#problem').innerText(),
+        (text) => expect(text).toMatch(/^Too many requests\. Try again in \d+ seconds? \(after /),
+      );
+      const api = await app.asFullAccess().request('{ viewer { permission } }');
+      expect(api.status).toBe(429);
+      expect(problem).toContain(api.errors?.[0]?.message ?? 'no message');
+      expect(await page.locator('#sign-in').isVisible()).toBe(false);
+      opened.problems = opened.problems.filter((p) => !p.includes('429'));
       expectOnlyThisServer(opened);
     },
     TEST_TIMEOUT,

@@ -82,7 +82,7 @@ function flash(message: string): void {
 
 // ---- sign-in and sign-out ----------------------------------------------------------------
 
-async function signIn(secret: string, quiet = false): Promise<void> {
+async function signIn(secret: string): Promise<void> {
   const error = byId('sign-in-error');
   fill(error);
   try {
@@ -98,9 +98,8 @@ async function signIn(secret: string, quiet = false): Promise<void> {
     byId('tokens-title').focus();
   } catch (e) {
     session.forget();
-    if (!quiet || !(e instanceof SignedOutError)) {
-      explain(e instanceof SignedOutError ? new Error(e.message) : e, error);
-    }
+    // A refused token is the answer to this form, not a session to end.
+    explain(e instanceof SignedOutError ? new Error(e.message) : e, error);
   }
 }
 
@@ -549,7 +548,7 @@ function start(): void {
   );
   const kept = session.secret();
   if (kept) {
-    void signIn(kept, true);
+    void signIn(kept);
   } else {
     byId('sign-in-token').focus();
   }
