@@ -432,6 +432,7 @@ describe('the token console in a real browser', () => {
         'no change has been made with it in the last 30 days',
       );
 
+      await screenshot(page, 'console-review.png');
       await button(item, 'Switch to read-only').click();
       await page.getByText('Nothing to review', { exact: false }).waitFor({ timeout: WAIT });
       expect(await tokenNamed('nightly-report')).toMatchObject({
