@@ -199,7 +199,7 @@ export function auditRows(events: AuditEvent[], showIp: boolean): HTMLTableRowEl
           'span',
           { class: `outcome outcome-${event.outcome.toLowerCase()}` },
           event.outcome === 'DENIED'
-            ? '⛔ Denied'
+            ? 'Denied'
             : event.outcome === 'FAILED'
               ? 'Failed'
               : 'Succeeded',
