@@ -633,16 +633,27 @@ describe('the token console in a real browser', () => {
       const opened = await openSession(browser, { width: 1400, height: 900 });
       session = opened;
       const { page } = opened;
+      // Leaving before the editor's three workers have loaded would abort them.
+      const workersLoaded: string[] = [];
+      page.on('requestfinished', (request) => {
+        if (request.url().includes('/monacoeditorwork/')) {
+          workersLoaded.push(request.url());
+        }
+      });
+      const untilWorkers = (count: number) =>
+        eventually(
+          async () => workersLoaded.length,
+          (n) => expect(n).toBeGreaterThanOrEqual(count),
+        );
       await page.goto(`${app.url}/graphql`, { timeout: WAIT });
-      // Leaving before the editor's workers have loaded would abort them.
-      await page.locator('.graphiql-query-editor .monaco-editor').waitFor({ timeout: WAIT });
-      await page.waitForLoadState('networkidle', { timeout: WAIT });
+      await untilWorkers(3);
       await page.getByRole('link', { name: 'Manage API tokens in the token console' }).click();
       await page.getByLabel('API token', { exact: true }).waitFor({ timeout: WAIT });
       expect(new URL(page.url()).pathname).toBe('/console');
       await page.getByRole('link', { name: 'GraphQL playground' }).click();
       await page.locator('.graphiql-query-editor').waitFor({ timeout: WAIT });
       expect(new URL(page.url()).pathname).toBe('/graphql');
+      await untilWorkers(6);
       await screenshot(page, 'playground-with-console-link.png');
       expectOnlyThisServer(opened);
     },
