@@ -9,12 +9,17 @@ import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
-const build = spawnSync(
-  process.execPath,
-  [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
-  { stdio: 'inherit' },
-);
-if (build.status !== 0) {
-  process.exit(build.status ?? 1);
+// What `npm run build` compiles: the server, then the token console's browser code.
+for (const project of ['tsconfig.build.json', 'src/server/console/browser/tsconfig.json']) {
+  const build = spawnSync(
+    process.execPath,
+    [require.resolve('typescript/bin/tsc'), '-p', project],
+    {
+      stdio: 'inherit',
+    },
+  );
+  if (build.status !== 0) {
+    process.exit(build.status ?? 1);
+  }
 }
 require('../dist/src/main.js');

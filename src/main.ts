@@ -35,6 +35,8 @@ async function bootstrap(services: Services, config: Config): Promise<Organizati
       `Try it: curl -s ${url} -H 'Authorization: Bearer ${secret}' -H 'Content-Type: application/json' \\`,
       `         -d '{"query":"{ viewer { permission organization { name } } }"}'`,
       '',
+      `Token console, to manage tokens in a browser: http://localhost:${config.port}/console`,
+      '',
       `Organization id (for statusgraph token create --org): ${organization.id}`,
       '',
       '',
@@ -77,7 +79,7 @@ async function main(): Promise<void> {
   }
   logger.info(
     { port: config.port, host: config.host ?? DEFAULT_HOST },
-    `statusgraph listening on http://localhost:${config.port}/graphql`,
+    `statusgraph listening on http://localhost:${config.port}/graphql (token console: /console)`,
   );
 
   let stopping = false;

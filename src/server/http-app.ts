@@ -6,6 +6,7 @@ import type { RequestContext } from '../core/context';
 import { ErrorCode } from '../core/errors';
 import { pendingMigrations } from '../db/migrate';
 import { type BenchOnlyOptions, createApolloServer } from './apollo-server';
+import { tokenConsole } from './console/console';
 import { playground } from './playground/playground';
 import { TOKEN_EXPIRATION_HEADER } from '../tokens/token-expiration-header';
 import { requestContext } from './request-context';
@@ -97,6 +98,7 @@ export async function createHttpApp(
   }
   app.options('/graphql', graphqlOptions());
   app.use(playground());
+  app.use(tokenConsole());
   app.get('/metrics', metricsGuard(options.metricsToken), async (_req, res) => {
     res.type(services.metrics.registry.contentType).send(await services.metrics.registry.metrics());
   });

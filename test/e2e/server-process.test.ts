@@ -236,6 +236,9 @@ describe('the server process', () => {
     expect(first.child.stdout).toContain(
       `GraphQL endpoint and playground: http://localhost:${first.port}/graphql`,
     );
+    expect(first.child.stdout).toContain(
+      `Token console, to manage tokens in a browser: http://localhost:${first.port}/console`,
+    );
     expect(first.child.stderr).toBe('');
     const viewer = await data<{ viewer: { permission: string; organization: { name: string } } }>(
       first,
