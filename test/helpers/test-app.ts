@@ -30,6 +30,8 @@ export interface TestAppOptions {
   clock?: Clock;
   /** The fair scheduler's timer for bounded waiting: a test fires it instead of waiting. */
   timer?: Timer;
+  /** The timer of query deadlines at each statement: a test fires it instead of waiting. */
+  deadlineTimer?: Timer;
 }
 
 const UNLIMITED = {
@@ -80,6 +82,7 @@ export class TestApp {
     const services = await openServices(config, createLogger('debug', capture), {
       clock: options.clock,
       timer: options.timer,
+      deadlineTimer: options.deadlineTimer,
     });
     const { app, apollo } = await createHttpApp(services, {
       corsOrigins: options.corsOrigins,
