@@ -6,7 +6,7 @@ import { DenialFold } from './audit/denial-fold';
 import { Authenticator } from './auth/authenticate';
 import { boardsFeature } from './boards/board.feature';
 import { BoardService } from './boards/board.service';
-import { type Clock, systemClock } from './core/clock';
+import { type Clock, type Timer, realTimer, systemClock } from './core/clock';
 import { type Config, DEFAULT_AUDIT, type LimitsConfig, resolveLimits } from './core/config';
 import { type Feature, type ResolverRegistration, resolver } from './core/feature';
 import type { Logger } from './core/logger';
@@ -21,7 +21,7 @@ import { incidentsFeature } from './incidents/incident.feature';
 import { IncidentService } from './incidents/incident.service';
 import { CostResolver } from './limits/cost.resolver';
 import { CostBudget, MemoryBudgetStore, PostgresBudgetStore } from './limits/cost-budget';
-import { FairScheduler, type Timer } from './limits/fair-scheduler';
+import { FairScheduler } from './limits/fair-scheduler';
 import { RateLimits } from './limits/rate-limits';
 import { monitorsFeature } from './monitors/monitor.feature';
 import { MonitorService } from './monitors/monitor.service';
@@ -54,6 +54,8 @@ export interface Services {
   rateLimits: RateLimits;
   costBudget: CostBudget;
   scheduler: FairScheduler;
+  /** Arms the stop of a query's statement still running at its deadline. */
+  deadlineTimer: Timer;
   /** The features' resolvers with their instances, for the schema. */
   resolvers: ResolverContainer;
 }
@@ -99,13 +101,15 @@ export interface ServiceOptions {
   clock?: Clock;
   /** The scheduler's timer for bounded waiting: tests fire it instead of waiting. */
   timer?: Timer;
+  /** The timer of query deadlines at each statement: tests fire it instead of waiting. */
+  deadlineTimer?: Timer;
 }
 
 /** Opens the database, applies pending migrations and builds the services. */
 export async function openServices(
   config: Config,
   logger: Logger,
-  { clock = systemClock, timer }: ServiceOptions = {},
+  { clock = systemClock, timer, deadlineTimer = realTimer }: ServiceOptions = {},
 ): Promise<Services> {
   const limits = resolveLimits(config);
   const dataSource = createDataSource(config.database, DATABASE_MAPPING);
@@ -166,6 +170,7 @@ export async function openServices(
       },
       timer,
     ),
+    deadlineTimer,
     resolvers: lazyContainer(() => services),
   };
   for (const feature of FEATURES) {

@@ -1,15 +1,9 @@
 import { HeaderMap } from '@apollo/server';
 import { GraphQLError } from 'graphql';
+import { type Timer, realTimer } from '../core/clock';
 import { ErrorCode } from '../core/errors';
 
-/** Starts `fire` after `ms`; returns what cancels it. Tests pass a timer they fire themselves. */
-export type Timer = (ms: number, fire: () => void) => () => void;
-
-const realTimer: Timer = (ms, fire) => {
-  const handle = setTimeout(fire, ms);
-  handle.unref();
-  return () => clearTimeout(handle);
-};
+export type { Timer };
 
 export interface SchedulerSettings {
   /** Queries of each lane running at once; more wait their turn. */

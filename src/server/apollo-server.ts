@@ -48,6 +48,7 @@ export async function createApolloServer(
       await (benchOnly?.authorization === false ? buildBareSchema : buildAppSchema)(
         services.resolvers,
       ),
+      services.db,
     ),
     // BI tools and the playground need the schema; a request without a valid token never gets here.
     introspection: true,
@@ -78,7 +79,12 @@ export async function createApolloServer(
       benchOnly?.twoQuerySlots
         ? queryConcurrency(2, services.metrics)
         : fairScheduling(services.scheduler, services.metrics),
-      queryTimeout(services.limits.queryTimeoutMs, services.metrics, services.clock),
+      queryTimeout(
+        services.limits.queryTimeoutMs,
+        services.metrics,
+        services.clock,
+        services.deadlineTimer,
+      ),
       // After the timeout's answer replaces a body, before the idempotency plugin stores it.
       costBudgetPlugin(services.costBudget, services.metrics),
       auditPlugin(services.audit, services.logger),

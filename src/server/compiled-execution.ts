@@ -17,7 +17,9 @@ import {
   printSchema,
 } from 'graphql';
 import { type CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
+import type { RequestContext } from '../core/context';
 import { metered } from '../db/cost-meter';
+import type { Database } from '../db/database';
 import { requestCostOf } from '../limits/request-cost';
 
 /** More fields than this, once fragments are spread, and a document is interpreted instead. */
@@ -100,7 +102,7 @@ function asGraphQLJsError(error: GraphQLError, document: DocumentNode): GraphQLE
  * Apollo lets an executor be plugged in only as a "gateway"; this one has a fixed schema.
  * Mutations, which run once each and carry the audit, keep graphql-js's execution unchanged.
  */
-export function compiledExecution(schema: GraphQLSchema): GatewayInterface {
+export function compiledExecution(schema: GraphQLSchema, db?: Database): GatewayInterface {
   // Apollo keeps one DocumentNode per distinct query text (its document store), so a document's
   // compiled form lives as long as Apollo keeps the document.
   const compiled = new WeakMap<DocumentNode, Map<string, CompiledQuery | ExecutionResult>>();
@@ -119,11 +121,15 @@ export function compiledExecution(schema: GraphQLSchema): GatewayInterface {
   };
 
   // Every statement the operation runs is counted on its request's meter (`actualQueryCost`).
+  // A query's statements are bounded by its deadline (the query timeout plugin set it).
   const executor: GatewayExecutor = ({ context, ...rest }) => {
     const cost = requestCostOf(context);
-    return cost
-      ? metered(cost.meter, () => execution({ context, ...rest }))
-      : execution({ context, ...rest });
+    const loaders = (context as Partial<RequestContext>).loaders;
+    const run = () =>
+      db && loaders
+        ? db.withDeadline(loaders, () => execution({ context, ...rest }))
+        : execution({ context, ...rest });
+    return cost ? metered(cost.meter, run) : run();
   };
 
   const execution: GatewayExecutor = async ({ document, operation, request, context }) => {

@@ -1,6 +1,6 @@
 import type { AuditRetention } from '../audit/audit-retention';
 import type { AuditLogService } from '../audit/audit-log.service';
-import type { Clock } from '../core/clock';
+import type { Clock, Timer } from '../core/clock';
 import type { LimitsConfig } from '../core/config';
 import type { Logger } from '../core/logger';
 import type { Metrics } from '../core/metrics';
@@ -27,6 +27,8 @@ export interface ServerServices extends ContextServices {
   idempotency: IdempotencyService;
   costBudget: CostBudget;
   scheduler: FairScheduler;
+  /** Arms the stop of a query's statement still running at its deadline. */
+  deadlineTimer: Timer;
   /** The features' resolver classes and instances, which the schema is built from. */
   resolvers: ResolverContainer;
 }

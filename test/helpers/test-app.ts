@@ -32,6 +32,8 @@ export interface TestAppOptions {
   timer?: Timer;
   /** A bearer token that /metrics then requires (METRICS_TOKEN); open when absent. */
   metricsToken?: string;
+  /** The timer of query deadlines at each statement: a test fires it instead of waiting. */
+  deadlineTimer?: Timer;
 }
 
 const UNLIMITED = {
@@ -82,6 +84,7 @@ export class TestApp {
     const services = await openServices(config, createLogger('debug', capture), {
       clock: options.clock,
       timer: options.timer,
+      deadlineTimer: options.deadlineTimer,
     });
     const { app, apollo } = await createHttpApp(services, {
       corsOrigins: options.corsOrigins,
