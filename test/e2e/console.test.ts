@@ -1,15 +1,14 @@
-import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import {
   ARTIFACTS,
-  CHROMIUM,
-  CHROMIUM_ARGS,
   WAIT,
   axeViolations,
-  elsewhere,
   eventually,
+  expectOnlyThisServer,
+  launchChromium,
   openSession,
+  saveScreenshot,
   type Session,
 } from '../helpers/browser';
 import { ManualClock } from '../helpers/clock';
@@ -51,7 +50,7 @@ describe('the token console in a real browser', () => {
   let session: Session | undefined;
 
   beforeAll(async () => {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   }, TEST_TIMEOUT);
   afterAll(async () => {
     await browser.close();
@@ -125,23 +124,13 @@ describe('the token console in a real browser', () => {
     expect(stored).toEqual(signedInWith === null ? [] : [signedInWith]);
   }
 
-  function expectOnlyThisServer(opened: Session): void {
-    expect(new URL(app.url).hostname).toBe('127.0.0.1');
-    expect(opened.requests.length).toBeGreaterThan(0);
-    expect(elsewhere(opened, app.url)).toEqual([]);
-    expect(opened.problems).toEqual([]);
-  }
-
   /** axe-core finds nothing: no violation of any impact (the issue asks for no serious one). */
   async function expectNoAxeViolations(page: Page): Promise<void> {
     expect(await axeViolations(page)).toEqual([]);
   }
 
   async function screenshot(page: Page, file: string): Promise<void> {
-    mkdirSync(ARTIFACTS, { recursive: true });
-    const path = join(ARTIFACTS, file);
-    await page.screenshot({ path, fullPage: true });
-    expect(statSync(path).size).toBeGreaterThan(10_000);
+    await saveScreenshot(page, file, { fullPage: true });
   }
 
   it(
@@ -245,7 +234,7 @@ describe('the token console in a real browser', () => {
       await page.screenshot({ path: join(ARTIFACTS, 'console-add-token-phone.png') });
       await page.keyboard.press('Escape');
       await dialog.waitFor({ state: 'hidden', timeout: WAIT });
-      expectOnlyThisServer(opened);
+      expectOnlyThisServer(opened, app.url);
     },
     TEST_TIMEOUT,
   );
@@ -362,7 +351,7 @@ describe('the token console in a real browser', () => {
         'deactivateApiToken',
         'test.setup', // the organization's creation, by the test's set-up
       ]);
-      expectOnlyThisServer(opened);
+      expectOnlyThisServer(opened, app.url);
     },
     TEST_TIMEOUT,
   );
@@ -406,7 +395,7 @@ describe('the token console in a real browser', () => {
       expect(shownForDeactivate).toBe(
         api.errors?.[0]?.message.replace('cannot be revoked', 'cannot be deactivated'),
       );
-      expectOnlyThisServer(opened);
+      expectOnlyThisServer(opened, app.url);
     },
     TEST_TIMEOUT,
   );
@@ -447,7 +436,7 @@ describe('the token console in a real browser', () => {
       });
       expect((await tokenNamed('deploy-bot')).permission).toBe('FULL_ACCESS');
       expect(await cellText(page, 'nightly-report', 1)).toBe('Read-only');
-      expectOnlyThisServer(opened);
+      expectOnlyThisServer(opened, app.url);
     },
     TEST_TIMEOUT,
   );
@@ -504,7 +493,7 @@ describe('the token console in a real browser', () => {
       await expectNoAxeViolations(page);
       await page.setViewportSize(PHONE);
       await screenshot(page, 'console-read-only-phone.png');
-      expectOnlyThisServer(opened);
+      expectOnlyThisServer(opened, app.url);
     },
     TEST_TIMEOUT,
   );
@@ -541,7 +530,7 @@ describe('the token console in a real browser', () => {
       expect(await page.locator('img, script:not([src]), b').count()).toBe(0);
       expect(await page.evaluate('window.__pwned')).toBeUndefined();
       expect(opened.requests.some((r) => new URL(r.url).pathname === '/x')).toBe(false);
-      expectOnlyThisServer(opened);
+      expectOnlyThisServer(opened, app.url);
     },
     TEST_TIMEOUT,
   );
@@ -594,7 +583,7 @@ describe('the token console in a real browser', () => {
         prefix: secret.slice(0, 12),
       });
       expect(await page.content()).not.toContain(secret);
-      expectOnlyThisServer(opened);
+      expectOnlyThisServer(opened, app.url);
     },
     TEST_TIMEOUT,
   );
@@ -623,7 +612,7 @@ describe('the token console in a real browser', () => {
       await expectNothingStored(opened, null);
       // The refused request is the only 401: the browser logs it as a failed resource.
       opened.problems = opened.problems.filter((p) => !p.includes('401'));
-      expectOnlyThisServer(opened);
+      expectOnlyThisServer(opened, app.url);
     },
     TEST_TIMEOUT,
   );
@@ -659,7 +648,7 @@ describe('the token console in a real browser', () => {
       expect(new URL(page.url()).pathname).toBe('/graphql');
       await untilWorkers(6);
       await screenshot(page, 'playground-with-console-link.png');
-      expectOnlyThisServer(opened);
+      expectOnlyThisServer(opened, app.url);
     },
     TEST_TIMEOUT,
   );
@@ -695,7 +684,7 @@ describe('the token console in a real browser', () => {
       await page.reload();
       await row(page, name).waitFor({ timeout: WAIT });
       expect(await page.locator('#who-text').innerText()).toContain(rotated.slice(0, 12));
-      expectOnlyThisServer(opened);
+      expectOnlyThisServer(opened, app.url);
     },
     TEST_TIMEOUT,
   );
@@ -736,7 +725,7 @@ describe('the token console in a real browser', () => {
       expect(api.errors?.[0]?.message).toContain('this token has 0 left');
       expect(await page.locator('#sign-in').isVisible()).toBe(false);
       opened.problems = opened.problems.filter((p) => !p.includes('429'));
-      expectOnlyThisServer(opened);
+      expectOnlyThisServer(opened, app.url);
     },
     TEST_TIMEOUT,
   );
@@ -778,7 +767,7 @@ describe('the token console in a real browser', () => {
       await page.getByLabel('Action').fill('revokeApiToken');
       await button(page, 'Apply filters').click();
       await page.getByText('No events match.').waitFor({ timeout: WAIT });
-      expectOnlyThisServer(opened);
+      expectOnlyThisServer(opened, app.url);
     },
     TEST_TIMEOUT,
   );

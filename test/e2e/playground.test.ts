@@ -1,13 +1,16 @@
-import { existsSync, mkdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import {
-  chromium,
-  type Browser,
-  type BrowserContext,
-  type Locator,
-  type Page,
-} from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { PLAYGROUND_ASSETS } from '../../src/server/playground/playground';
+import {
+  WAIT,
+  eventually,
+  expectOnlyThisServer,
+  launchChromium,
+  missingChromium,
+  openSession,
+  saveScreenshot,
+  type SeenRequest,
+  type Session,
+} from '../helpers/browser';
 import { TestApp } from '../helpers/test-app';
 
 /**
@@ -16,33 +19,6 @@ import { TestApp } from '../helpers/test-app';
  * and compression, and the promise that the page talks to nobody but this server.
  */
 
-/** Debian's Chromium (playwright-core downloads no browser); another path for a check only. */
-const CHROMIUM = process.env.STATUSGRAPH_TEST_CHROMIUM ?? '/usr/bin/chromium';
-
-/** Without the browser the test cannot run: say how to get it, not a launch stack. */
-function missingChromium(): Error {
-  const message =
-    `No Chromium at ${CHROMIUM}: the playground test drives Debian's Chromium. ` +
-    'Install it with `apt-get install chromium` (as root), then run the tests again.';
-  const error = new Error(message);
-  error.stack = message;
-  return error;
-}
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const ARTIFACTS = join(__dirname, '..', 'artifacts');
-const SCREENSHOT = join(ARTIFACTS, 'playground.png');
-
-/** Bounded waits: generous for a slow, shared machine, but a broken page still fails in time. */
-const WAIT = 15_000;
 const TEST_TIMEOUT = 60_000;
 
 const READ_ONLY_MESSAGE =
@@ -63,46 +39,6 @@ const PAGE_LOAD = [
   'GET /playground/init.js',
   ...VERSIONED_ASSETS.map((p) => `GET ${p}`),
 ];
-
-interface SeenRequest {
-  method: string;
-  url: string;
-  headers: Record<string, string>;
-  body: string | null;
-}
-
-interface Session {
-  context: BrowserContext;
-  page: Page;
-  /** Every request the browser made for this page (the page, its assets, workers, fetches). */
-  requests: SeenRequest[];
-  /** Failed requests, console errors and uncaught page errors, as text. */
-  problems: string[];
-}
-
-/**
- * Reads `read` until `check` passes (every 100 ms, for at most `timeout`) and returns what it read;
- * past the deadline, the last failed assertion fails the test.
- */
-async function eventually<T>(
-  read: () => Promise<T>,
-  check: (value: T) => void,
-  timeout = WAIT,
-): Promise<T> {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    const value = await read();
-    try {
-      check(value);
-      return value;
-    } catch (error) {
-      if (Date.now() >= deadline) {
-        throw error;
-      }
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 /** Monaco renders spaces as no-break spaces; compare text as a person reads it. */
 function readable(text: string): string {
@@ -148,10 +84,7 @@ describe('the GraphiQL playground in a real browser', () => {
   let session: Session | undefined;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw missingChromium();
-    }
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   }, TEST_TIMEOUT);
   afterAll(async () => {
     await browser?.close();
@@ -180,29 +113,14 @@ describe('the GraphiQL playground in a real browser', () => {
     if (!browser) {
       throw missingChromium();
     }
-    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-    const page = await context.newPage();
-    const opened: Session = { context, page, requests: [], problems: [] };
+    // Console errors only, in the browser's own locale and time zone.
+    const opened = await openSession(
+      browser,
+      { width: 1400, height: 900 },
+      { context: {}, consoleProblems: ['error'] },
+    );
     session = opened;
-    // The context also sees the requests of the page's Monaco workers.
-    context.on('request', (request) =>
-      opened.requests.push({
-        method: request.method(),
-        url: request.url(),
-        headers: request.headers(),
-        body: request.postData(),
-      }),
-    );
-    context.on('requestfailed', (request) =>
-      opened.problems.push(`request failed: ${request.url()} ${request.failure()?.errorText}`),
-    );
-    page.on('console', (message) => {
-      if (message.type() === 'error') {
-        opened.problems.push(`console error: ${message.text()}`);
-      }
-    });
-    page.on('pageerror', (error) => opened.problems.push(`page error: ${error.message}`));
-
+    const { page } = opened;
     const response = await page.goto(`${app.url}/graphql`, { waitUntil: 'load', timeout: WAIT });
     expect(response?.status()).toBe(200);
     expect(response?.headers()['content-type']).toMatch(/^text\/html/);
@@ -210,21 +128,6 @@ describe('the GraphiQL playground in a real browser', () => {
     await headersEditor(page).waitFor({ timeout: WAIT });
     await resultPane(page).waitFor({ state: 'attached', timeout: WAIT });
     return opened;
-  }
-
-  /** Everything went to this server (same host and port), nothing failed, nothing was logged. */
-  function expectOnlyThisServer(opened: Session): void {
-    const origin = new URL(app.url);
-    expect(origin.hostname).toBe('127.0.0.1');
-    expect(opened.requests.length).toBeGreaterThan(0);
-    const elsewhere = opened.requests
-      .map((r) => r.url)
-      .filter((url) => {
-        const parsed = new URL(url);
-        return parsed.protocol !== 'http:' || parsed.host !== origin.host;
-      });
-    expect(elsewhere).toEqual([]);
-    expect(opened.problems).toEqual([]);
   }
 
   async function enterToken(opened: Session, secret: string): Promise<void> {
@@ -261,7 +164,7 @@ describe('the GraphiQL playground in a real browser', () => {
       );
       expect(loaded).toHaveLength(7);
       expect(graphqlPosts(opened.requests)).toEqual([]);
-      expectOnlyThisServer(opened);
+      expectOnlyThisServer(opened, app.url);
     },
     TEST_TIMEOUT,
   );
@@ -287,7 +190,7 @@ describe('the GraphiQL playground in a real browser', () => {
       expect(examples).toContain('apiTokens(first: 50)');
       expect(examples).toContain('deactivateApiToken(id:');
       expect(examples).toContain('# Managing API tokens');
-      expectOnlyThisServer(opened);
+      expectOnlyThisServer(opened, app.url);
     },
     TEST_TIMEOUT,
   );
@@ -318,10 +221,8 @@ describe('the GraphiQL playground in a real browser', () => {
       expect(sent?.headers.authorization).toBe(`Bearer ${secret}`);
       expect(sent?.body).toContain('viewer');
 
-      mkdirSync(ARTIFACTS, { recursive: true });
-      await page.screenshot({ path: SCREENSHOT });
-      expect(statSync(SCREENSHOT).size).toBeGreaterThan(10_000);
-      expectOnlyThisServer(opened);
+      await saveScreenshot(page, 'playground.png');
+      expectOnlyThisServer(opened, app.url);
     },
     TEST_TIMEOUT,
   );
@@ -356,7 +257,7 @@ describe('the GraphiQL playground in a real browser', () => {
       );
       expect(fields).toEqual(expect.arrayContaining(['viewer', 'boards', 'incidents']));
       expect(await docs.innerText()).not.toContain('Error fetching schema');
-      expectOnlyThisServer(opened);
+      expectOnlyThisServer(opened, app.url);
     },
     TEST_TIMEOUT,
   );
@@ -391,7 +292,7 @@ describe('the GraphiQL playground in a real browser', () => {
           '{ boards(first: 100) { totalCount nodes { name } } }',
         );
       expect(boards).toEqual({ totalCount: 0, nodes: [] });
-      expectOnlyThisServer(opened);
+      expectOnlyThisServer(opened, app.url);
     },
     TEST_TIMEOUT,
   );
