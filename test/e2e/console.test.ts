@@ -8,6 +8,7 @@ import {
   expectOnlyThisServer,
   launchChromium,
   openSession,
+  pageTests,
   saveScreenshot,
   type Session,
 } from '../helpers/browser';
@@ -87,6 +88,9 @@ describe('the token console in a real browser', () => {
     return opened;
   }
 
+  /** A test on the console freshly opened on a desktop, which talks to nobody but this server. */
+  const onPage = pageTests(openConsole, () => app.url, TEST_TIMEOUT);
+
   async function signIn(page: Page, secret: string): Promise<void> {
     await page.getByLabel('API token', { exact: true }).fill(secret);
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
@@ -133,10 +137,9 @@ describe('the token console in a real browser', () => {
     await saveScreenshot(page, file, { fullPage: true });
   }
 
-  it(
+  onPage(
     'signs in and creates a READ_ONLY token with an expiry in the dialog; the secret is shown once',
-    async () => {
-      const opened = await openConsole();
+    async (opened) => {
       const { page } = opened;
       await opened.context.grantPermissions(['clipboard-read', 'clipboard-write'], {
         origin: app.url,
@@ -234,9 +237,7 @@ describe('the token console in a real browser', () => {
       await page.screenshot({ path: join(ARTIFACTS, 'console-add-token-phone.png') });
       await page.keyboard.press('Escape');
       await dialog.waitFor({ state: 'hidden', timeout: WAIT });
-      expectOnlyThisServer(opened, app.url);
     },
-    TEST_TIMEOUT,
   );
 
   it(
@@ -356,10 +357,9 @@ describe('the token console in a real browser', () => {
     TEST_TIMEOUT,
   );
 
-  it(
+  onPage(
     'shows the lock-out guard’s refusal, as the API words it, for the last full-access token',
-    async () => {
-      const opened = await openConsole();
+    async (opened) => {
       const { page } = opened;
       await signIn(page, app.identities.full.secret);
       const name = app.identities.full.token.name;
@@ -395,9 +395,7 @@ describe('the token console in a real browser', () => {
       expect(shownForDeactivate).toBe(
         api.errors?.[0]?.message.replace('cannot be revoked', 'cannot be deactivated'),
       );
-      expectOnlyThisServer(opened, app.url);
     },
-    TEST_TIMEOUT,
   );
 
   it(
@@ -535,10 +533,9 @@ describe('the token console in a real browser', () => {
     TEST_TIMEOUT,
   );
 
-  it(
+  onPage(
     'works by keyboard alone: sign in, add a token, copy the secret, close',
-    async () => {
-      const opened = await openConsole();
+    async (opened) => {
       const { page } = opened;
       await opened.context.grantPermissions(['clipboard-read', 'clipboard-write'], {
         origin: app.url,
@@ -583,9 +580,7 @@ describe('the token console in a real browser', () => {
         prefix: secret.slice(0, 12),
       });
       expect(await page.content()).not.toContain(secret);
-      expectOnlyThisServer(opened, app.url);
     },
-    TEST_TIMEOUT,
   );
 
   it(
@@ -653,10 +648,9 @@ describe('the token console in a real browser', () => {
     TEST_TIMEOUT,
   );
 
-  it(
+  onPage(
     'carries on with the new secret after rotating its own token, the old one stopping at once',
-    async () => {
-      const opened = await openConsole();
+    async (opened) => {
       const { page } = opened;
       const name = app.identities.full.token.name;
       await signIn(page, app.identities.full.secret);
@@ -684,9 +678,7 @@ describe('the token console in a real browser', () => {
       await page.reload();
       await row(page, name).waitFor({ timeout: WAIT });
       expect(await page.locator('#who-text').innerText()).toContain(rotated.slice(0, 12));
-      expectOnlyThisServer(opened, app.url);
     },
-    TEST_TIMEOUT,
   );
 
   it(

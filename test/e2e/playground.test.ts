@@ -3,10 +3,10 @@ import { PLAYGROUND_ASSETS } from '../../src/server/playground/playground';
 import {
   WAIT,
   eventually,
-  expectOnlyThisServer,
   launchChromium,
   missingChromium,
   openSession,
+  pageTests,
   saveScreenshot,
   type SeenRequest,
   type Session,
@@ -130,6 +130,9 @@ describe('the GraphiQL playground in a real browser', () => {
     return opened;
   }
 
+  /** A test on a freshly opened playground, which talks to nobody but this server. */
+  const onPage = pageTests(openPlayground, () => app.url, TEST_TIMEOUT);
+
   async function enterToken(opened: Session, secret: string): Promise<void> {
     await replaceEditorText(
       opened.page,
@@ -138,10 +141,9 @@ describe('the GraphiQL playground in a real browser', () => {
     );
   }
 
-  it(
+  onPage(
     'loads only from this server and shows the Headers tab with the place for the token',
-    async () => {
-      const opened = await openPlayground();
+    async (opened) => {
       const { page } = opened;
 
       const headersTab = page.locator('.graphiql-editor-tools button', { hasText: 'Headers' });
@@ -164,73 +166,58 @@ describe('the GraphiQL playground in a real browser', () => {
       );
       expect(loaded).toHaveLength(7);
       expect(graphqlPosts(opened.requests)).toEqual([]);
-      expectOnlyThisServer(opened, app.url);
     },
-    TEST_TIMEOUT,
   );
 
-  it(
-    'has a second tab of commented token-management examples',
-    async () => {
-      const opened = await openPlayground();
-      const { page } = opened;
-      const tabs = page.locator('.graphiql-tab');
-      await eventually(
-        () => tabs.count(),
-        (count) => expect(count).toBe(2),
-      );
-      await tabs.nth(1).locator('button').first().click({ timeout: WAIT });
-      const examples = await eventually(
-        () => editorText(queryEditor(page)),
-        (text) => expect(text).toContain('createApiToken'),
-      );
-      expect(examples).toMatch(
-        /createApiToken\(input: \{ name: "BI dashboard", permission: READ_ONLY \}\)/,
-      );
-      expect(examples).toContain('apiTokens(first: 50)');
-      expect(examples).toContain('deactivateApiToken(id:');
-      expect(examples).toContain('# Managing API tokens');
-      expectOnlyThisServer(opened, app.url);
-    },
-    TEST_TIMEOUT,
-  );
+  onPage('has a second tab of commented token-management examples', async (opened) => {
+    const { page } = opened;
+    const tabs = page.locator('.graphiql-tab');
+    await eventually(
+      () => tabs.count(),
+      (count) => expect(count).toBe(2),
+    );
+    await tabs.nth(1).locator('button').first().click({ timeout: WAIT });
+    const examples = await eventually(
+      () => editorText(queryEditor(page)),
+      (text) => expect(text).toContain('createApiToken'),
+    );
+    expect(examples).toMatch(
+      /createApiToken\(input: \{ name: "BI dashboard", permission: READ_ONLY \}\)/,
+    );
+    expect(examples).toContain('apiTokens(first: 50)');
+    expect(examples).toContain('deactivateApiToken(id:');
+    expect(examples).toContain('# Managing API tokens');
+  });
 
-  it(
-    'runs the default query with a READ_ONLY token and shows the data',
-    async () => {
-      const opened = await openPlayground();
-      const { page } = opened;
-      const secret = app.identities.readOnly.secret;
-      await enterToken(opened, secret);
-      await page.locator('.graphiql-execute-button').click({ timeout: WAIT });
+  onPage('runs the default query with a READ_ONLY token and shows the data', async (opened) => {
+    const { page } = opened;
+    const secret = app.identities.readOnly.secret;
+    await enterToken(opened, secret);
+    await page.locator('.graphiql-execute-button').click({ timeout: WAIT });
 
-      const result = await eventually(
-        () => editorText(resultPane(page)),
-        (shown) => expect(shown).toMatch(/"permission"\s*:\s*"READ_ONLY"/),
-      );
-      expect(result).toMatch(/"name"\s*:\s*"Acme"/);
-      expect(result).toMatch(/"boards"\s*:/);
-      expect(result).not.toContain('"errors"');
+    const result = await eventually(
+      () => editorText(resultPane(page)),
+      (shown) => expect(shown).toMatch(/"permission"\s*:\s*"READ_ONLY"/),
+    );
+    expect(result).toMatch(/"name"\s*:\s*"Acme"/);
+    expect(result).toMatch(/"boards"\s*:/);
+    expect(result).not.toContain('"errors"');
 
-      // The token typed into the Headers tab is what went to the server, with the default query
-      // (beside the schema's re-fetch that the token set off).
-      const [sent, ...more] = graphqlPosts(opened.requests).filter(
-        (post) => !(post.body ?? '').includes('__schema'),
-      );
-      expect(more).toEqual([]);
-      expect(sent?.headers.authorization).toBe(`Bearer ${secret}`);
-      expect(sent?.body).toContain('viewer');
+    // The token typed into the Headers tab is what went to the server, with the default query
+    // (beside the schema's re-fetch that the token set off).
+    const [sent, ...more] = graphqlPosts(opened.requests).filter(
+      (post) => !(post.body ?? '').includes('__schema'),
+    );
+    expect(more).toEqual([]);
+    expect(sent?.headers.authorization).toBe(`Bearer ${secret}`);
+    expect(sent?.body).toContain('viewer');
 
-      await saveScreenshot(page, 'playground.png');
-      expectOnlyThisServer(opened, app.url);
-    },
-    TEST_TIMEOUT,
-  );
+    await saveScreenshot(page, 'playground.png');
+  });
 
-  it(
+  onPage(
     'loads the schema docs as soon as the token is in, with no key to press',
-    async () => {
-      const opened = await openPlayground();
+    async (opened) => {
       const { page } = opened;
       await enterToken(opened, app.identities.readOnly.secret);
       // No Shift-Ctrl-R (the browser's own hard reload too): typing the token re-fetches it.
@@ -257,15 +244,12 @@ describe('the GraphiQL playground in a real browser', () => {
       );
       expect(fields).toEqual(expect.arrayContaining(['viewer', 'boards', 'incidents']));
       expect(await docs.innerText()).not.toContain('Error fetching schema');
-      expectOnlyThisServer(opened, app.url);
     },
-    TEST_TIMEOUT,
   );
 
-  it(
+  onPage(
     'refuses a mutation with the READ_ONLY token, says why, and creates nothing',
-    async () => {
-      const opened = await openPlayground();
+    async (opened) => {
       const { page } = opened;
       const secret = app.identities.readOnly.secret;
       await enterToken(opened, secret);
@@ -292,9 +276,7 @@ describe('the GraphiQL playground in a real browser', () => {
           '{ boards(first: 100) { totalCount nodes { name } } }',
         );
       expect(boards).toEqual({ totalCount: 0, nodes: [] });
-      expectOnlyThisServer(opened, app.url);
     },
-    TEST_TIMEOUT,
   );
 
   it(

@@ -126,6 +126,27 @@ export function expectOnlyThisServer(session: Session, origin: string): void {
   expect(session.problems).toEqual([]);
 }
 
+/**
+ * Declares tests on one page each: `open` opens it, the test drives it, and then the page must
+ * have talked to nobody but `origin()` and had no problem (expectOnlyThisServer).
+ */
+export function pageTests(
+  open: () => Promise<Session>,
+  origin: () => string,
+  timeout: number,
+): (name: string, drive: (session: Session) => Promise<void>) => void {
+  return (name, drive) =>
+    it(
+      name,
+      async () => {
+        const session = await open();
+        await drive(session);
+        expectOnlyThisServer(session, origin());
+      },
+      timeout,
+    );
+}
+
 /** Saves a screenshot of the page in ARTIFACTS and checks it is not empty. */
 export async function saveScreenshot(
   page: Page,
