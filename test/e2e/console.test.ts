@@ -1,15 +1,14 @@
 import { join } from 'node:path';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import {
   ARTIFACTS,
   WAIT,
   axeViolations,
   eventually,
   expectOnlyThisServer,
-  launchChromium,
-  openSession,
   pageTests,
   saveScreenshot,
+  useChromium,
   type Session,
 } from '../helpers/browser';
 import { ManualClock } from '../helpers/clock';
@@ -46,24 +45,12 @@ function escapeRegExp(text: string): string {
 }
 
 describe('the token console in a real browser', () => {
-  let browser: Browser;
+  const chromium = useChromium(TEST_TIMEOUT);
   let app: TestApp;
-  let session: Session | undefined;
-
-  beforeAll(async () => {
-    browser = await launchChromium();
-  }, TEST_TIMEOUT);
-  afterAll(async () => {
-    await browser.close();
-  });
   beforeEach(async () => {
     app = await TestApp.start();
   }, TEST_TIMEOUT);
-  afterEach(async () => {
-    await session?.context.close();
-    session = undefined;
-    await app.close();
-  });
+  afterEach(() => app.close());
 
   /** The organization's tokens as the API reports them (read with the full-access token). */
   async function tokenNamed(name: string): Promise<ApiTokenJson> {
@@ -76,8 +63,7 @@ describe('the token console in a real browser', () => {
   }
 
   async function openConsole(viewport = DESKTOP): Promise<Session> {
-    const opened = await openSession(browser, viewport);
-    session = opened;
+    const opened = await chromium.open(viewport);
     const response = await opened.page.goto(`${app.url}/console`, { timeout: WAIT });
     expect(response?.status()).toBe(200);
     const csp = response?.headers()['content-security-policy'] ?? '';
@@ -615,8 +601,7 @@ describe('the token console in a real browser', () => {
   it(
     'links the playground and the console both ways',
     async () => {
-      const opened = await openSession(browser, { width: 1400, height: 900 });
-      session = opened;
+      const opened = await chromium.open({ width: 1400, height: 900 });
       const { page } = opened;
       // Leaving before the editor's three workers have loaded would abort them.
       const workersLoaded: string[] = [];

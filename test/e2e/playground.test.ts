@@ -1,15 +1,13 @@
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { PLAYGROUND_ASSETS } from '../../src/server/playground/playground';
 import {
   WAIT,
   eventually,
-  launchChromium,
-  missingChromium,
-  openSession,
   pageTests,
   saveScreenshot,
   type SeenRequest,
   type Session,
+  useChromium,
 } from '../helpers/browser';
 import { TestApp } from '../helpers/test-app';
 
@@ -79,25 +77,14 @@ const headersEditor = (page: Page) =>
 const resultPane = (page: Page) => page.locator('.graphiql-response .monaco-editor');
 
 describe('the GraphiQL playground in a real browser', () => {
-  let browser: Browser | undefined;
+  const chromium = useChromium(TEST_TIMEOUT);
   let app: TestApp;
-  let session: Session | undefined;
-
-  beforeAll(async () => {
-    browser = await launchChromium();
-  }, TEST_TIMEOUT);
-  afterAll(async () => {
-    await browser?.close();
-  });
-
   beforeEach(async () => {
     app = await TestApp.start();
   }, TEST_TIMEOUT);
   afterEach(async () => {
-    await session?.context.close();
-    session = undefined;
     // Without a browser nothing started (beforeAll failed, so beforeEach never ran).
-    if (browser) {
+    if (chromium.launched()) {
       await app.close();
     }
   });
@@ -110,16 +97,11 @@ describe('the GraphiQL playground in a real browser', () => {
 
   /** A fresh context and page on `GET /graphql`, recording every request and every problem. */
   async function openPlayground(): Promise<Session> {
-    if (!browser) {
-      throw missingChromium();
-    }
     // Console errors only, in the browser's own locale and time zone.
-    const opened = await openSession(
-      browser,
+    const opened = await chromium.open(
       { width: 1400, height: 900 },
       { context: {}, consoleProblems: ['error'] },
     );
-    session = opened;
     const { page } = opened;
     const response = await page.goto(`${app.url}/graphql`, { waitUntil: 'load', timeout: WAIT });
     expect(response?.status()).toBe(200);

@@ -107,6 +107,43 @@ export async function openSession(
   return session;
 }
 
+export interface Chromium {
+  /** Whether Chromium launched (before it, or without it, no test ran). */
+  launched(): boolean;
+  /** A fresh session (see openSession), closed after the test. */
+  open(viewport: { width: number; height: number }, options?: SessionOptions): Promise<Session>;
+}
+
+/**
+ * Chromium for the tests of the describe block this is called in: launched once before them,
+ * closed after them; each test's session is closed after the test, before the block's own
+ * afterEach hooks declared later run.
+ */
+export function useChromium(timeout: number): Chromium {
+  let browser: Browser | undefined;
+  let session: Session | undefined;
+  beforeAll(async () => {
+    browser = await launchChromium();
+  }, timeout);
+  afterAll(async () => {
+    await browser?.close();
+  });
+  afterEach(async () => {
+    await session?.context.close();
+    session = undefined;
+  });
+  return {
+    launched: () => browser !== undefined,
+    async open(viewport, options) {
+      if (!browser) {
+        throw missingChromium();
+      }
+      session = await openSession(browser, viewport, options);
+      return session;
+    },
+  };
+}
+
 /** Requests that went anywhere but `origin` (another host, port or scheme). */
 export function elsewhere(session: Session, origin: string): string[] {
   const host = new URL(origin).host;
