@@ -38,12 +38,17 @@ describe('Idempotency-Key replays after a permission change', () => {
     };
   }
 
-  it('refuses the replay of a downgraded token as FORBIDDEN, without the stored full-access data', async () => {
+  /** A full-access token, a board it created, and the variables of a monitor on that board. */
+  async function writerWithBoard() {
     const writer = await app.createToken('automation', TokenPermission.FULL_ACCESS);
     const board = await app
       .client(writer.secret)
       .data<{ createBoard: { id: string } }>(CREATE_BOARD);
-    const variables = { boardId: board.createBoard.id };
+    return { writer, board, variables: { boardId: board.createBoard.id } };
+  }
+
+  it('refuses the replay of a downgraded token as FORBIDDEN, without the stored full-access data', async () => {
+    const { writer, board, variables } = await writerWithBoard();
 
     const first = await send(writer.secret, variables);
     expect(first.status).toBe(200);
@@ -70,11 +75,7 @@ describe('Idempotency-Key replays after a permission change', () => {
   });
 
   it('still replays for a token that keeps its full access', async () => {
-    const writer = await app.createToken('automation', TokenPermission.FULL_ACCESS);
-    const board = await app
-      .client(writer.secret)
-      .data<{ createBoard: { id: string } }>(CREATE_BOARD);
-    const variables = { boardId: board.createBoard.id };
+    const { writer, variables } = await writerWithBoard();
     const first = await send(writer.secret, variables);
     const retry = await send(writer.secret, variables);
     expect(retry.replayed).toBe('true');

@@ -1,5 +1,5 @@
 import { type StatusFixture, insertStatusFixture } from '../helpers/status-fixture';
-import { statementsOf } from '../helpers/statements';
+import { statementsOfRequest } from '../helpers/statements';
 import { TestApp } from '../helpers/test-app';
 
 /**
@@ -33,18 +33,8 @@ describe('no statement per row under a list', () => {
     query: string,
     variables: Record<string, unknown>,
   ): Promise<{ data: T; statements: number }> {
-    const contextValue = await app.contextFor(app.identities.readOnly.secret);
-    await app.services.lastUse.flush();
-    let data: T | undefined;
-    const statements = await statementsOf(app.services.db, async () => {
-      const response = await app.apollo.executeOperation({ query, variables }, { contextValue });
-      if (response.body.kind !== 'single') {
-        throw new Error('expected a single result');
-      }
-      expect(response.body.singleResult.errors).toBeUndefined();
-      data = response.body.singleResult.data as T;
-    });
-    return { data: data as T, statements: statements.length };
+    const { data, statements } = await statementsOfRequest<T>(app, query, variables);
+    return { data, statements: statements.length };
   }
 
   // [list, nested field, statements at most (the list's own included)]

@@ -5,7 +5,7 @@ import { MonitorStatus } from '../../src/monitors/monitor-enums';
 import type { Monitor } from '../../src/monitors/monitor.entity';
 import { StatusEvent } from '../../src/monitors/status-event.entity';
 import { insertBulkIncidents } from '../helpers/incident-fixture';
-import { statementsOf } from '../helpers/statements';
+import { statementsOf, statementsOfRequest } from '../helpers/statements';
 import { TestApp } from '../helpers/test-app';
 
 /**
@@ -60,30 +60,9 @@ describe('SQL statements per request', () => {
 
   afterAll(() => app.close());
 
-  /**
-   * The statements of one request, authentication excluded: the context is built first, and the
-   * background last-use write it schedules is flushed before counting starts.
-   */
-  async function measure<T>(
-    query: string,
-    variables: Record<string, unknown> = {},
-  ): Promise<{ data: T; statements: string[] }> {
-    const contextValue = await app.contextFor(app.identities.readOnly.secret);
-    await app.services.lastUse.flush();
-    let data: T | undefined;
-    const statements = await statementsOf(app.services.db, async () => {
-      const response = await app.apollo.executeOperation({ query, variables }, { contextValue });
-      if (response.body.kind !== 'single') {
-        throw new Error('expected a single result');
-      }
-      expect(response.body.singleResult.errors).toBeUndefined();
-      data = response.body.singleResult.data as T;
-    });
-    if (data === undefined) {
-      throw new Error('no data');
-    }
-    return { data, statements };
-  }
+  /** The statements of one request (see statementsOfRequest). */
+  const measure = <T>(query: string, variables: Record<string, unknown> = {}) =>
+    statementsOfRequest<T>(app, query, variables);
 
   it('the counting logger sees the statements TypeORM runs', async () => {
     const statements = await statementsOf(app.services.db, async () => {

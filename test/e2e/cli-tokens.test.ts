@@ -1,11 +1,5 @@
-import { runCli } from '../../src/cli';
+import { cli } from '../helpers/cli';
 import { TestApp } from '../helpers/test-app';
-
-interface CliRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 interface TokenJson {
   id: string;
@@ -14,22 +8,6 @@ interface TokenJson {
   permission: string;
   expiresAt: string | null;
   prefix: string;
-}
-
-function databaseUrl(app: TestApp): string {
-  const { config } = app.database;
-  return config.type === 'postgres' ? config.url : `sqlite:${config.path}`;
-}
-
-async function cli(app: TestApp, ...argv: string[]): Promise<CliRun> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, {
-    stdout: (text) => (stdout += text),
-    stderr: (text) => (stderr += text),
-    env: { DATABASE_URL: databaseUrl(app), LOG_LEVEL: 'silent' },
-  });
-  return { code, stdout, stderr };
 }
 
 // Issue 14 item 15: the command line can do what the API does with tokens.

@@ -1,15 +1,14 @@
-import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import {
   ARTIFACTS,
-  CHROMIUM,
-  CHROMIUM_ARGS,
   WAIT,
   axeViolations,
-  elsewhere,
   eventually,
-  openSession,
+  expectOnlyThisServer,
+  pageTests,
+  saveScreenshot,
+  useChromium,
   type Session,
 } from '../helpers/browser';
 import { ManualClock } from '../helpers/clock';
@@ -46,24 +45,12 @@ function escapeRegExp(text: string): string {
 }
 
 describe('the token console in a real browser', () => {
-  let browser: Browser;
+  const chromium = useChromium(TEST_TIMEOUT);
   let app: TestApp;
-  let session: Session | undefined;
-
-  beforeAll(async () => {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-  }, TEST_TIMEOUT);
-  afterAll(async () => {
-    await browser.close();
-  });
   beforeEach(async () => {
     app = await TestApp.start();
   }, TEST_TIMEOUT);
-  afterEach(async () => {
-    await session?.context.close();
-    session = undefined;
-    await app.close();
-  });
+  afterEach(() => app.close());
 
   /** The organization's tokens as the API reports them (read with the full-access token). */
   async function tokenNamed(name: string): Promise<ApiTokenJson> {
@@ -76,8 +63,7 @@ describe('the token console in a real browser', () => {
   }
 
   async function openConsole(viewport = DESKTOP): Promise<Session> {
-    const opened = await openSession(browser, viewport);
-    session = opened;
+    const opened = await chromium.open(viewport);
     const response = await opened.page.goto(`${app.url}/console`, { timeout: WAIT });
     expect(response?.status()).toBe(200);
     const csp = response?.headers()['content-security-policy'] ?? '';
@@ -87,6 +73,9 @@ describe('the token console in a real browser', () => {
     await opened.page.getByLabel('API token', { exact: true }).waitFor({ timeout: WAIT });
     return opened;
   }
+
+  /** A test on the console freshly opened on a desktop, which talks to nobody but this server. */
+  const onPage = pageTests(openConsole, () => app.url, TEST_TIMEOUT);
 
   async function signIn(page: Page, secret: string): Promise<void> {
     await page.getByLabel('API token', { exact: true }).fill(secret);
@@ -125,29 +114,18 @@ describe('the token console in a real browser', () => {
     expect(stored).toEqual(signedInWith === null ? [] : [signedInWith]);
   }
 
-  function expectOnlyThisServer(opened: Session): void {
-    expect(new URL(app.url).hostname).toBe('127.0.0.1');
-    expect(opened.requests.length).toBeGreaterThan(0);
-    expect(elsewhere(opened, app.url)).toEqual([]);
-    expect(opened.problems).toEqual([]);
-  }
-
   /** axe-core finds nothing: no violation of any impact (the issue asks for no serious one). */
   async function expectNoAxeViolations(page: Page): Promise<void> {
     expect(await axeViolations(page)).toEqual([]);
   }
 
   async function screenshot(page: Page, file: string): Promise<void> {
-    mkdirSync(ARTIFACTS, { recursive: true });
-    const path = join(ARTIFACTS, file);
-    await page.screenshot({ path, fullPage: true });
-    expect(statSync(path).size).toBeGreaterThan(10_000);
+    await saveScreenshot(page, file, { fullPage: true });
   }
 
-  it(
+  onPage(
     'signs in and creates a READ_ONLY token with an expiry in the dialog; the secret is shown once',
-    async () => {
-      const opened = await openConsole();
+    async (opened) => {
       const { page } = opened;
       await opened.context.grantPermissions(['clipboard-read', 'clipboard-write'], {
         origin: app.url,
@@ -245,9 +223,7 @@ describe('the token console in a real browser', () => {
       await page.screenshot({ path: join(ARTIFACTS, 'console-add-token-phone.png') });
       await page.keyboard.press('Escape');
       await dialog.waitFor({ state: 'hidden', timeout: WAIT });
-      expectOnlyThisServer(opened);
     },
-    TEST_TIMEOUT,
   );
 
   it(
@@ -362,15 +338,14 @@ describe('the token console in a real browser', () => {
         'deactivateApiToken',
         'test.setup', // the organization's creation, by the test's set-up
       ]);
-      expectOnlyThisServer(opened);
+      expectOnlyThisServer(opened, app.url);
     },
     TEST_TIMEOUT,
   );
 
-  it(
+  onPage(
     'shows the lock-out guard’s refusal, as the API words it, for the last full-access token',
-    async () => {
-      const opened = await openConsole();
+    async (opened) => {
       const { page } = opened;
       await signIn(page, app.identities.full.secret);
       const name = app.identities.full.token.name;
@@ -406,9 +381,7 @@ describe('the token console in a real browser', () => {
       expect(shownForDeactivate).toBe(
         api.errors?.[0]?.message.replace('cannot be revoked', 'cannot be deactivated'),
       );
-      expectOnlyThisServer(opened);
     },
-    TEST_TIMEOUT,
   );
 
   it(
@@ -447,7 +420,7 @@ describe('the token console in a real browser', () => {
       });
       expect((await tokenNamed('deploy-bot')).permission).toBe('FULL_ACCESS');
       expect(await cellText(page, 'nightly-report', 1)).toBe('Read-only');
-      expectOnlyThisServer(opened);
+      expectOnlyThisServer(opened, app.url);
     },
     TEST_TIMEOUT,
   );
@@ -504,7 +477,7 @@ describe('the token console in a real browser', () => {
       await expectNoAxeViolations(page);
       await page.setViewportSize(PHONE);
       await screenshot(page, 'console-read-only-phone.png');
-      expectOnlyThisServer(opened);
+      expectOnlyThisServer(opened, app.url);
     },
     TEST_TIMEOUT,
   );
@@ -541,15 +514,14 @@ describe('the token console in a real browser', () => {
       expect(await page.locator('img, script:not([src]), b').count()).toBe(0);
       expect(await page.evaluate('window.__pwned')).toBeUndefined();
       expect(opened.requests.some((r) => new URL(r.url).pathname === '/x')).toBe(false);
-      expectOnlyThisServer(opened);
+      expectOnlyThisServer(opened, app.url);
     },
     TEST_TIMEOUT,
   );
 
-  it(
+  onPage(
     'works by keyboard alone: sign in, add a token, copy the secret, close',
-    async () => {
-      const opened = await openConsole();
+    async (opened) => {
       const { page } = opened;
       await opened.context.grantPermissions(['clipboard-read', 'clipboard-write'], {
         origin: app.url,
@@ -594,9 +566,7 @@ describe('the token console in a real browser', () => {
         prefix: secret.slice(0, 12),
       });
       expect(await page.content()).not.toContain(secret);
-      expectOnlyThisServer(opened);
     },
-    TEST_TIMEOUT,
   );
 
   it(
@@ -623,7 +593,7 @@ describe('the token console in a real browser', () => {
       await expectNothingStored(opened, null);
       // The refused request is the only 401: the browser logs it as a failed resource.
       opened.problems = opened.problems.filter((p) => !p.includes('401'));
-      expectOnlyThisServer(opened);
+      expectOnlyThisServer(opened, app.url);
     },
     TEST_TIMEOUT,
   );
@@ -631,8 +601,7 @@ describe('the token console in a real browser', () => {
   it(
     'links the playground and the console both ways',
     async () => {
-      const opened = await openSession(browser, { width: 1400, height: 900 });
-      session = opened;
+      const opened = await chromium.open({ width: 1400, height: 900 });
       const { page } = opened;
       // Leaving before the editor's three workers have loaded would abort them.
       const workersLoaded: string[] = [];
@@ -659,15 +628,14 @@ describe('the token console in a real browser', () => {
       expect(new URL(page.url()).pathname).toBe('/graphql');
       await untilWorkers(6);
       await screenshot(page, 'playground-with-console-link.png');
-      expectOnlyThisServer(opened);
+      expectOnlyThisServer(opened, app.url);
     },
     TEST_TIMEOUT,
   );
 
-  it(
+  onPage(
     'carries on with the new secret after rotating its own token, the old one stopping at once',
-    async () => {
-      const opened = await openConsole();
+    async (opened) => {
       const { page } = opened;
       const name = app.identities.full.token.name;
       await signIn(page, app.identities.full.secret);
@@ -695,9 +663,7 @@ describe('the token console in a real browser', () => {
       await page.reload();
       await row(page, name).waitFor({ timeout: WAIT });
       expect(await page.locator('#who-text').innerText()).toContain(rotated.slice(0, 12));
-      expectOnlyThisServer(opened);
     },
-    TEST_TIMEOUT,
   );
 
   it(
@@ -736,7 +702,7 @@ describe('the token console in a real browser', () => {
       expect(api.errors?.[0]?.message).toContain('this token has 0 left');
       expect(await page.locator('#sign-in').isVisible()).toBe(false);
       opened.problems = opened.problems.filter((p) => !p.includes('429'));
-      expectOnlyThisServer(opened);
+      expectOnlyThisServer(opened, app.url);
     },
     TEST_TIMEOUT,
   );
@@ -778,7 +744,7 @@ describe('the token console in a real browser', () => {
       await page.getByLabel('Action').fill('revokeApiToken');
       await button(page, 'Apply filters').click();
       await page.getByText('No events match.').waitFor({ timeout: WAIT });
-      expectOnlyThisServer(opened);
+      expectOnlyThisServer(opened, app.url);
     },
     TEST_TIMEOUT,
   );

@@ -1,13 +1,14 @@
-import { existsSync, mkdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import {
-  chromium,
-  type Browser,
-  type BrowserContext,
-  type Locator,
-  type Page,
-} from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { PLAYGROUND_ASSETS } from '../../src/server/playground/playground';
+import {
+  WAIT,
+  eventually,
+  pageTests,
+  saveScreenshot,
+  type SeenRequest,
+  type Session,
+  useChromium,
+} from '../helpers/browser';
 import { TestApp } from '../helpers/test-app';
 
 /**
@@ -16,33 +17,6 @@ import { TestApp } from '../helpers/test-app';
  * and compression, and the promise that the page talks to nobody but this server.
  */
 
-/** Debian's Chromium (playwright-core downloads no browser); another path for a check only. */
-const CHROMIUM = process.env.STATUSGRAPH_TEST_CHROMIUM ?? '/usr/bin/chromium';
-
-/** Without the browser the test cannot run: say how to get it, not a launch stack. */
-function missingChromium(): Error {
-  const message =
-    `No Chromium at ${CHROMIUM}: the playground test drives Debian's Chromium. ` +
-    'Install it with `apt-get install chromium` (as root), then run the tests again.';
-  const error = new Error(message);
-  error.stack = message;
-  return error;
-}
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const ARTIFACTS = join(__dirname, '..', 'artifacts');
-const SCREENSHOT = join(ARTIFACTS, 'playground.png');
-
-/** Bounded waits: generous for a slow, shared machine, but a broken page still fails in time. */
-const WAIT = 15_000;
 const TEST_TIMEOUT = 60_000;
 
 const READ_ONLY_MESSAGE =
@@ -63,46 +37,6 @@ const PAGE_LOAD = [
   'GET /playground/init.js',
   ...VERSIONED_ASSETS.map((p) => `GET ${p}`),
 ];
-
-interface SeenRequest {
-  method: string;
-  url: string;
-  headers: Record<string, string>;
-  body: string | null;
-}
-
-interface Session {
-  context: BrowserContext;
-  page: Page;
-  /** Every request the browser made for this page (the page, its assets, workers, fetches). */
-  requests: SeenRequest[];
-  /** Failed requests, console errors and uncaught page errors, as text. */
-  problems: string[];
-}
-
-/**
- * Reads `read` until `check` passes (every 100 ms, for at most `timeout`) and returns what it read;
- * past the deadline, the last failed assertion fails the test.
- */
-async function eventually<T>(
-  read: () => Promise<T>,
-  check: (value: T) => void,
-  timeout = WAIT,
-): Promise<T> {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    const value = await read();
-    try {
-      check(value);
-      return value;
-    } catch (error) {
-      if (Date.now() >= deadline) {
-        throw error;
-      }
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 /** Monaco renders spaces as no-break spaces; compare text as a person reads it. */
 function readable(text: string): string {
@@ -143,28 +77,14 @@ const headersEditor = (page: Page) =>
 const resultPane = (page: Page) => page.locator('.graphiql-response .monaco-editor');
 
 describe('the GraphiQL playground in a real browser', () => {
-  let browser: Browser | undefined;
+  const chromium = useChromium(TEST_TIMEOUT);
   let app: TestApp;
-  let session: Session | undefined;
-
-  beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw missingChromium();
-    }
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-  }, TEST_TIMEOUT);
-  afterAll(async () => {
-    await browser?.close();
-  });
-
   beforeEach(async () => {
     app = await TestApp.start();
   }, TEST_TIMEOUT);
   afterEach(async () => {
-    await session?.context.close();
-    session = undefined;
     // Without a browser nothing started (beforeAll failed, so beforeEach never ran).
-    if (browser) {
+    if (chromium.launched()) {
       await app.close();
     }
   });
@@ -177,32 +97,12 @@ describe('the GraphiQL playground in a real browser', () => {
 
   /** A fresh context and page on `GET /graphql`, recording every request and every problem. */
   async function openPlayground(): Promise<Session> {
-    if (!browser) {
-      throw missingChromium();
-    }
-    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-    const page = await context.newPage();
-    const opened: Session = { context, page, requests: [], problems: [] };
-    session = opened;
-    // The context also sees the requests of the page's Monaco workers.
-    context.on('request', (request) =>
-      opened.requests.push({
-        method: request.method(),
-        url: request.url(),
-        headers: request.headers(),
-        body: request.postData(),
-      }),
+    // Console errors only, in the browser's own locale and time zone.
+    const opened = await chromium.open(
+      { width: 1400, height: 900 },
+      { context: {}, consoleProblems: ['error'] },
     );
-    context.on('requestfailed', (request) =>
-      opened.problems.push(`request failed: ${request.url()} ${request.failure()?.errorText}`),
-    );
-    page.on('console', (message) => {
-      if (message.type() === 'error') {
-        opened.problems.push(`console error: ${message.text()}`);
-      }
-    });
-    page.on('pageerror', (error) => opened.problems.push(`page error: ${error.message}`));
-
+    const { page } = opened;
     const response = await page.goto(`${app.url}/graphql`, { waitUntil: 'load', timeout: WAIT });
     expect(response?.status()).toBe(200);
     expect(response?.headers()['content-type']).toMatch(/^text\/html/);
@@ -212,20 +112,8 @@ describe('the GraphiQL playground in a real browser', () => {
     return opened;
   }
 
-  /** Everything went to this server (same host and port), nothing failed, nothing was logged. */
-  function expectOnlyThisServer(opened: Session): void {
-    const origin = new URL(app.url);
-    expect(origin.hostname).toBe('127.0.0.1');
-    expect(opened.requests.length).toBeGreaterThan(0);
-    const elsewhere = opened.requests
-      .map((r) => r.url)
-      .filter((url) => {
-        const parsed = new URL(url);
-        return parsed.protocol !== 'http:' || parsed.host !== origin.host;
-      });
-    expect(elsewhere).toEqual([]);
-    expect(opened.problems).toEqual([]);
-  }
+  /** A test on a freshly opened playground, which talks to nobody but this server. */
+  const onPage = pageTests(openPlayground, () => app.url, TEST_TIMEOUT);
 
   async function enterToken(opened: Session, secret: string): Promise<void> {
     await replaceEditorText(
@@ -235,10 +123,9 @@ describe('the GraphiQL playground in a real browser', () => {
     );
   }
 
-  it(
+  onPage(
     'loads only from this server and shows the Headers tab with the place for the token',
-    async () => {
-      const opened = await openPlayground();
+    async (opened) => {
       const { page } = opened;
 
       const headersTab = page.locator('.graphiql-editor-tools button', { hasText: 'Headers' });
@@ -261,75 +148,58 @@ describe('the GraphiQL playground in a real browser', () => {
       );
       expect(loaded).toHaveLength(7);
       expect(graphqlPosts(opened.requests)).toEqual([]);
-      expectOnlyThisServer(opened);
     },
-    TEST_TIMEOUT,
   );
 
-  it(
-    'has a second tab of commented token-management examples',
-    async () => {
-      const opened = await openPlayground();
-      const { page } = opened;
-      const tabs = page.locator('.graphiql-tab');
-      await eventually(
-        () => tabs.count(),
-        (count) => expect(count).toBe(2),
-      );
-      await tabs.nth(1).locator('button').first().click({ timeout: WAIT });
-      const examples = await eventually(
-        () => editorText(queryEditor(page)),
-        (text) => expect(text).toContain('createApiToken'),
-      );
-      expect(examples).toMatch(
-        /createApiToken\(input: \{ name: "BI dashboard", permission: READ_ONLY \}\)/,
-      );
-      expect(examples).toContain('apiTokens(first: 50)');
-      expect(examples).toContain('deactivateApiToken(id:');
-      expect(examples).toContain('# Managing API tokens');
-      expectOnlyThisServer(opened);
-    },
-    TEST_TIMEOUT,
-  );
+  onPage('has a second tab of commented token-management examples', async (opened) => {
+    const { page } = opened;
+    const tabs = page.locator('.graphiql-tab');
+    await eventually(
+      () => tabs.count(),
+      (count) => expect(count).toBe(2),
+    );
+    await tabs.nth(1).locator('button').first().click({ timeout: WAIT });
+    const examples = await eventually(
+      () => editorText(queryEditor(page)),
+      (text) => expect(text).toContain('createApiToken'),
+    );
+    expect(examples).toMatch(
+      /createApiToken\(input: \{ name: "BI dashboard", permission: READ_ONLY \}\)/,
+    );
+    expect(examples).toContain('apiTokens(first: 50)');
+    expect(examples).toContain('deactivateApiToken(id:');
+    expect(examples).toContain('# Managing API tokens');
+  });
 
-  it(
-    'runs the default query with a READ_ONLY token and shows the data',
-    async () => {
-      const opened = await openPlayground();
-      const { page } = opened;
-      const secret = app.identities.readOnly.secret;
-      await enterToken(opened, secret);
-      await page.locator('.graphiql-execute-button').click({ timeout: WAIT });
+  onPage('runs the default query with a READ_ONLY token and shows the data', async (opened) => {
+    const { page } = opened;
+    const secret = app.identities.readOnly.secret;
+    await enterToken(opened, secret);
+    await page.locator('.graphiql-execute-button').click({ timeout: WAIT });
 
-      const result = await eventually(
-        () => editorText(resultPane(page)),
-        (shown) => expect(shown).toMatch(/"permission"\s*:\s*"READ_ONLY"/),
-      );
-      expect(result).toMatch(/"name"\s*:\s*"Acme"/);
-      expect(result).toMatch(/"boards"\s*:/);
-      expect(result).not.toContain('"errors"');
+    const result = await eventually(
+      () => editorText(resultPane(page)),
+      (shown) => expect(shown).toMatch(/"permission"\s*:\s*"READ_ONLY"/),
+    );
+    expect(result).toMatch(/"name"\s*:\s*"Acme"/);
+    expect(result).toMatch(/"boards"\s*:/);
+    expect(result).not.toContain('"errors"');
 
-      // The token typed into the Headers tab is what went to the server, with the default query
-      // (beside the schema's re-fetch that the token set off).
-      const [sent, ...more] = graphqlPosts(opened.requests).filter(
-        (post) => !(post.body ?? '').includes('__schema'),
-      );
-      expect(more).toEqual([]);
-      expect(sent?.headers.authorization).toBe(`Bearer ${secret}`);
-      expect(sent?.body).toContain('viewer');
+    // The token typed into the Headers tab is what went to the server, with the default query
+    // (beside the schema's re-fetch that the token set off).
+    const [sent, ...more] = graphqlPosts(opened.requests).filter(
+      (post) => !(post.body ?? '').includes('__schema'),
+    );
+    expect(more).toEqual([]);
+    expect(sent?.headers.authorization).toBe(`Bearer ${secret}`);
+    expect(sent?.body).toContain('viewer');
 
-      mkdirSync(ARTIFACTS, { recursive: true });
-      await page.screenshot({ path: SCREENSHOT });
-      expect(statSync(SCREENSHOT).size).toBeGreaterThan(10_000);
-      expectOnlyThisServer(opened);
-    },
-    TEST_TIMEOUT,
-  );
+    await saveScreenshot(page, 'playground.png');
+  });
 
-  it(
+  onPage(
     'loads the schema docs as soon as the token is in, with no key to press',
-    async () => {
-      const opened = await openPlayground();
+    async (opened) => {
       const { page } = opened;
       await enterToken(opened, app.identities.readOnly.secret);
       // No Shift-Ctrl-R (the browser's own hard reload too): typing the token re-fetches it.
@@ -356,15 +226,12 @@ describe('the GraphiQL playground in a real browser', () => {
       );
       expect(fields).toEqual(expect.arrayContaining(['viewer', 'boards', 'incidents']));
       expect(await docs.innerText()).not.toContain('Error fetching schema');
-      expectOnlyThisServer(opened);
     },
-    TEST_TIMEOUT,
   );
 
-  it(
+  onPage(
     'refuses a mutation with the READ_ONLY token, says why, and creates nothing',
-    async () => {
-      const opened = await openPlayground();
+    async (opened) => {
       const { page } = opened;
       const secret = app.identities.readOnly.secret;
       await enterToken(opened, secret);
@@ -391,9 +258,7 @@ describe('the GraphiQL playground in a real browser', () => {
           '{ boards(first: 100) { totalCount nodes { name } } }',
         );
       expect(boards).toEqual({ totalCount: 0, nodes: [] });
-      expectOnlyThisServer(opened);
     },
-    TEST_TIMEOUT,
   );
 
   it(

@@ -1,9 +1,18 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import {
+  chromium,
+  type Browser,
+  type BrowserContext,
+  type BrowserContextOptions,
+  type Page,
+} from 'playwright-core';
 
-/** Debian's Chromium, headless, with nothing of its own reaching out (same as the playground's). */
-export const CHROMIUM = '/usr/bin/chromium';
+/**
+ * Debian's Chromium (playwright-core downloads no browser), headless, with nothing of its own
+ * reaching out; STATUSGRAPH_TEST_CHROMIUM names another path, for a check only.
+ */
+export const CHROMIUM = process.env.STATUSGRAPH_TEST_CHROMIUM ?? '/usr/bin/chromium';
 export const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
@@ -20,10 +29,30 @@ export const ARTIFACTS = join(__dirname, '..', 'artifacts');
 /** Bounded waits: generous for a slow, shared machine, but a broken page still fails in time. */
 export const WAIT = 15_000;
 
+/** Without the browser a test cannot run: say how to get it, not a launch stack. */
+export function missingChromium(): Error {
+  const message =
+    `No Chromium at ${CHROMIUM}: the browser tests drive Debian's Chromium. ` +
+    'Install it with `apt-get install chromium` (as root), then run the tests again.';
+  const error = new Error(message);
+  error.stack = message;
+  return error;
+}
+
+/** Launches the headless Chromium, or fails with how to install it. */
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    throw missingChromium();
+  }
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+}
+
 export interface SeenRequest {
   method: string;
   url: string;
   headers: Record<string, string>;
+  /** The request's body (a POST's), or null. */
+  body: string | null;
 }
 
 export interface Session {
@@ -35,12 +64,27 @@ export interface Session {
   problems: string[];
 }
 
-/** A fresh context and page that records every request and every problem. */
+export interface SessionOptions {
+  /** The context's settings besides the viewport (by default UTC and en-GB). */
+  context?: BrowserContextOptions;
+  /** Which console messages count as problems (by default errors and warnings). */
+  consoleProblems?: readonly string[];
+}
+
+/**
+ * A fresh context and page that records every request (the context's: workers' too) and every
+ * problem.
+ */
 export async function openSession(
   browser: Browser,
   viewport: { width: number; height: number },
+  options: SessionOptions = {},
 ): Promise<Session> {
-  const context = await browser.newContext({ viewport, timezoneId: 'UTC', locale: 'en-GB' });
+  const {
+    context: contextOptions = { timezoneId: 'UTC', locale: 'en-GB' },
+    consoleProblems = ['error', 'warning'],
+  } = options;
+  const context = await browser.newContext({ ...contextOptions, viewport });
   const page = await context.newPage();
   const session: Session = { context, page, requests: [], problems: [] };
   context.on('request', (request) =>
@@ -48,18 +92,56 @@ export async function openSession(
       method: request.method(),
       url: request.url(),
       headers: request.headers(),
+      body: request.postData(),
     }),
   );
   context.on('requestfailed', (request) =>
     session.problems.push(`request failed: ${request.url()} ${request.failure()?.errorText}`),
   );
   page.on('console', (message) => {
-    if (message.type() === 'error' || message.type() === 'warning') {
+    if (consoleProblems.includes(message.type())) {
       session.problems.push(`console ${message.type()}: ${message.text()}`);
     }
   });
   page.on('pageerror', (error) => session.problems.push(`page error: ${error.message}`));
   return session;
+}
+
+export interface Chromium {
+  /** Whether Chromium launched (before it, or without it, no test ran). */
+  launched(): boolean;
+  /** A fresh session (see openSession), closed after the test. */
+  open(viewport: { width: number; height: number }, options?: SessionOptions): Promise<Session>;
+}
+
+/**
+ * Chromium for the tests of the describe block this is called in: launched once before them,
+ * closed after them; each test's session is closed after the test, before the block's own
+ * afterEach hooks declared later run.
+ */
+export function useChromium(timeout: number): Chromium {
+  let browser: Browser | undefined;
+  let session: Session | undefined;
+  beforeAll(async () => {
+    browser = await launchChromium();
+  }, timeout);
+  afterAll(async () => {
+    await browser?.close();
+  });
+  afterEach(async () => {
+    await session?.context.close();
+    session = undefined;
+  });
+  return {
+    launched: () => browser !== undefined,
+    async open(viewport, options) {
+      if (!browser) {
+        throw missingChromium();
+      }
+      session = await openSession(browser, viewport, options);
+      return session;
+    },
+  };
 }
 
 /** Requests that went anywhere but `origin` (another host, port or scheme). */
@@ -71,6 +153,47 @@ export function elsewhere(session: Session, origin: string): string[] {
       const parsed = new URL(url);
       return parsed.protocol !== 'http:' || parsed.host !== host;
     });
+}
+
+/** Everything went to `origin` (127.0.0.1, same port), nothing failed, nothing was logged. */
+export function expectOnlyThisServer(session: Session, origin: string): void {
+  expect(new URL(origin).hostname).toBe('127.0.0.1');
+  expect(session.requests.length).toBeGreaterThan(0);
+  expect(elsewhere(session, origin)).toEqual([]);
+  expect(session.problems).toEqual([]);
+}
+
+/**
+ * Declares tests on one page each: `open` opens it, the test drives it, and then the page must
+ * have talked to nobody but `origin()` and had no problem (expectOnlyThisServer).
+ */
+export function pageTests(
+  open: () => Promise<Session>,
+  origin: () => string,
+  timeout: number,
+): (name: string, drive: (session: Session) => Promise<void>) => void {
+  return (name, drive) =>
+    it(
+      name,
+      async () => {
+        const session = await open();
+        await drive(session);
+        expectOnlyThisServer(session, origin());
+      },
+      timeout,
+    );
+}
+
+/** Saves a screenshot of the page in ARTIFACTS and checks it is not empty. */
+export async function saveScreenshot(
+  page: Page,
+  file: string,
+  options: { fullPage?: boolean } = {},
+): Promise<void> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const path = join(ARTIFACTS, file);
+  await page.screenshot({ path, ...options });
+  expect(statSync(path).size).toBeGreaterThan(10_000);
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { DataSource, Logger as TypeOrmLogger, QueryRunner } from 'typeorm';
 import type { Database } from '../../src/db/database';
+import type { TestApp } from './test-app';
 
 /**
  * The SQL statements TypeORM sends while `work` runs, observed at the loggers of the database's
@@ -29,4 +30,31 @@ export async function statementsOf(db: Database, work: () => Promise<void>): Pro
     sources.forEach((source, i) => setLogger(source, originals[i]));
   }
   return statements;
+}
+
+/**
+ * The statements of one GraphQL request read with the READ_ONLY token, authentication excluded:
+ * the context is built first, and the background last-use write it schedules is flushed before
+ * counting starts. The request must succeed.
+ */
+export async function statementsOfRequest<T>(
+  app: TestApp,
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<{ data: T; statements: string[] }> {
+  const contextValue = await app.contextFor(app.identities.readOnly.secret);
+  await app.services.lastUse.flush();
+  let data: T | undefined;
+  const statements = await statementsOf(app.services.db, async () => {
+    const response = await app.apollo.executeOperation({ query, variables }, { contextValue });
+    if (response.body.kind !== 'single') {
+      throw new Error('expected a single result');
+    }
+    expect(response.body.singleResult.errors).toBeUndefined();
+    data = response.body.singleResult.data as T;
+  });
+  if (data === undefined) {
+    throw new Error('no data');
+  }
+  return { data, statements };
 }

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { EntityManager } from 'typeorm';
 import { Board } from '../../src/boards/board.entity';
-import { IncidentPhase, IncidentSeverity } from '../../src/incidents/incident-enums';
+import { IncidentPhase } from '../../src/incidents/incident-enums';
 import { Incident } from '../../src/incidents/incident.entity';
 import { IncidentMonitor } from '../../src/incidents/incident-monitor.entity';
 import { IncidentUpdate } from '../../src/incidents/incident-update.entity';
-import { MonitorStatus, MonitorType } from '../../src/monitors/monitor-enums';
+import { MonitorStatus } from '../../src/monitors/monitor-enums';
 import { Monitor } from '../../src/monitors/monitor.entity';
 import { StatusEvent } from '../../src/monitors/status-event.entity';
+import { boardRow, incidentRow, insertRows, monitorRow } from './incident-fixture';
 import type { TestApp } from './test-app';
 
 const AT = new Date('2026-02-01T00:00:00.000Z');
@@ -36,34 +36,19 @@ export async function insertStatusFixture(
   organizationId = app.organization.id,
 ): Promise<StatusFixture> {
   const boards = Array.from({ length: sizes.boards }, (_, i) =>
-    Object.assign(new Board(), {
-      id: randomUUID(),
-      organizationId,
-      name: `Board ${i}`,
+    Object.assign(boardRow(organizationId, `Board ${i}`, AT), {
       createdAt: new Date(AT.getTime() + i),
-      updatedAt: AT,
-      deletedAt: null,
     }),
   );
   const monitors = boards.flatMap((board, b) =>
     Array.from({ length: sizes.monitorsPerBoard }, (_, i) =>
-      Object.assign(new Monitor(), {
-        id: randomUUID(),
+      monitorRow(
         organizationId,
-        boardId: board.id,
-        displayName: `Monitor ${b}.${i}`,
-        monitorType: MonitorType.CUSTOM,
-        status: MonitorStatus.UP,
-        paused: false,
-        url: null,
-        host: null,
-        serviceName: null,
-        checkIntervalMinutes: 5,
-        requestHeadersJson: null,
-        lastCheckedAt: AT,
-        createdAt: new Date(AT.getTime() + b * 1000 + i),
-        updatedAt: AT,
-      }),
+        board.id,
+        `Monitor ${b}.${i}`,
+        new Date(AT.getTime() + b * 1000 + i),
+        { status: MonitorStatus.UP, lastCheckedAt: AT, updatedAt: AT },
+      ),
     ),
   );
   const statuses = [MonitorStatus.DOWN, MonitorStatus.UP];
@@ -81,21 +66,8 @@ export async function insertStatusFixture(
     ),
   );
   const incidents = Array.from({ length: sizes.incidents }, (_, i) =>
-    Object.assign(new Incident(), {
-      id: randomUUID(),
-      organizationId,
-      boardId: boards[i % boards.length].id,
-      name: `Incident ${i}`,
-      details: null,
-      severity: IncidentSeverity.MINOR,
-      phase: IncidentPhase.IDENTIFIED,
+    incidentRow(organizationId, boards[i % boards.length].id, i, AT, {
       startedAt: new Date(AT.getTime() + i),
-      resolvedAt: null,
-      willStartAt: null,
-      willEndAt: null,
-      createdAt: AT,
-      updatedAt: AT,
-      deletedAt: null,
     }),
   );
   const links: IncidentMonitor[] = [];
@@ -117,21 +89,12 @@ export async function insertStatusFixture(
       );
     }
   });
-  // Chunks of 500 rows per insert keep each statement within SQLite's parameter limit.
-  const inChunks = async <T>(
-    rows: T[],
-    insert: (manager: EntityManager, chunk: T[]) => Promise<unknown>,
-  ) => {
-    for (let i = 0; i < rows.length; i += 500) {
-      const chunk = rows.slice(i, i + 500);
-      await app.services.db.write((m) => insert(m, chunk));
-    }
-  };
-  await inChunks(boards, (m, chunk) => m.insert(Board, chunk));
-  await inChunks(monitors, (m, chunk) => m.insert(Monitor, chunk));
-  await inChunks(events, (m, chunk) => m.insert(StatusEvent, chunk));
-  await inChunks(incidents, (m, chunk) => m.insert(Incident, chunk));
-  await inChunks(links, (m, chunk) => m.insert(IncidentMonitor, chunk));
-  await inChunks(updates, (m, chunk) => m.insert(IncidentUpdate, chunk));
+  const { services } = app;
+  await insertRows(services, Board, boards);
+  await insertRows(services, Monitor, monitors);
+  await insertRows(services, StatusEvent, events);
+  await insertRows(services, Incident, incidents);
+  await insertRows(services, IncidentMonitor, links);
+  await insertRows(services, IncidentUpdate, updates);
   return { boards, monitors, incidents };
 }
