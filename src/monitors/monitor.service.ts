@@ -4,6 +4,7 @@ import type { AuditedChanges, ChangeOf } from '../audit/audited-changes';
 import type { Board } from '../boards/board.entity';
 import type { BoardService } from '../boards/board.service';
 import type { Actor } from '../core/context';
+import { boardScopeWhere, inBoardScope } from '../db/board-scope';
 import type { Database } from '../db/database';
 import {
   type KeysetOrder,
@@ -37,6 +38,9 @@ const STATUS_EVENT_ORDER: KeysetOrder<StatusEvent> = {
   direction: 'DESC',
 };
 
+/** The board of a status event (alias `e`), for the scope: events have no board of their own. */
+const EVENT_BOARD = '(SELECT em.board_id FROM monitor em WHERE em.id = e.monitorId)';
+
 /** Work a monitor's deletion does in its transaction, for what another feature links to it. */
 export type MonitorDeleteHook = (
   manager: EntityManager,
@@ -59,9 +63,13 @@ export class MonitorService {
     this.deleteHooks.push(hook);
   }
 
-  /** The actor's monitor, or null. */
+  /** The actor's monitor, or null (as for one on a board outside a scoped token's boards). */
   get(actor: Actor, id: string): Promise<Monitor | null> {
-    return this.db.reader.findOneBy(Monitor, { id, organizationId: actor.organization.id });
+    return this.db.reader.findOneBy(Monitor, {
+      id,
+      organizationId: actor.organization.id,
+      ...boardScopeWhere(actor, 'boardId'),
+    });
   }
 
   /** A monitor by id for nested fields, batched per request. */
@@ -73,6 +81,7 @@ export class MonitorService {
           const monitors = await this.db.reader.findBy(Monitor, {
             id: In([...ids]),
             organizationId: actor.organization.id,
+            ...boardScopeWhere(actor, 'boardId'),
           });
           return new Map(monitors.map((monitor) => [monitor.id, monitor]));
         },
@@ -86,6 +95,7 @@ export class MonitorService {
     const query = this.db.reader
       .createQueryBuilder(Monitor, 'm')
       .where('m.organizationId = :org', { org: actor.organization.id });
+    inBoardScope(query, actor, 'm.boardId');
     if (filter?.boardId != null) {
       query.andWhere('m.boardId = :boardId', { boardId: filter.boardId });
     }
@@ -158,6 +168,7 @@ export class MonitorService {
     const query = this.db.reader
       .createQueryBuilder(StatusEvent, 'e')
       .where('e.organizationId = :org', { org: actor.organization.id });
+    inBoardScope(query, actor, EVENT_BOARD);
     if (filter?.monitorId != null) {
       query.andWhere('e.monitorId = :monitorId', { monitorId: filter.monitorId });
     }
@@ -334,7 +345,11 @@ export class MonitorService {
   }
 
   private changeOf(actor: Actor, id: string): ChangeOf<Monitor> {
-    return { type: TARGET, entity: Monitor, where: { id, organizationId: actor.organization.id } };
+    return {
+      type: TARGET,
+      entity: Monitor,
+      where: { id, organizationId: actor.organization.id, ...boardScopeWhere(actor, 'boardId') },
+    };
   }
 
   private change(
