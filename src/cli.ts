@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { GraphQLError } from 'graphql';
 import { closeServices, openServices, type Services } from './app';
 import { ConfigError, loadConfig } from './core/config';
+import type { Actor } from './core/context';
 import { createLogger } from './core/logger';
 import type { Organization } from './organizations/organization.entity';
 import { systemActor } from './organizations/organization.service';
@@ -13,7 +14,8 @@ import { ErrorCode } from './core/errors';
 
 const USAGE = `Usage:
   statusgraph org create --name NAME [--json]
-  statusgraph token create --org ID --name NAME --permission full-access|read-only [--expires-at ISO] [--json]
+  statusgraph token create --org ID --name NAME --permission full-access|read-only [--expires-at ISO]
+                           [--boards ID,ID...] [--json]
   statusgraph token list --org ID [--json]
   statusgraph token revoke ID [--json]
 
@@ -33,8 +35,20 @@ const PERMISSIONS: Record<string, TokenPermission> = {
   'read-only': TokenPermission.READ_ONLY,
 };
 
+/** The boards of a token's scope as the API names them (`ApiToken.boards`); null: every board. */
+type ScopeJson = { id: string; name: string }[] | null;
+
+async function scopeOf(services: Services, actor: Actor, token: ApiToken): Promise<ScopeJson> {
+  const ids = await services.tokens.scopeOf(actor, token);
+  if (ids === null) {
+    return null;
+  }
+  const boards = await Promise.all(ids.map((id) => services.boards.load(actor, id)));
+  return boards.flatMap((board) => (board ? [{ id: board.id, name: board.name }] : []));
+}
+
 /** A token as the API shows it (field names as in the schema); the hash never. */
-function tokenJson(token: ApiToken) {
+function tokenJson(token: ApiToken, boards: ScopeJson) {
   return {
     id: token.id,
     name: token.name,
@@ -50,8 +64,23 @@ function tokenJson(token: ApiToken) {
     lastUsedUserAgent: token.lastUsedUserAgent,
     lastWriteAt: token.lastWriteAt?.toISOString() ?? null,
     suggestedPermission: token.suggestedPermission,
+    boards,
   };
 }
+
+/** `--boards a,b`: the board ids of a scope, or null when the flag is absent (every board). */
+function boardIds(value: string | undefined): string[] | null {
+  if (value === undefined) {
+    return null;
+  }
+  return value
+    .split(',')
+    .map((id) => id.trim())
+    .filter((id) => id !== '');
+}
+
+const scopeText = (boards: ScopeJson) =>
+  boards === null ? 'every board' : `boards ${boards.map((b) => b.id).join(',') || '(none left)'}`;
 
 const organizationJson = (organization: Organization) => ({
   id: organization.id,
@@ -84,6 +113,7 @@ async function execute(services: Services, args: string[]): Promise<Result> {
       org: { type: 'string' },
       permission: { type: 'string' },
       'expires-at': { type: 'string' },
+      boards: { type: 'string' },
       json: { type: 'boolean' },
     },
   });
@@ -97,7 +127,7 @@ async function execute(services: Services, args: string[]): Promise<Result> {
       return {
         json: {
           organization: organizationJson(created.organization),
-          token: tokenJson(created.token),
+          token: tokenJson(created.token, null),
           secret: created.secret,
         },
         text: `Created organization ${created.organization.id} ("${created.organization.name}") with a full-access token.\nSecret (shown only now): ${created.secret}`,
@@ -118,21 +148,25 @@ async function execute(services: Services, args: string[]): Promise<Result> {
         name: required(values.name, '--name'),
         permission,
         expiresAt,
+        boardIds: boardIds(values.boards),
       });
+      const boards = await scopeOf(services, actor, token);
       return {
-        json: { organization: organizationJson(org), token: tokenJson(token), secret },
-        text: `Created ${token.permission} token ${token.id} ("${token.name}").\nSecret (shown only now): ${secret}`,
+        json: { organization: organizationJson(org), token: tokenJson(token, boards), secret },
+        text: `Created ${token.permission} token ${token.id} ("${token.name}") for ${scopeText(boards)}.\nSecret (shown only now): ${secret}`,
       };
     }
     case 'token list': {
       const org = await organization(services, required(values.org, '--org'));
       const tokens = await services.tokens.listAll(org.id);
+      const actor = systemActor(org, 'cli.token.list');
+      const scopes = await Promise.all(tokens.map((t) => scopeOf(services, actor, t)));
       return {
-        json: { tokens: tokens.map(tokenJson) },
+        json: { tokens: tokens.map((t, i) => tokenJson(t, scopes[i])) },
         text: tokens
           .map(
-            (t) =>
-              `${t.id}  ${t.prefix}…  ${t.permission.padEnd(11)}  ${t.status.padEnd(8)}  ${t.name}`,
+            (t, i) =>
+              `${t.id}  ${t.prefix}…  ${t.permission.padEnd(11)}  ${t.status.padEnd(8)}  ${t.name}  (${scopeText(scopes[i])})`,
           )
           .join('\n'),
       };
@@ -149,7 +183,7 @@ async function execute(services: Services, args: string[]): Promise<Result> {
       );
       const revoked = await services.tokens.revoke(actor, id);
       return {
-        json: { token: tokenJson(revoked) },
+        json: { token: tokenJson(revoked, await scopeOf(services, actor, revoked)) },
         text: `Revoked token ${revoked.id} ("${revoked.name}").`,
       };
     }
