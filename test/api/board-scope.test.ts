@@ -248,6 +248,53 @@ describe('board-scoped tokens', () => {
     });
   });
 
+  describe('idempotent replays', () => {
+    const CREATE_INCIDENT = `mutation($b: ID!) {
+      createIncident(input: { boardId: $b, name: "Retried", severity: MINOR }) { id }
+    }`;
+
+    /** A POST with an Idempotency-Key, as a retrying script sends it. */
+    async function send(secret: string, key: string) {
+      const response = await fetch(`${app.url}/graphql`, {
+        method: 'POST',
+        headers: app.client(secret).headers({ 'Idempotency-Key': key }),
+        body: JSON.stringify({ query: CREATE_INCIDENT, variables: { b: b.boardId } }),
+      });
+      const text = await response.text();
+      return {
+        status: response.status,
+        text,
+        replayed: response.headers.get('idempotency-replayed'),
+      };
+    }
+
+    it('are authorized with the token’s boards as they are now', async () => {
+      const token = await scopedToken(app, 'script', TokenPermission.FULL_ACCESS, [
+        a.boardId,
+        b.boardId,
+      ]);
+      const incidents = () =>
+        app.data<{ incidents: { totalCount: number } }>(
+          'query($b: ID!) { incidents(filter: { boardId: $b }) { totalCount } }',
+          { b: b.boardId },
+        );
+      const before = (await incidents()).incidents.totalCount;
+      const first = await send(token.secret, 'retry-1');
+      expect(first.status).toBe(200);
+      const again = await send(token.secret, 'retry-1');
+      expect(again).toMatchObject({ replayed: 'true', text: first.text });
+
+      await app.data(UPDATE, { id: token.token.id, input: { boardIds: [a.boardId] } });
+      const afterNarrowing = await send(token.secret, 'retry-1');
+      // Neither the stored response (an incident of a board it no longer has) nor a second run.
+      expect(afterNarrowing.replayed).toBeNull();
+      expect(afterNarrowing.status).toBe(422);
+      expect(afterNarrowing.text).not.toContain(JSON.parse(first.text).data.createIncident.id);
+      expect(afterNarrowing.text).toContain('token’s boards changed');
+      expect((await incidents()).incidents.totalCount).toBe(before + 1);
+    });
+  });
+
   describe('the lock-out guard', () => {
     const REVOKE = 'mutation($id: ID!) { revokeApiToken(id: $id) { id status } }';
 
