@@ -1,6 +1,17 @@
-/** What every project shares: ts-jest, and the log scan's per-file check (see below). */
+/* global process */
+/**
+ * Tests that need a PostgreSQL server whatever the suite's database (several instances sharing
+ * it, both databases side by side) live in *.postgres.test.ts files, run under
+ * `npm run test:postgres` only: `npm test` needs Node alone, and skips nothing.
+ */
+const withPostgres = process.env.STATUSGRAPH_TEST_DB === 'postgres';
+
+/** What every project shares: ts-jest, the log scan's per-file check (see below), and which files. */
 const shared = {
   testEnvironment: 'node',
+  testPathIgnorePatterns: withPostgres
+    ? ['/node_modules/']
+    : ['/node_modules/', '\\.postgres\\.test\\.ts$'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
   },

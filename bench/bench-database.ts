@@ -58,7 +58,11 @@ export function benchConfig(database: DatabaseConfig): Config {
     database,
     logLevel: 'silent',
     lastUsedWriteIntervalSeconds: 60,
-    limits: { requestsPerMinute: 10_000_000, authFailuresPerMinute: 10_000_000 },
+    limits: {
+      costBucketSize: 1_000_000_000,
+      costRestoreRate: 1_000_000_000,
+      authFailuresPerMinute: 10_000_000,
+    },
   };
 }
 

@@ -24,10 +24,14 @@ export class ServerProcess {
   }
 
   /** Starts the server on a free port with `env` and waits until /readyz answers 200. */
-  static async start(env: Record<string, string>, timeoutMs = 30_000): Promise<ServerProcess> {
+  static async start(
+    env: Record<string, string>,
+    timeoutMs = 30_000,
+    entry = join(__dirname, '..', 'src', 'main.js'),
+  ): Promise<ServerProcess> {
     const port = await freePort();
     // A minimal environment, as in the tests' child processes: no NODE_ENV, nothing inherited.
-    const child = spawn(process.execPath, [join(__dirname, '..', 'src', 'main.js')], {
+    const child = spawn(process.execPath, [entry], {
       env: { PATH: process.env.PATH ?? '', PORT: String(port), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -19,13 +19,13 @@ import { progress } from './progress';
 class UsageError extends Error {}
 
 const USAGE =
-  'usage: npm run load [-- --duration 60 --connections 50 --incidents 10000 --timeout 10 --db sqlite|postgres]';
+  'usage: npm run load [-- --duration 60 --connections 50 --incidents 10000 --timeout 10 --db sqlite|postgres --slots fair|two]';
 
 /**
  * Far above what one client can send here (a few hundred requests a second), so the limits are
  * in force but never reached: a 429 during the load is an error like any other.
  */
-const RATE_LIMIT_PER_MINUTE = '10000000';
+const UNLIMITED = '1000000000';
 
 /** The named variables of this process's environment that are set, for the server's. */
 function passThrough(names: readonly string[]): Record<string, string> {
@@ -41,6 +41,8 @@ interface Options {
   monitors: number;
   timeoutSeconds: number;
   db: BenchDatabaseKind;
+  /** `fair`: the server as deployed; `two`: the two fixed query slots it replaced (bench only). */
+  slots: 'fair' | 'two';
 }
 
 function optionsFromArgs(args: string[]): Options {
@@ -51,6 +53,7 @@ function optionsFromArgs(args: string[]): Options {
     monitors: 60,
     timeoutSeconds: 10,
     db: 'sqlite',
+    slots: 'fair',
   };
   const numbers = {
     duration: 'durationSeconds',
@@ -70,6 +73,11 @@ function optionsFromArgs(args: string[]): Options {
         throw new UsageError(`--db must be sqlite or postgres, not "${value}"`);
       }
       options.db = value;
+    } else if (name === 'slots') {
+      if (value !== 'fair' && value !== 'two') {
+        throw new UsageError(`--slots must be fair or two, not "${value}"`);
+      }
+      options.slots = value;
     } else if (name in numbers) {
       if (!/^[1-9]\d*$/.test(value)) {
         throw new UsageError(`--${name} must be a whole number above 0, not "${value}"`);
@@ -98,17 +106,28 @@ async function graphql(
   secret: string,
   query: string,
   variables: Record<string, unknown>,
-): Promise<{ data: Record<string, unknown>; headers: Headers }> {
+): Promise<{ data: Record<string, unknown>; headers: Headers; cost?: PageCost; ms: number }> {
+  const started = performance.now();
   const response = await fetch(`${server.url}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}` },
     body: JSON.stringify({ query, variables }),
   });
-  const body = (await response.json()) as { data?: Record<string, unknown>; errors?: unknown[] };
+  const body = (await response.json()) as {
+    data?: Record<string, unknown>;
+    errors?: unknown[];
+    extensions?: { cost?: PageCost };
+  };
+  const ms = performance.now() - started;
   if (response.status !== 200 || body.errors || !body.data) {
     throw new Error(`warm-up request failed (${response.status}): ${JSON.stringify(body.errors)}`);
   }
-  return { data: body.data, headers: response.headers };
+  return { data: body.data, headers: response.headers, cost: body.extensions?.cost, ms };
+}
+
+interface PageCost {
+  requestedQueryCost: number;
+  actualQueryCost: number;
 }
 
 /**
@@ -118,22 +137,33 @@ async function graphql(
 async function walkPages(
   server: ServerProcess,
   fixture: LoadFixture,
-): Promise<{ pages: PageCursors; rateLimit: string | null }> {
+): Promise<{ pages: PageCursors; rateLimit: string | null; walk: PageWalk }> {
   const pages: PageCursors = [null];
   let rateLimit: string | null = null;
+  const walk: PageWalk = { requested: [], actual: [], ms: [] };
   for (;;) {
-    const { data, headers } = await graphql(server, fixture.fullAccessSecret, BI_PAGE, {
+    const { data, headers, cost, ms } = await graphql(server, fixture.fullAccessSecret, BI_PAGE, {
       after: pages[pages.length - 1],
     });
     rateLimit ??= headers.get('ratelimit-limit');
+    walk.requested.push(cost?.requestedQueryCost ?? NaN);
+    walk.actual.push(cost?.actualQueryCost ?? NaN);
+    walk.ms.push(ms);
     const { pageInfo } = data.incidents as {
       pageInfo: { hasNextPage: boolean; endCursor: string | null };
     };
     if (!pageInfo.hasNextPage || pageInfo.endCursor === null) {
-      return { pages, rateLimit };
+      return { pages, rateLimit, walk };
     }
     pages.push(pageInfo.endCursor);
   }
+}
+
+/** Each BI page's cost (extensions.cost) and time, read one after the other with no other load. */
+interface PageWalk {
+  requested: number[];
+  actual: number[];
+  ms: number[];
 }
 
 const round = (value: number) => Math.round(value * 10) / 10;
@@ -288,16 +318,26 @@ async function main(): Promise<void> {
   let server: ServerProcess | undefined;
   try {
     const fixture = await insertLoadFixture(bench.services, options.incidents, options.monitors);
-    server = await ServerProcess.start({
-      DATABASE_URL: databaseUrl(bench.services.db.dataSource.options),
-      LOG_LEVEL: 'warn',
-      RATE_LIMIT_PER_MINUTE,
-      AUTH_FAILURES_PER_MINUTE: RATE_LIMIT_PER_MINUTE,
-      // Any other setting of the server's, e.g. MAX_CONCURRENT_QUERIES, passes through.
-      ...passThrough(['MAX_CONCURRENT_QUERIES', 'QUERY_TIMEOUT_MS']),
-    });
+    server = await ServerProcess.start(
+      {
+        DATABASE_URL: databaseUrl(bench.services.db.dataSource.options),
+        LOG_LEVEL: 'warn',
+        COST_BUCKET_SIZE: UNLIMITED,
+        COST_RESTORE_RATE: UNLIMITED,
+        AUTH_FAILURES_PER_MINUTE: UNLIMITED,
+        // Any other setting of the server's, e.g. MAX_CONCURRENT_QUERIES, passes through.
+        ...passThrough([
+          'MAX_CONCURRENT_QUERIES',
+          'QUERY_TIMEOUT_MS',
+          'COST_BUCKET_SIZE',
+          'COST_RESTORE_RATE',
+        ]),
+      },
+      30_000,
+      options.slots === 'two' ? join(__dirname, 'two-slot-server.js') : undefined,
+    );
     progress(`server ${server.pid} at ${server.url}; walking the pages once`);
-    const { pages, rateLimit } = await walkPages(server, fixture);
+    const { pages, rateLimit, walk } = await walkPages(server, fixture);
     progress(
       `${options.durationSeconds} s at ${options.connections} connections, ${pages.length} BI pages`,
     );
@@ -316,6 +356,11 @@ async function main(): Promise<void> {
       `statusgraph load — Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${options.db}`,
     );
     printTable([
+      ['query slots', options.slots === 'two' ? 'two fixed slots (bench only)' : 'fair scheduler'],
+      [
+        'BI page alone: requested / actual cost (median), ms p50',
+        `${percentile(walk.requested, 50)} / ${percentile(walk.actual, 50)}, ${ms(percentile(walk.ms, 50))}`,
+      ],
       ['duration', `${result.duration.toFixed(1)} s`],
       ['connections', String(result.connections)],
       ['requests (responses checked)', `${responses}`],

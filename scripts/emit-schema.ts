@@ -1,10 +1,11 @@
 import 'reflect-metadata';
 import { readFile, writeFile } from 'node:fs/promises';
+import { RESOLVERS } from '../src/app';
 import { SCHEMA_FILE, renderSchemaFile } from '../src/server/schema-file';
 
 // `npm run schema:emit` writes schema/schema.graphql; `npm run schema:check` fails when it is stale.
 async function main(check: boolean): Promise<void> {
-  const rendered = await renderSchemaFile();
+  const rendered = await renderSchemaFile(RESOLVERS);
   if (!check) {
     await writeFile(SCHEMA_FILE, rendered);
     return;

@@ -5,6 +5,7 @@ import { GraphQLError } from 'graphql';
 import { closeServices, openServices, type Services } from './app';
 import { ConfigError, loadConfig } from './core/config';
 import type { Actor } from './core/context';
+import { withEnvFile } from './core/env-file';
 import { createLogger } from './core/logger';
 import type { Organization } from './organizations/organization.entity';
 import { systemActor } from './organizations/organization.service';
@@ -12,14 +13,44 @@ import type { ApiToken } from './tokens/api-token.entity';
 import { TokenPermission } from './tokens/token-permission';
 import { ErrorCode } from './core/errors';
 
-const USAGE = `Usage:
-  statusgraph org create --name NAME [--json]
-  statusgraph token create --org ID --name NAME --permission full-access|read-only [--expires-at ISO]
-                           [--boards ID,ID...] [--json]
-  statusgraph token list --org ID [--json]
-  statusgraph token revoke ID [--json]
+/** Each command's usage line, so a usage error can show the one that matters. */
+const COMMANDS: Record<string, string> = {
+  'org create': 'statusgraph org create --name NAME [--json]',
+  'org list': 'statusgraph org list [--json]',
+  'token create':
+    'statusgraph token create [--org ID] --name NAME --permission read-only|full-access [--expires-at ISO] [--boards ID,ID...] [--json]',
+  'token list': 'statusgraph token list [--org ID] [--json]',
+  'token deactivate': 'statusgraph token deactivate ID [--json]',
+  'token activate': 'statusgraph token activate ID [--json]',
+  'token set-permission':
+    'statusgraph token set-permission ID --permission read-only|full-access [--json]',
+  'token set-expiry': 'statusgraph token set-expiry ID --expires-at ISO|--none [--json]',
+  'token set-boards': 'statusgraph token set-boards ID --boards ID,ID...|--all [--json]',
+  'token rotate': 'statusgraph token rotate ID [--grace-minutes N] [--json]',
+  'token revoke': 'statusgraph token revoke ID [--json]',
+};
 
+const USAGE = `Usage:
+${Object.values(COMMANDS)
+  .map((line) => `  ${line}`)
+  .join('\n')}
+
+--org may be left out when the database holds one organization. --permission also takes
+READ_ONLY and FULL_ACCESS, as in the API. --boards limits a token to those boards (API.md
+section 11); --all gives it every board again.
 Settings come from the environment, as for the server (DATABASE_URL, LOG_LEVEL).`;
+
+/** The usage line of the command in `argv`, or the whole usage when it names none. */
+function usageFor(argv: string[]): string {
+  const line =
+    COMMANDS[
+      argv
+        .filter((arg) => !arg.startsWith('-'))
+        .slice(0, 2)
+        .join(' ')
+    ];
+  return line === undefined ? USAGE : `Usage: ${line}`;
+}
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -33,7 +64,27 @@ class UsageError extends Error {}
 const PERMISSIONS: Record<string, TokenPermission> = {
   'full-access': TokenPermission.FULL_ACCESS,
   'read-only': TokenPermission.READ_ONLY,
+  FULL_ACCESS: TokenPermission.FULL_ACCESS,
+  READ_ONLY: TokenPermission.READ_ONLY,
 };
+
+function permissionOf(value: string | undefined): TokenPermission {
+  const permission = PERMISSIONS[required(value, '--permission')];
+  if (!permission) {
+    throw new UsageError(
+      '--permission must be full-access or read-only. FULL_ACCESS and READ_ONLY, as in the API, work too.',
+    );
+  }
+  return permission;
+}
+
+function expiryOf(value: string | undefined): Date | null {
+  const expiresAt = value === undefined ? null : new Date(value);
+  if (expiresAt && Number.isNaN(expiresAt.getTime())) {
+    throw new UsageError('--expires-at must be an ISO 8601 time, e.g. 2027-01-01T00:00:00Z.');
+  }
+  return expiresAt;
+}
 
 /** The boards of a token's scope as the API names them (`ApiToken.boards`); null: every board. */
 type ScopeJson = { id: string; name: string }[] | null;
@@ -47,15 +98,49 @@ async function scopeOf(services: Services, actor: Actor, token: ApiToken): Promi
   return boards.flatMap((board) => (board ? [{ id: board.id, name: board.name }] : []));
 }
 
+/** `--boards a,b`: the board ids of a scope, or null when the flag is absent (every board). */
+function boardIdsOf(value: string | undefined): string[] | null {
+  if (value === undefined) {
+    return null;
+  }
+  return value
+    .split(',')
+    .map((id) => id.trim())
+    .filter((id) => id !== '');
+}
+
+/** `--boards ID,ID` or `--all` (every board), exactly one of them. */
+function scopeFlag(values: { boards?: string; all?: boolean }): string[] | null {
+  if ((values.boards === undefined) === (values.all !== true)) {
+    throw new UsageError('Give either --boards ID,ID… or --all.');
+  }
+  return boardIdsOf(values.boards);
+}
+
+const scopeText = (boards: ScopeJson) =>
+  boards === null ? 'all' : boards.map((b) => b.id).join(',') || '(none left)';
+
+/** Tokens with their scopes, as the output shows them. */
+async function described(
+  services: Services,
+  actor: Actor,
+  tokens: ApiToken[],
+): Promise<{ token: ApiToken; boards: ScopeJson }[]> {
+  return Promise.all(
+    tokens.map(async (token) => ({ token, boards: await scopeOf(services, actor, token) })),
+  );
+}
+
 /** A token as the API shows it (field names as in the schema); the hash never. */
-function tokenJson(token: ApiToken, boards: ScopeJson) {
+function tokenJson({ token, boards }: { token: ApiToken; boards: ScopeJson }) {
   return {
     id: token.id,
     name: token.name,
     permission: token.permission,
     prefix: token.prefix,
     status: token.status,
-    active: token.active,
+    // A revoked token is never active, whatever its switch said before.
+    active: token.active && token.revokedAt === null,
     expiresAt: token.expiresAt?.toISOString() ?? null,
     createdAt: token.createdAt.toISOString(),
     revokedAt: token.revokedAt?.toISOString() ?? null,
@@ -67,20 +152,6 @@ function tokenJson(token: ApiToken, boards: ScopeJson) {
     boards,
   };
 }
-
-/** `--boards a,b`: the board ids of a scope, or null when the flag is absent (every board). */
-function boardIds(value: string | undefined): string[] | null {
-  if (value === undefined) {
-    return null;
-  }
-  return value
-    .split(',')
-    .map((id) => id.trim())
-    .filter((id) => id !== '');
-}
-
-const scopeText = (boards: ScopeJson) =>
-  boards === null ? 'every board' : `boards ${boards.map((b) => b.id).join(',') || '(none left)'}`;
 
 const organizationJson = (organization: Organization) => ({
   id: organization.id,
@@ -102,7 +173,71 @@ async function organization(services: Services, id: string): Promise<Organizatio
   return found;
 }
 
+/** The organization `--org` names, or the only one when it is left out. */
+async function organizationOrOnly(
+  services: Services,
+  id: string | undefined,
+): Promise<Organization> {
+  if (id !== undefined) {
+    return organization(services, required(id, '--org'));
+  }
+  const all = await services.organizations.listAll();
+  if (all.length === 1) {
+    return all[0];
+  }
+  throw new UsageError(
+    all.length === 0
+      ? 'There is no organization yet; `statusgraph org create --name NAME` makes one.'
+      : `--org is required when there are ${all.length} organizations; \`statusgraph org list\` shows their ids.`,
+  );
+}
+
 type Result = { json: object; text: string };
+
+/** A token command's id and the operator's actor in the token's organization. */
+async function tokenAction(services: Services, id: string | undefined, command: string) {
+  const token = await services.tokens.findAnywhere(required(id, 'the token id'));
+  if (!token) {
+    throw new UsageError('No token with this id; `statusgraph token list` shows them.');
+  }
+  const org = await organization(services, token.organizationId);
+  return { actor: systemActor(org, `cli.${command.replace(' ', '.')}`), id: token.id };
+}
+
+/** `--expires-at ISO` or `--none` (no expiry), exactly one of them. */
+function expiryFlag(values: { 'expires-at'?: string; none?: boolean }): Date | null {
+  if ((values['expires-at'] === undefined) === (values.none !== true)) {
+    throw new UsageError('Give either --expires-at ISO or --none.');
+  }
+  return expiryOf(values['expires-at']);
+}
+
+const when = (date: Date | null) => date?.toISOString() ?? 'never';
+
+/** Tokens as a table with column headers, as `token list` prints it. */
+function tokenTable(tokens: { token: ApiToken; boards: ScopeJson }[]): string {
+  const rows = [
+    ['ID', 'PREFIX', 'PERMISSION', 'STATUS', 'EXPIRES', 'LAST USED', 'BOARDS', 'NAME'],
+    ...tokens.map(({ token: t, boards }) => [
+      t.id,
+      `${t.prefix}…`,
+      t.permission,
+      t.status,
+      when(t.expiresAt),
+      when(t.lastUsedAt),
+      scopeText(boards),
+      t.name,
+    ]),
+  ];
+  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
+  return rows
+    .map((row) =>
+      row
+        .map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column])))
+        .join('  '),
+    )
+    .join('\n');
+}
 
 async function execute(services: Services, args: string[]): Promise<Result> {
   const { values, positionals } = parseArgs({
@@ -113,7 +248,10 @@ async function execute(services: Services, args: string[]): Promise<Result> {
       org: { type: 'string' },
       permission: { type: 'string' },
       'expires-at': { type: 'string' },
+      none: { type: 'boolean' },
+      'grace-minutes': { type: 'string' },
       boards: { type: 'string' },
+      all: { type: 'boolean' },
       json: { type: 'boolean' },
     },
   });
@@ -127,48 +265,86 @@ async function execute(services: Services, args: string[]): Promise<Result> {
       return {
         json: {
           organization: organizationJson(created.organization),
-          token: tokenJson(created.token, null),
+          token: tokenJson({ token: created.token, boards: null }),
           secret: created.secret,
         },
         text: `Created organization ${created.organization.id} ("${created.organization.name}") with a full-access token.\nSecret (shown only now): ${created.secret}`,
       };
     }
+    case 'org list': {
+      const organizations = await services.organizations.listAll();
+      return {
+        json: { organizations: organizations.map(organizationJson) },
+        text: [`${'ID'.padEnd(36)}  NAME`, ...organizations.map((o) => `${o.id}  ${o.name}`)].join(
+          '\n',
+        ),
+      };
+    }
     case 'token create': {
-      const org = await organization(services, required(values.org, '--org'));
-      const permission = PERMISSIONS[required(values.permission, '--permission')];
-      if (!permission) {
-        throw new UsageError('--permission must be full-access or read-only.');
-      }
-      const expiresAt = values['expires-at'] === undefined ? null : new Date(values['expires-at']);
-      if (expiresAt && Number.isNaN(expiresAt.getTime())) {
-        throw new UsageError('--expires-at must be an ISO 8601 time, e.g. 2027-01-01T00:00:00Z.');
-      }
+      const org = await organizationOrOnly(services, values.org);
+      const permission = permissionOf(values.permission);
+      const expiresAt = expiryOf(values['expires-at']);
       const actor = systemActor(org, 'cli.token.create');
       const { token, secret } = await services.tokens.create(actor, {
         name: required(values.name, '--name'),
         permission,
         expiresAt,
-        boardIds: boardIds(values.boards),
+        boardIds: boardIdsOf(values.boards),
       });
-      const boards = await scopeOf(services, actor, token);
+      const [shown] = await described(services, actor, [token]);
       return {
-        json: { organization: organizationJson(org), token: tokenJson(token, boards), secret },
-        text: `Created ${token.permission} token ${token.id} ("${token.name}") for ${scopeText(boards)}.\nSecret (shown only now): ${secret}`,
+        json: { organization: organizationJson(org), token: tokenJson(shown), secret },
+        text: `Created ${token.permission} token ${token.id} ("${token.name}") for boards: ${scopeText(shown.boards)}.\nSecret (shown only now): ${secret}`,
       };
     }
     case 'token list': {
-      const org = await organization(services, required(values.org, '--org'));
-      const tokens = await services.tokens.listAll(org.id);
-      const actor = systemActor(org, 'cli.token.list');
-      const scopes = await Promise.all(tokens.map((t) => scopeOf(services, actor, t)));
+      const org = await organizationOrOnly(services, values.org);
+      const tokens = await described(
+        services,
+        systemActor(org, 'cli.token.list'),
+        await services.tokens.listAll(org.id),
+      );
       return {
-        json: { tokens: tokens.map((t, i) => tokenJson(t, scopes[i])) },
-        text: tokens
-          .map(
-            (t, i) =>
-              `${t.id}  ${t.prefix}…  ${t.permission.padEnd(11)}  ${t.status.padEnd(8)}  ${t.name}  (${scopeText(scopes[i])})`,
-          )
-          .join('\n'),
+        json: { tokens: tokens.map(tokenJson) },
+        text: tokenTable(tokens),
+      };
+    }
+    case 'token deactivate':
+    case 'token activate':
+    case 'token set-permission':
+    case 'token set-expiry':
+    case 'token set-boards': {
+      const { actor, id } = await tokenAction(services, positionals[2], command);
+      const token =
+        command === 'token deactivate'
+          ? await services.tokens.deactivate(actor, id)
+          : command === 'token activate'
+            ? await services.tokens.activate(actor, id)
+            : command === 'token set-permission'
+              ? await services.tokens.update(actor, id, {
+                  permission: permissionOf(values.permission),
+                })
+              : command === 'token set-expiry'
+                ? await services.tokens.update(actor, id, { expiresAt: expiryFlag(values) })
+                : await services.tokens.update(actor, id, { boardIds: scopeFlag(values) });
+      const shown = await described(services, actor, [token]);
+      return { json: { token: tokenJson(shown[0]) }, text: tokenTable(shown) };
+    }
+    case 'token rotate': {
+      const { actor, id } = await tokenAction(services, positionals[2], command);
+      const grace = values['grace-minutes'];
+      if (grace !== undefined && !/^\d+$/.test(grace)) {
+        throw new UsageError('--grace-minutes must be a whole number from 0 to 1440.');
+      }
+      const { token, secret } = await services.tokens.rotate(
+        actor,
+        id,
+        grace === undefined ? 0 : Number(grace),
+      );
+      const [shown] = await described(services, actor, [token]);
+      return {
+        json: { token: tokenJson(shown), secret },
+        text: `Rotated token ${token.id} ("${token.name}").\nSecret (shown only now): ${secret}`,
       };
     }
     case 'token revoke': {
@@ -182,8 +358,9 @@ async function execute(services: Services, args: string[]): Promise<Result> {
         'cli.token.revoke',
       );
       const revoked = await services.tokens.revoke(actor, id);
+      const [shown] = await described(services, actor, [revoked]);
       return {
-        json: { token: tokenJson(revoked, await scopeOf(services, actor, revoked)) },
+        json: { token: tokenJson(shown) },
         text: `Revoked token ${revoked.id} ("${revoked.name}").`,
       };
     }
@@ -216,7 +393,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   } catch (error) {
     if (error instanceof UsageError || error instanceof ConfigError) {
       return fail(
-        error.message + (error instanceof UsageError ? `\n${USAGE}` : ''),
+        error.message + (error instanceof UsageError ? `\n${usageFor(argv)}` : ''),
         ErrorCode.BAD_USER_INPUT,
       );
     }
@@ -228,7 +405,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       'code' in error &&
       String(error.code).startsWith('ERR_PARSE_ARGS')
     ) {
-      return fail(`${error.message}\n${USAGE}`, ErrorCode.BAD_USER_INPUT);
+      return fail(`${error.message}\n${usageFor(argv)}`, ErrorCode.BAD_USER_INPUT);
     }
     return fail(
       `could not run the command: ${error instanceof Error ? error.message : String(error)}`,
@@ -242,10 +419,20 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 }
 
 if (require.main === module) {
+  let env: NodeJS.ProcessEnv;
+  try {
+    // Here only, never in runCli: tests run the command line in-process with their own settings.
+    env = withEnvFile(process.env, process.cwd());
+  } catch (error) {
+    process.stderr.write(
+      `statusgraph: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+    process.exit(1);
+  }
   void runCli(process.argv.slice(2), {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
-    env: process.env,
+    env,
   }).then((code) => {
     process.exitCode = code;
   });

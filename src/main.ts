@@ -3,7 +3,8 @@ import 'reflect-metadata';
 import type { Server } from 'node:http';
 import type { Express } from 'express';
 import { closeServices, openServices, type Services } from './app';
-import { ConfigError, loadConfig, type Config } from './core/config';
+import { ConfigError, DEFAULT_HOST, loadConfig, type Config } from './core/config';
+import { withEnvFile } from './core/env-file';
 import { seedDemoOnStart } from './demo/demo-start';
 import { trackConnections } from './server/graceful-close';
 import { createLogger } from './core/logger';
@@ -34,15 +35,19 @@ async function bootstrap(services: Services, config: Config): Promise<Organizati
       `Try it: curl -s ${url} -H 'Authorization: Bearer ${secret}' -H 'Content-Type: application/json' \\`,
       `         -d '{"query":"{ viewer { permission organization { name } } }"}'`,
       '',
+      `Token console, to manage tokens in a browser: http://localhost:${config.port}/console`,
+      '',
+      `Organization id (for statusgraph token create --org): ${organization.id}`,
+      '',
       '',
     ].join('\n'),
   );
   return organization;
 }
 
-function listen(app: Express, port: number): Promise<Server> {
+function listen(app: Express, port: number, host: string): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const server: Server = app.listen(port);
+    const server: Server = app.listen(port, host);
     server.once('listening', () => resolve(server));
     server.once('error', reject);
   });
@@ -52,7 +57,7 @@ function listen(app: Express, port: number): Promise<Server> {
 const SHUTDOWN_GRACE_MS = 10_000;
 
 async function main(): Promise<void> {
-  const config = loadConfig();
+  const config = loadConfig(withEnvFile(process.env, process.cwd()));
   const logger = createLogger(config.logLevel);
   const services = await openServices(config, logger).catch((error: unknown) => {
     throw new ConfigError(
@@ -62,9 +67,10 @@ async function main(): Promise<void> {
   const { app, apollo } = await createHttpApp(services, {
     corsOrigins: config.corsOrigins,
     trustedProxies: config.trustedProxies,
+    metricsToken: config.metricsToken,
   });
   // Listen before the first-start bootstrap, so a port in use stops us before a secret is printed.
-  const server = await listen(app, config.port);
+  const server = await listen(app, config.port, config.host ?? DEFAULT_HOST);
   answerParserRefusals(server, services.metrics);
   const connections = trackConnections(server);
   const bootstrapped = await bootstrap(services, config);
@@ -72,8 +78,8 @@ async function main(): Promise<void> {
     process.stdout.write(`${await seedDemoOnStart(services, bootstrapped)}\n`);
   }
   logger.info(
-    { port: config.port },
-    `statusgraph listening on http://localhost:${config.port}/graphql`,
+    { port: config.port, host: config.host ?? DEFAULT_HOST },
+    `statusgraph listening on http://localhost:${config.port}/graphql (token console: /console)`,
   );
 
   let stopping = false;

@@ -1,4 +1,4 @@
-import { Field, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { ID } from '../graphql/id.scalar';
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { ID_COLUMN, TimestampColumn } from '../db/columns';
@@ -81,6 +81,14 @@ export class AuditEvent {
   @Field(() => String, { nullable: true, description: 'Needs a full-access token to read.' })
   @Column({ type: 'varchar', length: 64, nullable: true })
   ip!: string | null;
+
+  @Field(() => Int, {
+    description:
+      'How many attempts this event stands for: 1, or more for denials folded together once a ' +
+      'token passed AUDIT_DENIED_PER_MINUTE in a minute (their targets are not kept).',
+  })
+  @Column({ type: 'integer', default: 1 })
+  count!: number;
 
   @Field(() => AuditTokenRef, { nullable: true, description: 'Null for actions of the CLI.' })
   get token(): AuditTokenRef | null {

@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { Actor } from '../core/context';
+import { systemClock } from '../core/clock';
 import type { Database } from '../db/database';
 import { type Page, type PageArgs, paginate } from '../db/pagination';
 import { AuditEvent, AuditOutcome } from './audit-event.entity';
 import { checkNoNul } from '../core/validation';
 import type { AuditEventFilter } from './audit-event.inputs';
+import { DEFAULT_DENIED_PER_MINUTE, DenialFold, foldDenials } from './denial-fold';
 
 export interface AuditTarget {
   type: string;
@@ -26,10 +28,14 @@ export type SucceededHook = (manager: EntityManager, actor: Actor, at: Date) => 
 export class AuditLogService {
   private readonly succeededHooks: SucceededHook[] = [];
 
-  /** `targetTypes`: what the features' mutations may target, found in a field's name. */
+  /**
+   * `targetTypes`: what the features' mutations may target, found in a field's name; `fold`:
+   * how DENIED events past the per-minute limit are folded.
+   */
   constructor(
     private readonly db: Database,
     readonly targetTypes: readonly string[] = [],
+    private readonly fold: DenialFold = new DenialFold(DEFAULT_DENIED_PER_MINUTE, systemClock),
   ) {}
 
   /** Registers work to run with every success, after its event, in the same transaction. */
@@ -61,8 +67,26 @@ export class AuditLogService {
       return;
     }
     const at = new Date();
-    const events = refusals.map((r) => this.event(actor, r.action, r.outcome, r.target, at));
-    await this.db.write((manager) => manager.insert(AuditEvent, events));
+    const { single, folded } = foldDenials(this.fold, actor, refusals);
+    const events = single.map((r) => this.event(actor, r.action, r.outcome, r.target, at));
+    await this.db.write(async (manager) => {
+      await manager.insert(AuditEvent, events);
+      for (const { id, action, type, count } of folded) {
+        const event = Object.assign(this.event(actor, action, AuditOutcome.DENIED, { type }, at), {
+          id,
+          count: 0,
+        });
+        // Insert-or-keep, then add: safe when requests (or instances) of one minute race.
+        await manager
+          .createQueryBuilder()
+          .insert()
+          .into(AuditEvent)
+          .values(event)
+          .orIgnore()
+          .execute();
+        await manager.increment(AuditEvent, { id }, 'count', count);
+      }
+    });
   }
 
   /** Newest first, by `(at, id)`. */
@@ -109,6 +133,7 @@ export class AuditLogService {
       targetType: target.type ?? null,
       targetId: target.id?.slice(0, 64) ?? null,
       ip: actor.request.ip,
+      count: 1,
     });
   }
 }

@@ -1,5 +1,6 @@
 import { AuditScope } from '../core/audit-scope';
 import type { RequestContext, RequestMeta } from '../core/context';
+import { type Clock, systemClock } from '../core/clock';
 import { Loaders } from '../core/loaders';
 import { AuthenticationError } from '../core/errors';
 import type { ApiToken } from '../tokens/api-token.entity';
@@ -23,6 +24,8 @@ export class Authenticator {
   constructor(
     private readonly tokens: TokenLookup,
     private readonly lastUse: LastUseRecorder,
+    // Expiry and the last-use stamp read it: tests move it past a token's expiresAt.
+    private readonly clock: Clock = systemClock,
   ) {}
 
   async authenticate(
@@ -51,7 +54,7 @@ export class Authenticator {
           'Use the current secret or create a new token.',
       );
     }
-    const now = new Date();
+    const now = this.clock.now();
     switch (tokenStatus(token, now)) {
       case ApiTokenStatus.REVOKED:
         throw new AuthenticationError(

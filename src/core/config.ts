@@ -8,6 +8,8 @@ export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' |
 /** Every setting of the server and the CLI, validated once at start. */
 export interface Config {
   port: number;
+  /** The address to listen on (`HOST`); every interface when absent. */
+  host?: string;
   database: DatabaseConfig;
   logLevel: LogLevel;
   /** Seconds between two last-use writes of one token on one instance. */
@@ -19,15 +21,33 @@ export interface Config {
    * X-Forwarded-For is believed; none when empty or absent, so the socket's address counts.
    */
   trustedProxies?: readonly string[];
+  /** A bearer token `GET /metrics` requires (`METRICS_TOKEN`); open when absent. */
+  metricsToken?: string;
   /** Abuse limits; absent settings take `DEFAULT_LIMITS` (the store follows the database). */
   limits?: Partial<LimitsConfig>;
+  /** Bounds of the audit log; absent settings take `DEFAULT_AUDIT`. */
+  audit?: Partial<AuditConfig>;
 }
+
+export interface AuditConfig {
+  /** DENIED events one token may cause per minute (per instance) before they are folded. */
+  deniedPerMinute: number;
+  /** Days an audit event is kept. */
+  retentionDays: number;
+}
+
+export const DEFAULT_AUDIT: AuditConfig = { deniedPerMinute: 60, retentionDays: 400 };
 
 export type RateLimitStore = 'memory' | 'database';
 
 export interface LimitsConfig {
-  /** GraphQL requests one token may send in a minute (every instance together, with `database`). */
-  requestsPerMinute: number;
+  /**
+   * Points a token's cost budget holds (API.md section 9): no operation may cost more. Shared by
+   * every instance with the `database` store.
+   */
+  costBucketSize: number;
+  /** Points a second a token's budget refills. */
+  costRestoreRate: number;
   /** Failed authentications one client address may cause in a minute before it gets 429. */
   authFailuresPerMinute: number;
   /**
@@ -37,16 +57,29 @@ export interface LimitsConfig {
   store: RateLimitStore;
   /** Milliseconds a query may run before it is answered with 503 QUERY_TIMEOUT. */
   queryTimeoutMs: number;
-  /** Queries executing at once per instance; more wait for a slot (mutations never wait). */
+  /**
+   * Queries executing at once per instance in each lane of the fair scheduler (cheap and
+   * expensive); more wait their turn (mutations never wait).
+   */
   concurrentQueries: number;
+  /** A query whose requested cost is at most this many points runs in the cheap lane. */
+  cheapQueryCost: number;
 }
 
-/** Generous for BI paging: a 1000-row page every 50 ms for a minute stays under the limit. */
+/**
+ * The budget is sized on BI pages (README, "Cost and budgets"): the bucket holds the largest
+ * legitimate page (1000 incidents with every field, board, updates, monitors and their boards:
+ * 112,057 points requested) and two of the README's pages (52,004 each), but not the review's
+ * amplified requests (121,002 and more); it refills faster than one client reads such pages back
+ * to back (3,064 points read per page, 124 ms a page measured: ~25,000 points a second).
+ */
 export const DEFAULT_LIMITS: Omit<LimitsConfig, 'store'> = {
-  requestsPerMinute: 1200,
+  costBucketSize: 120_000,
+  costRestoreRate: 100_000,
   authFailuresPerMinute: 60,
   queryTimeoutMs: 30_000,
   concurrentQueries: 2,
+  cheapQueryCost: 1000,
 };
 
 /** The limits in force: the configured ones over the defaults, the store after the database. */
@@ -109,6 +142,19 @@ export function parseDatabaseUrl(url: string): DatabaseConfig {
   throw new ConfigError('DATABASE_URL must start with sqlite:, postgres:// or postgresql://.');
 }
 
+/** `METRICS_TOKEN`: 16–256 visible ASCII characters (a bearer token); empty or absent: open. */
+export function parseMetricsToken(raw: string | undefined): string | undefined {
+  if (!raw) {
+    return undefined;
+  }
+  if (!/^[\x21-\x7e]{16,256}$/.test(raw)) {
+    throw new ConfigError(
+      'METRICS_TOKEN must be 16–256 visible characters without spaces (e.g. openssl rand -hex 32), or empty to leave /metrics open.',
+    );
+  }
+  return raw;
+}
+
 /** `CORS_ORIGINS`: comma-separated origins such as https://dash.example.com (scheme, host, port). */
 export function parseCorsOrigins(raw: string | undefined): string[] {
   const origins = (raw ?? '')
@@ -154,6 +200,21 @@ export function parseTrustedProxies(raw: string | undefined): string[] {
   return entries;
 }
 
+export const DEFAULT_HOST = '0.0.0.0';
+const HOST_NAME =
+  /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+/** `HOST`: an IP address (0.0.0.0 or :: for every interface) or a host name such as localhost. */
+export function parseHost(raw: string | undefined): string {
+  const host = raw || DEFAULT_HOST;
+  if (isIP(host) === 0 && !HOST_NAME.test(host)) {
+    throw new ConfigError(
+      'HOST must be an IP address (0.0.0.0 for every interface, 127.0.0.1 for this machine only) or a host name.',
+    );
+  }
+  return host;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const logLevel = (env.LOG_LEVEL ?? 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) {
@@ -165,16 +226,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const config: Config = {
     port: integer(env, 'PORT', 4000, 0, 65535),
+    host: parseHost(env.HOST),
     database: parseDatabaseUrl(env.DATABASE_URL || DEFAULT_DATABASE_URL),
     logLevel,
     lastUsedWriteIntervalSeconds: integer(env, 'LAST_USED_WRITE_INTERVAL_SECONDS', 60, 0, 86400),
     corsOrigins: parseCorsOrigins(env.CORS_ORIGINS),
     trustedProxies: parseTrustedProxies(env.TRUSTED_PROXIES),
+    metricsToken: parseMetricsToken(env.METRICS_TOKEN),
     limits: {
-      requestsPerMinute: integer(
+      costBucketSize: integer(
         env,
-        'RATE_LIMIT_PER_MINUTE',
-        DEFAULT_LIMITS.requestsPerMinute,
+        'COST_BUCKET_SIZE',
+        DEFAULT_LIMITS.costBucketSize,
+        1,
+        1_000_000_000,
+      ),
+      costRestoreRate: integer(
+        env,
+        'COST_RESTORE_RATE',
+        DEFAULT_LIMITS.costRestoreRate,
         1,
         1_000_000_000,
       ),
@@ -193,7 +263,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         1,
         1000,
       ),
+      cheapQueryCost: integer(
+        env,
+        'CHEAP_QUERY_COST',
+        DEFAULT_LIMITS.cheapQueryCost,
+        1,
+        1_000_000_000,
+      ),
       ...(store === undefined ? {} : { store }),
+    },
+    audit: {
+      deniedPerMinute: integer(
+        env,
+        'AUDIT_DENIED_PER_MINUTE',
+        DEFAULT_AUDIT.deniedPerMinute,
+        0,
+        1_000_000,
+      ),
+      retentionDays: integer(env, 'AUDIT_RETENTION_DAYS', DEFAULT_AUDIT.retentionDays, 1, 36_500),
     },
   };
   resolveLimits(config);

@@ -23,6 +23,8 @@ export interface ActorToken {
   id: string;
   name: string;
   prefix: string;
+  /** When it stops working, if ever: responses tell the client (Statusgraph-Token-Expiration). */
+  expiresAt: Date | null;
 }
 
 /**

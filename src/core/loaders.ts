@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import { type Clock, systemClock } from './clock';
+import { type Clock, type Timer, realTimer, systemClock } from './clock';
 import { QueryTimeoutError } from './errors';
 
 /**
@@ -12,14 +12,33 @@ export class Loaders {
   private deadline = Infinity;
   private timeoutMs = 0;
   private clock: Clock = systemClock;
-  /** Whether a read was refused because the request ran out of time. */
+  /** Arms the stop of a statement still running at the deadline (db/statement-deadline.ts). */
+  timer: Timer = realTimer;
+  /** Whether a read was refused or stopped because the request ran out of time. */
   stopped = false;
 
-  /** After `timeoutMs` from now (by `clock`), the request's next batch fails with QUERY_TIMEOUT. */
-  stopAfter(timeoutMs: number, clock: Clock = systemClock): void {
+  /**
+   * After `timeoutMs` from now (by `clock`), the request's next batch fails with QUERY_TIMEOUT,
+   * and so does a statement still running then (`timer` arms its stop).
+   */
+  stopAfter(timeoutMs: number, clock: Clock = systemClock, timer: Timer = realTimer): void {
     this.timeoutMs = timeoutMs;
     this.clock = clock;
+    this.timer = timer;
     this.deadline = clock.now().getTime() + timeoutMs;
+  }
+
+  /** Milliseconds left until the deadline (Infinity without one); never below 0. */
+  remainingMs(): number {
+    return this.deadline === Infinity
+      ? Infinity
+      : Math.max(0, this.deadline - this.clock.now().getTime());
+  }
+
+  /** Marks the request stopped (its answer is QUERY_TIMEOUT) and returns the error to throw. */
+  expire(): QueryTimeoutError {
+    this.stopped = true;
+    return new QueryTimeoutError(this.timeoutMs);
   }
 
   get<V>(
@@ -32,8 +51,7 @@ export class Loaders {
       loader = new DataLoader<string, V>(
         async (keys) => {
           if (this.clock.now().getTime() > this.deadline) {
-            this.stopped = true;
-            throw new QueryTimeoutError(this.timeoutMs);
+            throw this.expire();
           }
           const found = await batch(keys);
           return keys.map((key) => found.get(key) ?? empty);

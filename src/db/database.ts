@@ -2,6 +2,8 @@ import type { Pool } from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { DateUtils } from 'typeorm/util/DateUtils';
+import { meterStatements } from './cost-meter';
+import { type StatementDeadline, StatementGuard } from './statement-deadline';
 
 const SQLITE_BUSY = /SQLITE_BUSY/;
 const BUSY_RETRIES = 5;
@@ -18,11 +20,24 @@ const BUSY_RETRIES = 5;
 export class Database {
   private tail: Promise<unknown> = Promise.resolve();
   private lastNow = 0;
+  /** Bounds a query's read statements by its deadline (installed after the meter: outside it). */
+  readonly statements: StatementGuard;
 
   constructor(
     readonly dataSource: DataSource,
     readonly readSource: DataSource = dataSource,
-  ) {}
+  ) {
+    new Set([dataSource, readSource]).forEach(meterStatements);
+    this.statements = new StatementGuard(readSource);
+  }
+
+  /**
+   * Runs a query's execution with each read statement it causes stopped at `deadline` (API.md
+   * section 9), and only those: on SQLite they read on a connection of their own meanwhile.
+   */
+  withDeadline<T>(deadline: StatementDeadline, work: () => Promise<T>): Promise<T> {
+    return this.statements.run(deadline, work);
+  }
 
   get isSqlite(): boolean {
     return this.dataSource.options.type === 'sqlite';
@@ -91,6 +106,7 @@ export class Database {
   /** Waits for queued writes, then closes the connections. */
   async close(): Promise<void> {
     await this.tail;
+    await this.statements.close();
     for (const source of new Set([this.readSource, this.dataSource])) {
       if (source.isInitialized) {
         await source.destroy();

@@ -53,14 +53,44 @@ function decode(cursor: string, order: KeysetOrder<never>): [string, string] {
   if (
     !Array.isArray(parsed) ||
     parsed.length !== 3 ||
-    typeof parsed[0] !== 'string' ||
-    typeof parsed[1] !== 'string' ||
-    parsed[2] !== orderTag(order) ||
-    (order.kind === 'timestamp' && Number.isNaN(Date.parse(parsed[0])))
+    !isCursorValue(parsed[0], order.kind) ||
+    !isCursorId(parsed[1]) ||
+    parsed[2] !== orderTag(order)
   ) {
     throw malformed();
   }
   return [parsed[0], parsed[1]];
+}
+
+// Ids are UUIDs (36 characters): a cursor's id need only be a string a database can compare.
+const CURSOR_ID = /^[\x20-\x7e]{1,36}$/;
+const CURSOR_STRING_MAX = 10_000;
+const EARLIEST = Date.UTC(1970, 0, 1);
+const LATEST = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+function isCursorId(id: unknown): id is string {
+  return typeof id === 'string' && CURSOR_ID.test(id);
+}
+
+/**
+ * A cursor's sort value exactly as `encode` writes it: for a timestamp, the canonical ISO form of
+ * an instant the DateTime range allows; for a string, text any database can compare (no NUL).
+ * Anything else would reach the database as a value it cannot hold (PostgreSQL: an error).
+ */
+function isCursorValue(value: unknown, kind: KeysetOrder<never>['kind']): value is string {
+  if (typeof value !== 'string') {
+    return false;
+  }
+  if (kind === 'string') {
+    return value.length <= CURSOR_STRING_MAX && !value.includes('\u0000');
+  }
+  const time = Date.parse(value);
+  return (
+    time >= EARLIEST &&
+    time <= LATEST &&
+    !Number.isNaN(time) &&
+    new Date(time).toISOString() === value
+  );
 }
 
 export function pageSize(first: number | null | undefined): number {
@@ -123,19 +153,31 @@ function keysetPage<T extends ObjectLiteral>(
   const counter = query.clone();
   const alias = query.alias;
   const column = `${alias}.${order.sortBy}`;
-  if (args.after) {
-    const [value, id] = decode(args.after, order as KeysetOrder<never>);
-    const comparison = order.direction === 'ASC' ? '>' : '<';
-    query.andWhere(`(${column}, ${alias}.id) ${comparison} (:afterValue, :afterId)`, {
-      afterValue: order.kind === 'timestamp' ? db.timestamp(new Date(value)) : value,
-      afterId: id,
-    });
-  }
+  afterCursor(db, query, order, args.after);
   query
     .orderBy(column, order.direction)
     .addOrderBy(`${alias}.id`, order.direction)
     .limit(size + 1);
   return { size, counter };
+}
+
+/** Adds the condition of rows after the cursor `after` (none without one) to `query`. */
+export function afterCursor<T extends ObjectLiteral>(
+  db: Database,
+  query: SelectQueryBuilder<T>,
+  order: Omit<KeysetOrder<never>, 'sortBy'> & { sortBy: string },
+  after: string | null | undefined,
+): void {
+  if (!after) {
+    return;
+  }
+  const alias = query.alias;
+  const [value, id] = decode(after, order as KeysetOrder<never>);
+  const comparison = order.direction === 'ASC' ? '>' : '<';
+  query.andWhere(`(${alias}.${order.sortBy}, ${alias}.id) ${comparison} (:afterValue, :afterId)`, {
+    afterValue: order.kind === 'timestamp' ? db.timestamp(new Date(value)) : value,
+    afterId: id,
+  });
 }
 
 /**

@@ -199,8 +199,9 @@ export function demoIncidents(
     name: planned.name,
     details: planned.details,
     severity: IncidentSeverity.MAINTENANCE,
-    // As createIncident does when no startedAt is given: the time it was announced.
-    startedAt: announced,
+    // Not started yet: it starts with its window (a startedAt in the past would list it among
+    // incidents that began before now).
+    startedAt: start,
     createdAt: announced,
     window: { start, end: start + planned.hours * HOUR },
     monitors: affected,

@@ -2,14 +2,45 @@ import { GraphQLScalarType, Kind } from 'graphql';
 import { UserInputError } from '../core/errors';
 
 // ISO 8601 with an explicit zone: 2027-01-01T00:00:00Z, ...00.000Z, ...00+02:00.
-const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
-const RULE = 'must be an ISO 8601 date-time with a time zone, e.g. 2027-01-01T00:00:00.000Z';
+const ISO_8601 =
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):(\d{2}))$/;
+const RULE =
+  'must be an ISO 8601 date-time with a time zone, e.g. 2027-01-01T00:00:00.000Z, naming a real ' +
+  'calendar day and time in the years 1970–9999 (UTC)';
+
+/** The range API.md section 5 fixes: what every database stores and returns unchanged. */
+const EARLIEST = Date.UTC(1970, 0, 1);
+const LATEST = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+// Date.parse rolls 2027-02-30 over to March 2 and accepts 24:00; the fields must be checked.
+function isRealInstant(match: RegExpExecArray): boolean {
+  const [year, month, day, hour, minute, second = 0, offsetHours = 0, offsetMinutes = 0] = match
+    .slice(1)
+    .map((part) => (part === undefined ? undefined : Number(part)));
+  const daysInMonth = new Date(Date.UTC(year ?? 0, month ?? 0, 0)).getUTCDate();
+  return (
+    month !== undefined &&
+    month >= 1 &&
+    month <= 12 &&
+    day !== undefined &&
+    day >= 1 &&
+    day <= daysInMonth &&
+    hour !== undefined &&
+    hour <= 23 &&
+    minute !== undefined &&
+    minute <= 59 &&
+    second <= 59 &&
+    offsetHours <= 23 &&
+    offsetMinutes <= 59
+  );
+}
 
 function parse(value: unknown): Date {
-  if (typeof value === 'string' && ISO_8601.test(value)) {
-    const date = new Date(value);
-    if (!Number.isNaN(date.getTime())) {
-      return date;
+  const match = typeof value === 'string' ? ISO_8601.exec(value) : null;
+  if (match && isRealInstant(match)) {
+    const time = new Date(match[0]).getTime();
+    if (time >= EARLIEST && time <= LATEST) {
+      return new Date(time);
     }
   }
   throw new UserInputError(`DateTime ${RULE}.`);

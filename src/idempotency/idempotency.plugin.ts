@@ -6,6 +6,7 @@ import { ErrorCode } from '../core/errors';
 import type { Logger } from '../core/logger';
 import { isWellFormedSecret } from '../tokens/secret';
 import type { Claim, IdempotencyService, StoredResponse } from './idempotency.service';
+import { mayUseIdempotencyKey } from './replay-authorization';
 
 const KEY_HEADER = 'idempotency-key';
 const REPLAYED_HEADER = 'idempotency-replayed';
@@ -139,7 +140,7 @@ export function idempotencyPlugin(
       return {
         // Runs after validation and authentication, right before execution.
         async responseForOperation({ contextValue, operation, request, source }) {
-          if (operation?.operation !== 'mutation') {
+          if (operation?.operation !== 'mutation' || !mayUseIdempotencyKey(contextValue)) {
             return null;
           }
           if (!VALID_KEY.test(key)) {

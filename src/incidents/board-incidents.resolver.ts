@@ -24,6 +24,6 @@ export class BoardIncidentsResolver {
     @Args(() => PageArgsType) page: PageArgsType,
     @Ctx() ctx: RequestContext,
   ): Promise<Page<IncidentRow>> {
-    return this.service.list(ctx, { ...filter, boardId: board.id }, orderBy, page);
+    return this.service.ofBoard(ctx, board.id, filter, orderBy, page);
   }
 }

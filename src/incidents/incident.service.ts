@@ -6,7 +6,15 @@ import type { BoardService } from '../boards/board.service';
 import type { Actor } from '../core/context';
 import { boardScopeWhere, inBoardScope, isBoardInScope } from '../db/board-scope';
 import type { Database } from '../db/database';
-import { type KeysetOrder, type Page, type PageArgs, paginateRaw } from '../db/pagination';
+import {
+  type KeysetOrder,
+  type Page,
+  type PageArgs,
+  pageOf,
+  pageSize,
+  paginateRaw,
+} from '../db/pagination';
+import { countsByParent, pagesByParent } from '../db/batched-pages';
 import { NotFoundError, UserInputError } from '../core/errors';
 import { Monitor } from '../monitors/monitor.entity';
 import { checkName, checkText } from '../core/validation';
@@ -63,15 +71,61 @@ export class IncidentService {
     orderBy: IncidentOrder,
     page: PageArgs,
   ): Promise<Page<IncidentRow>> {
+    const query = this.filtered(actor, filter);
+    if (filter?.boardId != null) {
+      query.andWhere('i.boardId = :boardId', { boardId: filter.boardId });
+    }
+    return paginateRaw(
+      this.db,
+      query,
+      ORDERS[orderBy],
+      page,
+      incidentSelection(query.alias),
+      toIncidentRow,
+    );
+  }
+
+  /**
+   * A board's incidents (`Board.incidents`). The pages of every board of a list are read in one
+   * statement, their counts in another.
+   */
+  ofBoard(
+    actor: Actor,
+    boardId: string,
+    filter: IncidentFilter | undefined,
+    orderBy: IncidentOrder,
+    page: PageArgs,
+  ): Promise<Page<IncidentRow>> {
+    const size = pageSize(page.first);
+    const order = ORDERS[orderBy];
+    const key = JSON.stringify({ ...filter, boardId: undefined });
+    const counts = actor.loaders.get<number>(
+      `board.incidents.count:${key}`,
+      (boardIds) => countsByParent(this.filtered(actor, filter), 'boardId', boardIds),
+      0,
+    );
+    return actor.loaders
+      .get<IncidentRow[]>(
+        `board.incidents:${key}:${orderBy}:${size}:${page.after ?? ''}`,
+        (boardIds) =>
+          pagesByParent(this.db, this.filtered(actor, filter), 'boardId', boardIds, order, page, {
+            selection: incidentSelection('i'),
+            toNode: toIncidentRow,
+          }),
+        [],
+      )
+      .load(boardId)
+      .then((rows) => pageOf(rows, size, order, () => counts.load(boardId)));
+  }
+
+  /** The organization's incidents that `filter` keeps, its board aside. */
+  private filtered(actor: Actor, filter: IncidentFilter | undefined) {
     const query = this.db.reader
       .createQueryBuilder(Incident, 'i')
       .where('i.organizationId = :org', { org: actor.organization.id });
     inBoardScope(query, actor, 'i.boardId');
     if (!filter?.includeDeleted) {
       query.andWhere('i.deletedAt IS NULL');
-    }
-    if (filter?.boardId != null) {
-      query.andWhere('i.boardId = :boardId', { boardId: filter.boardId });
     }
     if (filter?.monitorId != null) {
       query.andWhere(
@@ -100,14 +154,7 @@ export class IncidentService {
         query.andWhere(`${condition} :${field}`, { [field]: this.db.timestamp(value) });
       }
     }
-    return paginateRaw(
-      this.db,
-      query,
-      ORDERS[orderBy],
-      page,
-      incidentSelection(query.alias),
-      toIncidentRow,
-    );
+    return query;
   }
 
   /** An incident's updates, oldest first; batched per request. */

@@ -37,7 +37,8 @@ export class Semaphore {
 }
 
 /**
- * At most `slots` queries execute at once; the others wait for a slot before they start. A BI
+ * The fixed query slots the fair scheduler (fair-scheduler.ts) replaced, kept for the bench's
+ * comparison only (BenchOnlyOptions.twoQuerySlots). At most `slots` queries execute at once; the others wait for a slot before they start. A BI
  * page is tens of milliseconds of uninterrupted JavaScript; fifty of them in flight would make
  * every other request — a mutation's each statement, a health check — wait behind all of them
  * on the event loop. Queued queries use no CPU and hold no rows, so throughput stays the same,

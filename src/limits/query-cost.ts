@@ -1,25 +1,59 @@
-import { type ApolloServerPlugin, HeaderMap } from '@apollo/server';
 import {
+  type DocumentNode,
   type FragmentDefinitionNode,
-  GraphQLError,
   type GraphQLField,
   type GraphQLNamedType,
   type GraphQLSchema,
+  type GraphQLType,
   Kind,
+  type OperationDefinitionNode,
   type SelectionSetNode,
   type ValueNode,
   getNamedType,
+  getNullableType,
   getVariableValues,
-  isObjectType,
   isInterfaceType,
+  isListType,
+  isObjectType,
 } from 'graphql';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../db/pagination';
-import type { Metrics } from '../core/metrics';
-import { ApolloErrorCode } from '../core/errors';
 
-const OBJECT_COST = 2;
-const SCALAR_COST = 1;
-const DEPTH_FACTOR = 1.5;
+/**
+ * API.md section 9's estimate, in points: a point is one SQL statement or one row read, which is
+ * what `actualQueryCost` counts while the operation runs (db/cost-meter.ts). The estimate is an
+ * upper bound of that count wherever the data keeps to its documented bounds.
+ */
+export const COST = {
+  /** Every request costs at least this (a flood of tiny requests is bounded too). */
+  minimum: 1,
+  /** A mutation's own work (its transaction: a look-up, a write, the audit event) before its selection. */
+  mutation: 10,
+  /** A single object fetched by id at the root (`board(id:)`): its statement and its row. */
+  rootLookup: 2,
+  /** Rows read per DataLoader statement (core/loaders.ts batches at most this many keys). */
+  batch: 1000,
+} as const;
+
+/**
+ * Nested fields read through a per-request DataLoader (one statement per level, `batch` parents
+ * a statement), with the rows each parent may read: one for an object, the documented bound for a
+ * small plain list (an incident names at most 50 monitors, a monitor has at most 20 request
+ * headers, `Incident.updates` is estimated at 10 and counted as read).
+ */
+const LOADED_PER_PARENT: Readonly<Record<string, number>> = {
+  'Incident.board': 1,
+  'Monitor.board': 1,
+  'StatusEvent.monitor': 1,
+  'Incident.monitors': 50,
+  'Incident.updates': 10,
+  'Monitor.requestHeaders': 20,
+};
+
+/** Root fields answered from the request itself, reading nothing. */
+const FREE_ROOT_FIELDS: ReadonlySet<string> = new Set(['viewer', 'rateLimit', 'queryCost']);
+
+/** A plain list not listed above: as many rows as a default page, per parent. */
+const UNKNOWN_LIST_BOUND = DEFAULT_PAGE_SIZE;
 
 interface CostInput {
   schema: GraphQLSchema;
@@ -27,20 +61,14 @@ interface CostInput {
   /** The request's variables as coerced for execution: defaults of the document included. */
   variables: Record<string, unknown>;
   /**
-   * Each fragment's cost, reckoned once: a fragment spread twice by one spread twice by … would
-   * otherwise be walked 2^n times (a 900-character document, seconds of CPU).
+   * Each fragment's cost under a number of parents, reckoned once: a fragment spread twice by one
+   * spread twice by … would otherwise be walked 2^n times (a 900-character document, seconds).
    */
   fragmentCosts?: Map<string, number>;
 }
 
-function firstOf(
-  field: GraphQLField<unknown, unknown> | undefined,
-  value: ValueNode | undefined,
-  variables: Record<string, unknown>,
-): number {
-  if (!field?.args.some((arg) => arg.name === 'first')) {
-    return 1;
-  }
+/** `first` as the list will read it: its default when left out, out of range as 1000 (refused there). */
+function firstOf(value: ValueNode | undefined, variables: Record<string, unknown>): number {
   let first: unknown = null;
   if (value?.kind === Kind.INT) {
     first = Number(value.value);
@@ -50,64 +78,73 @@ function firstOf(
   if (typeof first !== 'number' || !Number.isInteger(first)) {
     return DEFAULT_PAGE_SIZE;
   }
-  // Out of range is the list's own BAD_USER_INPUT, refused before any row is read.
-  return Math.min(Math.max(first, 1), MAX_PAGE_SIZE);
+  return first < 0 ? 0 : Math.min(first, MAX_PAGE_SIZE);
 }
 
+const isConnection = (type: GraphQLNamedType): boolean =>
+  isObjectType(type) && type.name.endsWith('Connection') && 'nodes' in type.getFields();
+
+const statementsFor = (parents: number): number => Math.ceil(parents / COST.batch);
+
+function fieldOf(parent: GraphQLNamedType | undefined, name: string) {
+  return parent && (isObjectType(parent) || isInterfaceType(parent))
+    ? (parent.getFields()[name] as GraphQLField<unknown, unknown> | undefined)
+    : undefined;
+}
+
+const isList = (type: GraphQLType): boolean => isListType(getNullableType(type));
+
 /**
- * GraphQL Armor's cost (objects 2, scalars 1, ×1.5 per level, a list's selection × its `first`),
- * computed with the request's variables, with `first`'s default where it is left out and with a
- * `first` out of range counted as 1000 (the list refuses it itself). Armor's rule checks the
- * document alone and counts `first: $n` or no `first` as 1. Per request, in microseconds: a
- * document is a few dozen fields.
+ * The points `selectionSet` may cost when it is resolved for `parents` objects of type `parent`:
+ * a connection its statement and `first` + 1 rows (the extra row tells whether a page follows)
+ * for every parent, its `totalCount` a statement and a row for every parent, whatever `first`
+ * is; the nodes' own selection for `parents × first` objects.
  */
-export function operationCost(
+export function selectionCost(
   selectionSet: SelectionSetNode,
   parent: GraphQLNamedType | undefined,
+  parents: number,
   input: CostInput,
   seen: ReadonlySet<string> = new Set(),
 ): number {
   let cost = 0;
   for (const selection of selectionSet.selections) {
     if (selection.kind === Kind.FIELD) {
-      const name = selection.name.value;
-      if (name === '__schema' || name === '__type') {
+      const field = fieldOf(parent, selection.name.value);
+      if (!field || selection.name.value.startsWith('__')) {
+        // Introspection reads no rows: the schema bounds it.
         continue;
       }
-      const field =
-        parent && (isObjectType(parent) || isInterfaceType(parent))
-          ? parent.getFields()[name]
-          : undefined;
-      if (!selection.selectionSet) {
-        cost += SCALAR_COST;
-        continue;
-      }
-      const first = firstOf(
+      cost += fieldCost(
         field,
-        selection.arguments?.find((arg) => arg.name.value === 'first')?.value,
-        input.variables,
-      );
-      const inner = operationCost(
+        selection.arguments,
         selection.selectionSet,
-        field ? getNamedType(field.type) : undefined,
+        parent,
+        parents,
         input,
         seen,
       );
-      cost += (OBJECT_COST + DEPTH_FACTOR * inner) * first;
     } else if (selection.kind === Kind.INLINE_FRAGMENT) {
       const type = selection.typeCondition
         ? input.schema.getType(selection.typeCondition.name.value)
         : parent;
-      cost += operationCost(selection.selectionSet, type ?? undefined, input, seen);
+      cost += selectionCost(selection.selectionSet, type ?? undefined, parents, input, seen);
     } else {
       const name = selection.name.value;
       const fragment = input.fragments.get(name);
       const costs = (input.fragmentCosts ??= new Map<string, number>());
-      let fragmentCost = costs.get(name);
+      const key = `${name}×${parents}`;
+      let fragmentCost = costs.get(key);
       if (fragmentCost === undefined && fragment && !seen.has(name)) {
         const type = input.schema.getType(fragment.typeCondition.name.value) ?? undefined;
-        fragmentCost = operationCost(fragment.selectionSet, type, input, new Set([...seen, name]));
-        costs.set(name, fragmentCost);
+        fragmentCost = selectionCost(
+          fragment.selectionSet,
+          type,
+          parents,
+          input,
+          new Set([...seen, name]),
+        );
+        costs.set(key, fragmentCost);
       }
       cost += fragmentCost ?? 0;
     }
@@ -115,49 +152,117 @@ export function operationCost(
   return cost;
 }
 
-/** Refuses, before execution, an operation whose cost with its variables passes `maxCost`. */
-export function variableCostLimit(maxCost: number, metrics: Metrics): ApolloServerPlugin {
-  return {
-    async requestDidStart() {
-      return {
-        async didResolveOperation({ operation, document, schema, request }) {
-          if (!operation) {
-            return;
-          }
-          const fragments = new Map<string, FragmentDefinitionNode>();
-          for (const definition of document.definitions) {
-            if (definition.kind === Kind.FRAGMENT_DEFINITION) {
-              fragments.set(definition.name.value, definition);
-            }
-          }
-          const root =
-            operation.operation === 'mutation' ? schema.getMutationType() : schema.getQueryType();
-          // As execution will see them: `$n: Int = 1000` left out is 1000, not the default page.
-          const { coerced } = getVariableValues(
-            schema,
-            operation.variableDefinitions ?? [],
-            request.variables ?? {},
+function fieldCost(
+  field: GraphQLField<unknown, unknown>,
+  args: readonly { name: { value: string }; value: ValueNode }[] | undefined,
+  selectionSet: SelectionSetNode | undefined,
+  parent: GraphQLNamedType | undefined,
+  parents: number,
+  input: CostInput,
+  seen: ReadonlySet<string>,
+): number {
+  const type = getNamedType(field.type);
+  const key = `${parent?.name}.${field.name}`;
+  const inner = (perParent: number, of: GraphQLNamedType = type) =>
+    selectionSet ? selectionCost(selectionSet, of, parents * perParent, input, seen) : 0;
+  if (isConnection(type)) {
+    const first = firstOf(args?.find((arg) => arg.name.value === 'first')?.value, input.variables);
+    return (
+      parents * (1 + first + 1) +
+      (selectionSet ? connectionCost(selectionSet, type, parents, first, input, seen) : 0)
+    );
+  }
+  const loaded = LOADED_PER_PARENT[key];
+  if (loaded !== undefined) {
+    return statementsFor(parents) + parents * loaded + inner(loaded);
+  }
+  if (parent === input.schema.getQueryType()) {
+    return (FREE_ROOT_FIELDS.has(field.name) ? 0 : COST.rootLookup) + inner(1);
+  }
+  if (parent === input.schema.getMutationType()) {
+    return COST.mutation + inner(1);
+  }
+  if (selectionSet && isList(field.type)) {
+    return statementsFor(parents) + parents * UNKNOWN_LIST_BOUND + inner(UNKNOWN_LIST_BOUND);
+  }
+  // A scalar, or an object carried by its parent's row (a viewer's token, an event's token).
+  return inner(1);
+}
+
+/** The selection of a connection: `totalCount` per parent, `nodes` and `edges.node` per row. */
+function connectionCost(
+  selectionSet: SelectionSetNode,
+  connection: GraphQLNamedType,
+  parents: number,
+  first: number,
+  input: CostInput,
+  seen: ReadonlySet<string>,
+): number {
+  const node = getNamedType(fieldOf(connection, 'nodes')?.type ?? connection);
+  let cost = 0;
+  const visit = (set: SelectionSetNode, type: GraphQLNamedType | undefined) => {
+    for (const selection of set.selections) {
+      if (selection.kind === Kind.FIELD) {
+        const name = selection.name.value;
+        if (type === connection && name === 'totalCount') {
+          cost += parents * 2;
+        } else if (type === connection && name === 'nodes' && selection.selectionSet) {
+          cost += selectionCost(selection.selectionSet, node, parents * first, input, seen);
+        } else if (type === connection && name === 'edges' && selection.selectionSet) {
+          visit(
+            selection.selectionSet,
+            getNamedType(fieldOf(connection, 'edges')?.type ?? connection),
           );
-          const cost = operationCost(operation.selectionSet, root ?? undefined, {
-            schema,
-            fragments,
-            variables: coerced ?? {},
-          });
-          if (cost > maxCost) {
-            metrics.queryLimitRefusals.inc({ limit: 'cost' });
-            throw new GraphQLError(
-              `Query cost limit of ${maxCost} exceeded, found ${Math.round(cost)}. Please ask ` +
-                'for fewer rows (a smaller `first`) or fewer fields, or split the request.',
-              {
-                extensions: {
-                  code: ApolloErrorCode.GRAPHQL_VALIDATION_FAILED,
-                  http: { status: 400, headers: new HeaderMap() },
-                },
-              },
-            );
-          }
-        },
-      };
-    },
+        } else if (type !== connection && name === 'node' && selection.selectionSet) {
+          cost += selectionCost(selection.selectionSet, node, parents * first, input, seen);
+        }
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        visit(selection.selectionSet, type);
+      } else {
+        const fragment = input.fragments.get(selection.name.value);
+        if (fragment && !seen.has(fragment.name.value)) {
+          visit(fragment.selectionSet, type);
+        }
+      }
+    }
   };
+  visit(selectionSet, connection);
+  return cost;
+}
+
+/** The fragments of a document by name. */
+export function fragmentsOf(document: DocumentNode): Map<string, FragmentDefinitionNode> {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) {
+      fragments.set(definition.name.value, definition);
+    }
+  }
+  return fragments;
+}
+
+/**
+ * `requestedQueryCost`: the operation's estimate with its variables as execution will coerce them
+ * (`$n: Int = 1000` left out is 1000, not the default page), at least `COST.minimum`. Per request,
+ * in microseconds: a document is a few dozen fields.
+ */
+export function estimateCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown> | undefined,
+): number {
+  const root =
+    operation.operation === 'mutation' ? schema.getMutationType() : schema.getQueryType();
+  const { coerced } = getVariableValues(
+    schema,
+    operation.variableDefinitions ?? [],
+    variables ?? {},
+  );
+  const cost = selectionCost(operation.selectionSet, root ?? undefined, 1, {
+    schema,
+    fragments: fragmentsOf(document),
+    variables: coerced ?? {},
+  });
+  return Math.max(COST.minimum, Math.ceil(cost));
 }

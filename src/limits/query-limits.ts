@@ -7,14 +7,13 @@ import {
   type ValidationRule,
 } from 'graphql';
 import type { Metrics } from '../core/metrics';
-import { variableCostLimit } from './query-cost';
 
 /**
- * Limits on a document, checked before anything runs. Tuned on the largest legitimate request —
- * a BI export page: `incidents(first: 1000)` with every incident field, its board, updates and
- * monitors (depth 5, ~110 tokens, cost ~198,000) — against amplification: hundreds of aliases,
- * depth 30, thousands of duplicated fields, a 1000-row list nested in another (cost ~2·10^7).
- * The playground's introspection query is exempt from cost and depth (the schema bounds it).
+ * Limits on a document's shape, checked before anything runs. Tuned on the largest legitimate
+ * request — a BI export page: `incidents(first: 1000)` with every incident field, its board,
+ * updates and monitors (depth 5, ~110 tokens) — against amplification: hundreds of aliases,
+ * depth 30, thousands of duplicated fields. What a document reads is its cost (section 9). The
+ * playground's introspection query is exempt from depth (the schema bounds it).
  */
 export const QUERY_LIMITS = {
   /** Scripts batch a few mutations with aliases (`a: createIncident … b: createIncident …`). */
@@ -22,8 +21,6 @@ export const QUERY_LIMITS = {
   /** The deepest legitimate path is 6 (boards → nodes → incidents → nodes → monitors → board). */
   maxDepth: 12,
   maxDirectives: 50,
-  /** Armor's measure, per request (query-cost.ts): objects 2, scalars 1, ×1.5 a level, × `first`. */
-  maxCost: 500_000,
   /** Lexical tokens of a document: 5,000 duplicated fields do not fit; introspection has ~300. */
   maxTokens: 5_000,
 } as const;
@@ -68,9 +65,9 @@ export function queryLimits(metrics: Metrics): QueryLimits {
     maxAliases: { n: QUERY_LIMITS.maxAliases, ...reportTo('aliases', metrics) },
     maxDepth: { n: QUERY_LIMITS.maxDepth, flattenFragments: true, ...reportTo('depth', metrics) },
     maxDirectives: { n: QUERY_LIMITS.maxDirectives, ...reportTo('directives', metrics) },
-    // Armor's cost, computed per request instead (query-cost.ts): Armor reads the document
-    // alone, so `first: $n` and a left-out `first` count as 1, and a literal `first` past 1000
-    // would be a cost refusal instead of the list's own BAD_USER_INPUT.
+    // The cost is API.md section 9's, per request with its variables, against the token's
+    // budget (query-cost.ts, cost-plugin.ts): Armor reads the document alone, so `first: $n`
+    // and a left-out `first` count as 1, and nested lists once instead of once per parent.
     costLimit: { enabled: false },
     // Armor's token limit throws from a parsing hook, which Apollo 5 answers with a 500;
     // graphql-js's own `maxTokens` refuses the same documents as a 400 GRAPHQL_PARSE_FAILED.
@@ -80,7 +77,7 @@ export function queryLimits(metrics: Metrics): QueryLimits {
   }).protect();
   return {
     validationRules: validationRules as ValidationRule[],
-    plugins: [variableCostLimit(QUERY_LIMITS.maxCost, metrics), tokenLimitReport(metrics)],
+    plugins: [tokenLimitReport(metrics)],
     parseOptions: { maxTokens: QUERY_LIMITS.maxTokens },
   };
 }

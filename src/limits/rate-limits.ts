@@ -1,11 +1,11 @@
 import { HeaderMap } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import type { Pool } from 'pg';
+import type { RateLimiterRes } from 'rate-limiter-flexible';
 import {
   type RateLimiterAbstract,
   RateLimiterMemory,
   RateLimiterPostgres,
-  RateLimiterRes,
 } from 'rate-limiter-flexible';
 import type { LimitsConfig } from '../core/config';
 import { ErrorCode } from '../core/errors';
@@ -16,38 +16,14 @@ export const RATE_LIMIT_TABLE = 'rate_limit_counter';
 
 const WINDOW_SECONDS = 60;
 
-/** What a client may still do in the current window; sent as `RateLimit-*` headers. */
-export interface Quota {
-  limit: number;
-  remaining: number;
-  /** Seconds until the window resets. */
-  resetSeconds: number;
-}
-
-/** The IETF `RateLimit-*` fields (draft-ietf-httpapi-ratelimit-headers), one list for both uses. */
-export function quotaHeaders(quota: Quota): [string, string][] {
-  return [
-    ['ratelimit-limit', String(quota.limit)],
-    ['ratelimit-remaining', String(quota.remaining)],
-    ['ratelimit-reset', String(quota.resetSeconds)],
-    ['ratelimit-policy', `${quota.limit};w=${WINDOW_SECONDS}`],
-  ];
-}
-
-/** HTTP 429 with `Retry-After` (and the quota, when the refusal is a token's). */
+/** HTTP 429 with `Retry-After`, for an address that failed to authenticate too often. */
 export class RateLimitedError extends GraphQLError {
-  constructor(message: string, retryAfterSeconds: number, quota?: Quota) {
+  constructor(message: string, retryAfterSeconds: number) {
     super(message, {
       extensions: {
         code: ErrorCode.RATE_LIMITED,
         retryAfterSeconds,
-        http: {
-          status: 429,
-          headers: new HeaderMap([
-            ['retry-after', String(retryAfterSeconds)],
-            ...(quota ? quotaHeaders(quota) : []),
-          ]),
-        },
+        http: { status: 429, headers: new HeaderMap([['retry-after', String(retryAfterSeconds)]]) },
       },
     });
   }
@@ -56,14 +32,13 @@ export class RateLimitedError extends GraphQLError {
 const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 
 /**
- * Fixed one-minute windows, counted by rate-limiter-flexible: requests per token, and failed
- * authentications per client address (checked before the token is looked up, so secrets cannot
- * be guessed at speed). With the `database` store the counters live in PostgreSQL and hold for
+ * Fixed one-minute windows, counted by rate-limiter-flexible: failed authentications per client
+ * address (checked before the token is looked up, so secrets cannot be guessed at speed). What a
+ * token may do is its cost budget (cost-budget.ts). With the `database` store the counters live in PostgreSQL and hold for
  * all instances together; if PostgreSQL cannot be reached, each instance counts in memory until
  * it can again, rather than refusing or admitting everything.
  */
 export class RateLimits {
-  private readonly requests: RateLimiterAbstract;
   private readonly authFailures: RateLimiterAbstract;
 
   constructor(
@@ -88,28 +63,7 @@ export class RateLimits {
         insuranceLimiter: new RateLimiterMemory(options),
       });
     };
-    this.requests = limiter('token', limits.requestsPerMinute);
     this.authFailures = limiter('auth-failure', limits.authFailuresPerMinute);
-  }
-
-  /** Counts one request of a token: its quota, or RateLimitedError when it is used up. */
-  async consumeRequest(tokenId: string): Promise<Quota> {
-    const limit = this.limits.requestsPerMinute;
-    try {
-      const used = await this.requests.consume(tokenId);
-      return { limit, remaining: used.remainingPoints, resetSeconds: seconds(used.msBeforeNext) };
-    } catch (refusal) {
-      if (!(refusal instanceof RateLimiterRes)) {
-        return this.failOpen(refusal, { limit, remaining: limit, resetSeconds: WINDOW_SECONDS });
-      }
-      const retryAfter = seconds(refusal.msBeforeNext);
-      throw new RateLimitedError(
-        `This token has sent ${limit} requests in the last minute, its limit; retry after ` +
-          `${retryAfter} s. Pace requests with the RateLimit-Remaining and RateLimit-Reset headers.`,
-        retryAfter,
-        { limit, remaining: 0, resetSeconds: retryAfter },
-      );
-    }
   }
 
   /** Refuses an address that failed to authenticate too often in the current window. */

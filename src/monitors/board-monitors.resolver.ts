@@ -19,6 +19,6 @@ export class BoardMonitorsResolver {
     @Args(() => PageArgsType) page: PageArgsType,
     @Ctx() ctx: RequestContext,
   ): Promise<Page<Monitor>> {
-    return this.service.list(ctx, { ...filter, boardId: board.id }, page);
+    return this.service.ofBoard(ctx, board.id, filter, page);
   }
 }

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { UserInputError } from '../core/errors';
-import { checkIntegerRange, checkName } from '../core/validation';
+import { checkIntegerRange, checkName, checkNoNul } from '../core/validation';
 import { MonitorType } from './monitor-enums';
 import type { HttpHeader } from './monitor.entity';
 
@@ -28,7 +28,14 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/;
 const HOST_NAME =
   /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
 
+export const HOST_MAX = 253;
+export const URL_MAX = 2048;
+
 function checkUrl(url: string): void {
+  if (url.length > URL_MAX) {
+    throw new UserInputError(`url must be at most ${URL_MAX} characters.`, 'url');
+  }
+  checkNoNul(url, 'url');
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -44,8 +51,19 @@ function checkUrl(url: string): void {
       'url',
     );
   }
-  if (url.length > 2048) {
-    throw new UserInputError('url must be at most 2048 characters.', 'url');
+}
+
+// The length first: isIP accepts an IPv6 zone id (fe80::1%eth0) of any length, which the column
+// (253 characters, the longest host name) cannot hold.
+function checkHost(host: string): void {
+  if (host.length > HOST_MAX) {
+    throw new UserInputError(`host must be at most ${HOST_MAX} characters.`, 'host');
+  }
+  if (!(HOST_NAME.test(host) || isIP(host) !== 0)) {
+    throw new UserInputError(
+      'host must be a host name or an IP address, without a scheme or port.',
+      'host',
+    );
   }
 }
 
@@ -88,11 +106,8 @@ export function checkMonitorShape(shape: MonitorShape): void {
   if (shape.url !== null) {
     checkUrl(shape.url);
   }
-  if (shape.host !== null && !(HOST_NAME.test(shape.host) || isIP(shape.host) !== 0)) {
-    throw new UserInputError(
-      'host must be a host name or an IP address, without a scheme or port.',
-      'host',
-    );
+  if (shape.host !== null) {
+    checkHost(shape.host);
   }
   if (shape.serviceName !== null) {
     checkName(shape.serviceName, 'serviceName');

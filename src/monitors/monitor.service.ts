@@ -29,8 +29,15 @@ import {
   checkMonitorShape,
 } from './monitor-rules';
 import { StatusEvent } from './status-event.entity';
+import { countsByParent, pagesByParent } from '../db/batched-pages';
 
 const TARGET = 'Monitor';
+
+const MONITOR_ORDER: KeysetOrder<Monitor> = {
+  sortBy: 'createdAt',
+  kind: 'timestamp',
+  direction: 'ASC',
+};
 
 const STATUS_EVENT_ORDER: KeysetOrder<StatusEvent> = {
   sortBy: 'recordedAt',
@@ -92,71 +99,96 @@ export class MonitorService {
 
   /** Oldest first, by `(createdAt, id)`. */
   list(actor: Actor, filter: MonitorFilter | undefined, page: PageArgs): Promise<Page<Monitor>> {
+    const query = this.filtered(actor, filter);
+    if (filter?.boardId != null) {
+      query.andWhere('m.boardId = :boardId', { boardId: filter.boardId });
+    }
+    return paginate(this.db, query, MONITOR_ORDER, page);
+  }
+
+  /**
+   * A board's monitors (`Board.monitors`), oldest first. The pages of every board of a list are
+   * read in one statement, their counts in another.
+   */
+  ofBoard(
+    actor: Actor,
+    boardId: string,
+    filter: MonitorFilter | undefined,
+    page: PageArgs,
+  ): Promise<Page<Monitor>> {
+    const size = pageSize(page.first);
+    const key = JSON.stringify([filter?.monitorType, filter?.status]);
+    const counts = actor.loaders.get<number>(
+      `board.monitors.count:${key}`,
+      (boardIds) => countsByParent(this.filtered(actor, filter), 'boardId', boardIds),
+      0,
+    );
+    return actor.loaders
+      .get<Monitor[]>(
+        `board.monitors:${key}:${size}:${page.after ?? ''}`,
+        (boardIds) =>
+          pagesByParent(
+            this.db,
+            this.filtered(actor, filter),
+            'boardId',
+            boardIds,
+            MONITOR_ORDER,
+            page,
+            {
+              entity: true,
+            },
+          ),
+        [],
+      )
+      .load(boardId)
+      .then((rows) => pageOf(rows, size, MONITOR_ORDER, () => counts.load(boardId)));
+  }
+
+  private filtered(actor: Actor, filter: MonitorFilter | undefined) {
     const query = this.db.reader
       .createQueryBuilder(Monitor, 'm')
       .where('m.organizationId = :org', { org: actor.organization.id });
     inBoardScope(query, actor, 'm.boardId');
-    if (filter?.boardId != null) {
-      query.andWhere('m.boardId = :boardId', { boardId: filter.boardId });
-    }
     if (filter?.monitorType != null) {
       query.andWhere('m.monitorType = :monitorType', { monitorType: filter.monitorType });
     }
     if (filter?.status != null) {
       query.andWhere('m.status = :status', { status: filter.status });
     }
-    return paginate(
-      this.db,
-      query,
-      { sortBy: 'createdAt', kind: 'timestamp', direction: 'ASC' },
-      page,
-    );
+    return query;
   }
 
   /**
-   * One monitor's status events, newest first. First pages of many monitors (a list of monitors
-   * with `statusEvents(first: n)`) are fetched together: one window query ranks each monitor's
-   * events, so a page of 1000 monitors costs two queries, not 1000.
+   * One monitor's status events, newest first (`Monitor.statusEvents`). The pages of every
+   * monitor of a list, after a cursor or not, are read in one statement (a window query numbers
+   * each monitor's events), their counts in another: two statements for 1000 monitors.
    */
   statusEventsOf(actor: Actor, monitorId: string, page: PageArgs): Promise<Page<StatusEvent>> {
-    if (page.after) {
-      return this.statusEvents(actor, { monitorId }, page);
-    }
     const size = pageSize(page.first);
+    const events = () =>
+      inBoardScope(
+        this.db.reader
+          .createQueryBuilder(StatusEvent, 'e')
+          .where('e.organizationId = :org', { org: actor.organization.id }),
+        actor,
+        EVENT_BOARD,
+      );
+    const counts = actor.loaders.get<number>(
+      'monitor.statusEvents.count',
+      (monitorIds) => countsByParent(events(), 'monitorId', monitorIds),
+      0,
+    );
     return actor.loaders
       .get<StatusEvent[]>(
-        `monitor.statusEvents.first${size}`,
-        async (monitorIds) => {
-          const ranked = await this.db.read<{ id: string }>(
-            `SELECT id FROM (
-               SELECT id, ROW_NUMBER() OVER (PARTITION BY monitor_id ORDER BY recorded_at DESC, id DESC) AS position
-               FROM status_event WHERE organization_id = :org AND monitor_id IN (:...monitorIds)
-             ) ranked WHERE position <= :limit`,
-            { org: actor.organization.id, monitorIds, limit: size + 1 },
-          );
-          const events =
-            ranked.length === 0
-              ? []
-              : await this.db.reader.find(StatusEvent, {
-                  where: { id: In(ranked.map((row) => row.id)) },
-                  order: { recordedAt: 'DESC', id: 'DESC' },
-                });
-          const byMonitor = new Map<string, StatusEvent[]>();
-          for (const event of events) {
-            const list = byMonitor.get(event.monitorId) ?? [];
-            list.push(event);
-            byMonitor.set(event.monitorId, list);
-          }
-          return byMonitor;
-        },
+        `monitor.statusEvents:${size}:${page.after ?? ''}`,
+        (monitorIds) =>
+          pagesByParent(this.db, events(), 'monitorId', monitorIds, STATUS_EVENT_ORDER, page, {
+            entity: true,
+          }),
         [],
       )
       .load(monitorId)
-      .then((rows) =>
-        pageOf(rows, size, STATUS_EVENT_ORDER, () =>
-          this.db.reader.countBy(StatusEvent, { monitorId, organizationId: actor.organization.id }),
-        ),
-      );
+      .then((rows) => pageOf(rows, size, STATUS_EVENT_ORDER, () => counts.load(monitorId)));
   }
 
   /** Newest first, by `(recordedAt, id)`. */

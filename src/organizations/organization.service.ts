@@ -32,6 +32,11 @@ export class OrganizationService<First extends object> {
     private readonly firstMember: FirstMember<First>,
   ) {}
 
+  /** Every organization, oldest first: for the command line, which acts for the operator. */
+  listAll(): Promise<Organization[]> {
+    return this.db.reader.find(Organization, { order: { createdAt: 'ASC', id: 'ASC' } });
+  }
+
   /** A new organization with its first FULL_ACCESS token, audited as `action` with no token. */
   create(name: string, action: string): Promise<CreatedOrganization<First>> {
     checkName(name);

@@ -5,15 +5,20 @@ import {
   ApolloServerPluginLandingPageDisabled,
   ApolloServerPluginUsageReportingDisabled,
 } from '@apollo/server/plugin/disabled';
+import { auditRetentionPlugin } from '../audit/audit-retention';
 import { auditPlugin } from '../audit/audit.plugin';
 import type { RequestContext } from '../core/context';
 import { idempotencyPlugin } from '../idempotency/idempotency.plugin';
+import { costBudgetPlugin } from '../limits/cost-plugin';
+import { fairScheduling } from '../limits/fair-scheduling.plugin';
 import { queryConcurrency } from '../limits/query-concurrency';
 import { queryLimits } from '../limits/query-limits';
 import { queryTimeout } from '../limits/query-timeout';
 import { compiledExecution } from './compiled-execution';
+import { tokenExpirationHeader } from '../tokens/token-expiration-header';
 import { createErrorFormatter } from './format-error';
 import { recordOperations } from './request-log';
+import { refuseSubscriptions } from './security-headers';
 import { buildAppSchema, buildBareSchema } from './schema';
 import type { ServerServices } from './server-services';
 
@@ -23,7 +28,9 @@ import type { ServerServices } from './server-services';
  */
 export interface BenchOnlyOptions {
   /** false: the schema without the shield (and audit) middleware, to measure what it costs. */
-  authorization: false;
+  authorization?: false;
+  /** true: the two fixed query slots in place of the fair scheduler, for comparison. */
+  twoQuerySlots?: true;
 }
 
 /**
@@ -41,6 +48,7 @@ export async function createApolloServer(
       await (benchOnly?.authorization === false ? buildBareSchema : buildAppSchema)(
         services.resolvers,
       ),
+      services.db,
     ),
     // BI tools and the playground need the schema; a request without a valid token never gets here.
     introspection: true,
@@ -48,6 +56,9 @@ export async function createApolloServer(
     // No "Did you mean …?": an error does not walk a stranger through the schema.
     hideSchemaDetailsFromClientErrors: true,
     allowBatchedHttpRequests: false,
+    // APQ's cache sees no request context: shared by every organization, it would tell one whether
+    // another ever sent an exact query text. A request with a persisted-query hash is refused.
+    persistedQueries: false,
     validationRules: limits.validationRules,
     parseOptions: limits.parseOptions,
     // main.ts owns the signals: it drains HTTP first, then stops Apollo, then the database.
@@ -65,11 +76,23 @@ export async function createApolloServer(
       ApolloServerPluginInlineTraceDisabled(),
       ApolloServerPluginUsageReportingDisabled(),
       ...limits.plugins,
-      queryConcurrency(services.limits.concurrentQueries, services.metrics),
-      queryTimeout(services.limits.queryTimeoutMs, services.metrics),
+      benchOnly?.twoQuerySlots
+        ? queryConcurrency(2, services.metrics)
+        : fairScheduling(services.scheduler, services.metrics),
+      queryTimeout(
+        services.limits.queryTimeoutMs,
+        services.metrics,
+        services.clock,
+        services.deadlineTimer,
+      ),
+      // After the timeout's answer replaces a body, before the idempotency plugin stores it.
+      costBudgetPlugin(services.costBudget, services.metrics),
       auditPlugin(services.audit, services.logger),
+      auditRetentionPlugin(services.auditRetention, services.logger),
       idempotencyPlugin(services.idempotency, services.logger),
       recordOperations(),
+      refuseSubscriptions(),
+      tokenExpirationHeader(),
     ],
   });
   await apollo.start();

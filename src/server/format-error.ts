@@ -125,7 +125,13 @@ function clientMessage(message: string, reason?: string): string {
 const CONTRACT_CODE: Readonly<Record<string, string>> = {
   // An operationName that names no operation of the document, or none for several.
   [ApolloErrorCode.OPERATION_RESOLUTION_FAILURE]: ErrorCode.BAD_REQUEST,
-  [ApolloErrorCode.PERSISTED_QUERY_NOT_SUPPORTED]: ErrorCode.BAD_REQUEST,
+};
+
+/** Apollo's terse messages, replaced by ones that say what to do. */
+const CONTRACT_MESSAGE: Readonly<Record<string, string>> = {
+  [ApolloErrorCode.PERSISTED_QUERY_NOT_SUPPORTED]:
+    'Persisted queries are not supported by this server; send the query text in "query" ' +
+    '(and no extensions.persistedQuery).',
 };
 
 /** Whether a stack overflow (a RangeError) lies under the error's chain of originalErrors. */
@@ -174,7 +180,7 @@ export function createErrorFormatter(logger: Logger) {
         original instanceof GraphQLError &&
         overflowed(original)
           ? 'The document is nested too deeply to be read; send a flatter one.'
-          : clientMessage(formatted.message, cause?.message);
+          : (CONTRACT_MESSAGE[code] ?? clientMessage(formatted.message, cause?.message));
       return {
         ...formatted,
         message,

@@ -6,9 +6,12 @@ import type { RequestContext } from '../core/context';
 import { ErrorCode } from '../core/errors';
 import { pendingMigrations } from '../db/migrate';
 import { type BenchOnlyOptions, createApolloServer } from './apollo-server';
+import { tokenConsole } from './console/console';
 import { playground } from './playground/playground';
+import { TOKEN_EXPIRATION_HEADER } from '../tokens/token-expiration-header';
 import { requestContext } from './request-context';
 import { observeRequests } from './request-log';
+import { graphqlOptions, metricsGuard, securityHeaders } from './security-headers';
 import type { ServerServices } from './server-services';
 import { refuse, transportErrors } from './transport-errors';
 
@@ -30,6 +33,8 @@ export interface HttpOptions {
    * addresses (and per-address limits) see the client only through a trusted proxy.
    */
   trustedProxies?: readonly string[];
+  /** A bearer token `/metrics` requires (`METRICS_TOKEN`); open when absent. */
+  metricsToken?: string;
 }
 
 /**
@@ -54,6 +59,7 @@ export async function createHttpApp(
       ? [...options.trustedProxies]
       : false,
   );
+  app.use(securityHeaders());
   app.use(observeRequests(services.logger, services.metrics));
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -81,17 +87,19 @@ export async function createHttpApp(
           'ratelimit-limit',
           'ratelimit-remaining',
           'ratelimit-reset',
-          'ratelimit-policy',
           'retry-after',
           'idempotency-replayed',
           'x-request-id',
+          TOKEN_EXPIRATION_HEADER,
         ],
         maxAge: 600,
       }),
     );
   }
+  app.options('/graphql', graphqlOptions());
   app.use(playground());
-  app.get('/metrics', async (_req, res) => {
+  app.use(tokenConsole());
+  app.get('/metrics', metricsGuard(options.metricsToken), async (_req, res) => {
     res.type(services.metrics.registry.contentType).send(await services.metrics.registry.metrics());
   });
   app.use(

@@ -9,6 +9,9 @@ export function refuse(res: Response, status: number, code: string, message: str
   res.status(status).json({ errors: [{ message, extensions: { code } }] });
 }
 
+const isClientError = (status: number | undefined) =>
+  status !== undefined && status >= 400 && status < 500;
+
 /** Transport refusals (a body that is not JSON, too large) get the same JSON shape as GraphQL's. */
 export const transportErrors =
   (logger: Logger): ErrorRequestHandler =>
@@ -20,10 +23,11 @@ export const transportErrors =
         ErrorCode.PAYLOAD_TOO_LARGE,
         'The request body is larger than 1 MB; send a smaller request.',
       );
-    } else if (error.status === 404) {
-      // express.static reports a missing playground asset as an error, not as a fall-through.
+    } else if (error.status === 404 || (error.type === undefined && isClientError(error.status))) {
+      // express.static refuses a path that climbs out of its folder (403) or does not decode
+      // (400): for the client, nothing is there.
       refuse(res, 404, ErrorCode.NOT_FOUND, 'Nothing here: the API is at /graphql.');
-    } else if (error.status !== undefined && error.status >= 400 && error.status < 500) {
+    } else if (isClientError(error.status)) {
       refuse(
         res,
         400,

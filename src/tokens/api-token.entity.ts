@@ -95,23 +95,27 @@ export class ApiToken {
   /** The boards of a scoped token, loaded with it by authentication only. */
   scopeBoardIds?: string[];
 
-  @Field(() => ApiTokenStatus)
+  /** The status now by the system time (the command line's); the API's reads the services' clock. */
   get status(): ApiTokenStatus {
     return tokenStatus(this, new Date());
   }
 
-  @Field(() => TokenPermission, {
-    description:
-      'READ_ONLY for a FULL_ACCESS token older than 30 days that made no mutation in the last 30 days; otherwise its own permission.',
-  })
+  /** The suggestion by the system time (the command line's); the API's reads the services' clock. */
   get suggestedPermission(): TokenPermission {
-    const cutoff = Date.now() - SUGGEST_READ_ONLY_AFTER_MS;
-    const idleWriter =
-      this.permission === TokenPermission.FULL_ACCESS &&
-      this.createdAt.getTime() < cutoff &&
-      (this.lastWriteAt === null || this.lastWriteAt.getTime() < cutoff);
-    return idleWriter ? TokenPermission.READ_ONLY : this.permission;
+    return suggestedPermission(this, new Date());
   }
+}
+
+type SuggestionFields = Pick<ApiToken, 'permission' | 'createdAt' | 'lastWriteAt'>;
+
+/** READ_ONLY for a FULL_ACCESS token idle for writes 30 days at `now`; else its permission. */
+export function suggestedPermission(token: SuggestionFields, now: Date): TokenPermission {
+  const cutoff = now.getTime() - SUGGEST_READ_ONLY_AFTER_MS;
+  const idleWriter =
+    token.permission === TokenPermission.FULL_ACCESS &&
+    token.createdAt.getTime() < cutoff &&
+    (token.lastWriteAt === null || token.lastWriteAt.getTime() < cutoff);
+  return idleWriter ? TokenPermission.READ_ONLY : token.permission;
 }
 
 type StatusFields = Pick<ApiToken, 'revokedAt' | 'expiresAt' | 'active'>;

@@ -64,7 +64,7 @@ export class ApiTokenFilter {
   @Field(() => Boolean, {
     nullable: true,
     description:
-      'true: only tokens whose suggestedPermission is READ_ONLY; false: only the others.',
+      'true: only full-access tokens whose suggestedPermission is READ_ONLY (the ones to switch); false: every other token.',
   })
   suggestedReadOnly?: boolean | null;
 }

@@ -1,4 +1,4 @@
-import { Arg, Args, Ctx, Int, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { ID } from '../graphql/id.scalar';
 import type { RequestContext } from '../core/context';
 import { PageArgsType } from '../graphql/page-args';
@@ -12,10 +12,26 @@ import {
   UpdateApiTokenInput,
 } from './api-token.inputs';
 import type { ApiTokenService, CreatedToken } from './api-token.service';
+import { ApiTokenStatus, TokenPermission } from './token-permission';
 
 @Resolver(() => ApiToken)
 export class ApiTokenResolver {
   constructor(private readonly service: ApiTokenService) {}
+
+  // The entity's getters read the system time; the API's status and suggestion read the
+  // services' clock, as authentication and the apiTokens filters do, so that they all agree.
+  @FieldResolver(() => ApiTokenStatus)
+  status(@Root() token: ApiToken): ApiTokenStatus {
+    return this.service.statusOf(token);
+  }
+
+  @FieldResolver(() => TokenPermission, {
+    description:
+      'READ_ONLY for a FULL_ACCESS token older than 30 days that made no mutation in the last 30 days; otherwise its own permission.',
+  })
+  suggestedPermission(@Root() token: ApiToken): TokenPermission {
+    return this.service.suggestedPermissionOf(token);
+  }
 
   @Query(() => ApiTokenConnection, { description: 'The organization’s tokens, oldest first.' })
   apiTokens(

@@ -1,13 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { type EntityManager, In } from 'typeorm';
 import type { AuditedChanges } from '../audit/audited-changes';
+import { type Clock, systemClock } from '../core/clock';
 import type { Actor } from '../core/context';
 import type { Database } from '../db/database';
 import { type Page, type PageArgs, paginate } from '../db/pagination';
 import { UserInputError } from '../core/errors';
 import { Organization } from '../organizations/organization.entity';
 import { checkName } from '../core/validation';
-import { ApiToken, SUGGEST_READ_ONLY_AFTER_MS, tokenStatus } from './api-token.entity';
+import {
+  ApiToken,
+  SUGGEST_READ_ONLY_AFTER_MS,
+  suggestedPermission,
+  tokenStatus,
+} from './api-token.entity';
 import { ApiTokenBoard } from './api-token-board.entity';
 import {
   type ApiTokenFilter,
@@ -16,8 +22,10 @@ import {
   type UpdateApiTokenInput,
 } from './api-token.inputs';
 import type { LastUseRecorder } from './last-use';
+import { expiresWithinHorizon, guardLastFullAccess } from './lockout-guard';
 import { displayPrefix, generateSecret, hashSecret, isHashOf } from './secret';
-import { ApiTokenStatus, TokenPermission } from './token-permission';
+import type { ApiTokenStatus } from './token-permission';
+import { TokenPermission } from './token-permission';
 
 export interface CreatedToken {
   token: ApiToken;
@@ -49,6 +57,8 @@ export class ApiTokenService {
     private readonly db: Database,
     private readonly changes: AuditedChanges,
     private readonly lastUse: LastUseRecorder,
+    // The rules that depend on time (expiry, a rotation's grace period) read it; tests move it.
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /**
@@ -73,9 +83,19 @@ export class ApiTokenService {
     return previous &&
       isHashOf(previous.previousSecretHash, hash) &&
       graceEnds &&
-      graceEnds.getTime() > Date.now()
+      graceEnds.getTime() > this.clock.now().getTime()
       ? this.withScope(previous)
       : null;
+  }
+
+  /** The token's status now, by the services' clock. */
+  statusOf(token: ApiToken): ApiTokenStatus {
+    return tokenStatus(token, this.clock.now());
+  }
+
+  /** The permission suggested for the token now, by the services' clock. */
+  suggestedPermissionOf(token: ApiToken): TokenPermission {
+    return suggestedPermission(token, this.clock.now());
   }
 
   /** Registers how the boards of a scope are checked (boards/ stands above tokens/). */
@@ -157,7 +177,7 @@ export class ApiTokenService {
     filter: ApiTokenFilter | undefined,
     page: PageArgs,
   ): Promise<Page<ApiToken>> {
-    const now = new Date();
+    const now = this.clock.now();
     const query = this.db.reader
       .createQueryBuilder(ApiToken, 't')
       .where('t.organizationId = :org', { org: actor.organization.id })
@@ -211,7 +231,7 @@ export class ApiTokenService {
     if (!Object.values(TokenPermission).includes(input.permission)) {
       throw new UserInputError('permission must be FULL_ACCESS or READ_ONLY.', 'permission');
     }
-    checkFuture(input.expiresAt);
+    checkFuture(input.expiresAt, this.clock.now());
     const boardIds = checkScope(input.boardIds);
     const secret = generateSecret();
     const token = Object.assign(new ApiToken(), {
@@ -262,7 +282,10 @@ export class ApiTokenService {
         token.name = input.name;
       }
       if (input.expiresAt !== undefined) {
-        checkFuture(input.expiresAt);
+        checkFuture(input.expiresAt, this.clock.now());
+        if (expiresWithinHorizon(input.expiresAt ?? null, this.clock.now())) {
+          await this.guardLastFullAccess(manager, actor, token, 'set to expire within 24 hours');
+        }
         token.expiresAt = input.expiresAt;
       }
       if (input.permission && input.permission !== token.permission) {
@@ -320,7 +343,7 @@ export class ApiTokenService {
       assertNotRevoked(token, 'revoked again');
       await this.guardLastFullAccess(manager, actor, token, 'revoked');
       // The secret of a rotation's grace period stays known, so that it too reports REVOKED.
-      token.revokedAt = new Date();
+      token.revokedAt = this.clock.now();
     });
   }
 
@@ -343,7 +366,8 @@ export class ApiTokenService {
       // Only the secret just replaced keeps working during the grace period; one rotated earlier
       // stops now.
       token.previousSecretHash = minutes > 0 ? token.secretHash : null;
-      token.previousSecretExpiresAt = minutes > 0 ? new Date(Date.now() + minutes * 60_000) : null;
+      token.previousSecretExpiresAt =
+        minutes > 0 ? new Date(this.clock.now().getTime() + minutes * 60_000) : null;
       token.secretHash = hashSecret(secret);
       token.prefix = displayPrefix(secret);
     });
@@ -379,37 +403,13 @@ export class ApiTokenService {
   }
 
   /** Nobody locks their organization out: the last usable FULL_ACCESS token stays usable. */
-  private async guardLastFullAccess(
+  private guardLastFullAccess(
     manager: EntityManager,
-    actor: Actor,
+    _actor: Actor,
     token: ApiToken,
     change: string,
   ): Promise<void> {
-    const now = new Date();
-    // Only organization-wide FULL_ACCESS tokens can manage tokens and boards: a scoped one cannot
-    // unlock anything (API.md section 11).
-    if (
-      token.permission !== TokenPermission.FULL_ACCESS ||
-      token.boardScoped ||
-      tokenStatus(token, now) !== ApiTokenStatus.ACTIVE
-    ) {
-      return;
-    }
-    const others = await manager
-      .createQueryBuilder(ApiToken, 't')
-      .where('t.organizationId = :org', { org: actor.organization.id })
-      .andWhere('t.id <> :id', { id: token.id })
-      .andWhere("t.permission = 'FULL_ACCESS'")
-      .andWhere('t.boardScoped = FALSE')
-      .andWhere(STATUS_SQL.ACTIVE, { now: this.db.timestamp(now) })
-      .getCount();
-    if (others === 0) {
-      throw new UserInputError(
-        `This is the organization's last usable full-access token, so it cannot be ${change}: ` +
-          'create another full-access token first, or nobody could change anything any more.',
-        'id',
-      );
-    }
+    return guardLastFullAccess(this.db, manager, token, change, this.clock.now());
   }
 }
 
@@ -446,8 +446,8 @@ function checkScope(boardIds: readonly string[] | null | undefined): string[] | 
   return unique;
 }
 
-function checkFuture(expiresAt: Date | null | undefined): void {
-  if (expiresAt && expiresAt.getTime() <= Date.now()) {
+function checkFuture(expiresAt: Date | null | undefined, now: Date): void {
+  if (expiresAt && expiresAt.getTime() <= now.getTime()) {
     throw new UserInputError(
       'expiresAt must lie in the future; leave it out (or null) for a token that does not expire.',
       'expiresAt',

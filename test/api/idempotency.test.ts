@@ -191,21 +191,22 @@ describe('Idempotency-Key on mutations', () => {
     expect(await boardNames()).toEqual(['Ops', 'Ops']);
   });
 
-  it('replays a denied mutation’s FORBIDDEN response and audits the denial once', async () => {
-    const readOnly = app.identities.readOnly.secret;
-    const first = await send(readOnly, CREATE_BOARD, { name: 'Ops' }, 'denied');
-    const retry = await send(readOnly, CREATE_BOARD, { name: 'Ops' }, 'denied');
+  it('denies a READ_ONLY token’s mutation each time, as without a key, and uses up no key', async () => {
+    // A replay is authorized as if it ran now (API.md section 4): a token that may not run the
+    // mutation never reaches its keys, so a later upgrade executes the same request normally.
+    const readOnly = app.identities.readOnly;
+    const first = await send(readOnly.secret, CREATE_BOARD, { name: 'Ops' }, 'denied');
+    const retry = await send(readOnly.secret, CREATE_BOARD, { name: 'Ops' }, 'denied');
 
-    expect(first.code).toBe('FORBIDDEN');
-    expect(retry.replayed).toBe('true');
-    expect(retry.status).toBe(first.status);
-    expect(retry.text).toBe(first.text);
+    expect([first.code, retry.code]).toEqual(['FORBIDDEN', 'FORBIDDEN']);
+    expect([first.replayed, retry.replayed]).toEqual([null, null]);
     expect(await boardNames()).toEqual([]);
+    expect(await keyRow(readOnly.token.id, 'denied')).toBeNull();
     const denied = await app.services.db.reader.countBy(AuditEvent, {
       action: 'createBoard',
       outcome: AuditOutcome.DENIED,
     });
-    expect(denied).toBe(1);
+    expect(denied).toBe(2);
   });
 
   it('never stores a secret: a retry of createApiToken learns it ran, without the secret', async () => {
@@ -239,7 +240,10 @@ describe('Idempotency-Key on mutations', () => {
     for (const response of responses) {
       expect(response.status).toBe(200);
       expect(response.replayed).toBeNull();
-      expect(JSON.parse(response.text)).toEqual({ data: { boards: { totalCount: 0 } } });
+      expect(JSON.parse(response.text)).toEqual({
+        data: { boards: { totalCount: 0 } },
+        extensions: { cost: expect.any(Object) },
+      });
     }
     expect(await app.services.db.reader.count(IdempotencyKey)).toBe(0);
   });
@@ -341,7 +345,10 @@ describe('Idempotency-Key on mutations', () => {
     const first = await send(full(), both, {}, 'both');
     const retry = await send(full(), both, {}, 'both');
 
-    expect(JSON.parse(first.text)).toEqual({ data: { a: { name: 'A' }, b: { name: 'B' } } });
+    expect(JSON.parse(first.text)).toEqual({
+      data: { a: { name: 'A' }, b: { name: 'B' } },
+      extensions: { cost: expect.any(Object) },
+    });
     expect(retry.replayed).toBe('true');
     expect(retry.text).toBe(first.text);
     expect(await boardNames()).toEqual(['A', 'B']);

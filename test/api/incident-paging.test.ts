@@ -3,9 +3,10 @@ import { Board } from '../../src/boards/board.entity';
 import { IncidentPhase, IncidentSeverity } from '../../src/incidents/incident-enums';
 import { Incident } from '../../src/incidents/incident.entity';
 import { IncidentMonitor } from '../../src/incidents/incident-monitor.entity';
-import { MonitorStatus, MonitorType } from '../../src/monitors/monitor-enums';
+import { MonitorStatus } from '../../src/monitors/monitor-enums';
 import { Monitor } from '../../src/monitors/monitor.entity';
 import { StatusEvent } from '../../src/monitors/status-event.entity';
+import { boardRow, incidentRow, insertRows, monitorRow } from '../helpers/incident-fixture';
 import { TestApp } from '../helpers/test-app';
 
 /**
@@ -117,38 +118,14 @@ describe('incident lists over 2,100 incidents with tied timestamps', () => {
   beforeAll(async () => {
     app = await TestApp.start();
     const org = app.organization.id;
-    const board = (name: string, organizationId = org) =>
-      Object.assign(new Board(), {
-        id: randomUUID(),
-        organizationId,
-        name,
-        createdAt: STARTED,
-        updatedAt: STARTED,
-        deletedAt: null,
-      });
+    const board = (name: string, organizationId = org) => boardRow(organizationId, name, STARTED);
     boards = [board('Alpha'), board('Beta'), board('Gamma')];
     const { organization: other } = await app.otherOrganization();
     const otherBoard = board('Other', other.id);
     await app.services.db.write((m) => m.insert(Board, [...boards, otherBoard]));
 
     const monitor = (boardId: string, i: number, createdAt: Date, organizationId = org) =>
-      Object.assign(new Monitor(), {
-        id: randomUUID(),
-        organizationId,
-        boardId,
-        displayName: `Monitor ${i}`,
-        monitorType: MonitorType.CUSTOM,
-        status: MonitorStatus.UNKNOWN,
-        paused: false,
-        url: null,
-        host: null,
-        serviceName: null,
-        checkIntervalMinutes: 5,
-        requestHeadersJson: null,
-        lastCheckedAt: null,
-        createdAt,
-        updatedAt: createdAt,
-      });
+      monitorRow(organizationId, boardId, `Monitor ${i}`, createdAt);
     monitors = [monitor(boards[0].id, 0, STARTED), monitor(boards[1].id, 1, STARTED)];
     // Board Beta holds 40 monitors, 25 of them created at one instant.
     boardMonitors = [
@@ -174,22 +151,15 @@ describe('incident lists over 2,100 incidents with tied timestamps', () => {
       // A different 700 share UPDATED exactly; the rest lie in groups of equal values.
       const updatedAt =
         i >= LIVE - TIED ? UPDATED : at(UPDATED.getTime() - 1000 + ((i * 104729) % 97));
-      return Object.assign(new Incident(), {
-        id: randomUUID(),
-        organizationId: org,
-        boardId: boards[Math.floor(i / 2) % boards.length].id,
-        name: `Incident ${i}`,
+      return incidentRow(org, boards[Math.floor(i / 2) % boards.length].id, i, startedAt, {
         details: i % 2 === 0 ? `Details of ${i}` : null,
         severity,
         phase,
-        startedAt,
         resolvedAt: closed ? at(startedAt.getTime() + 60_000) : null,
         willStartAt: severity === IncidentSeverity.MAINTENANCE ? startedAt : null,
         willEndAt:
           severity === IncidentSeverity.MAINTENANCE ? at(startedAt.getTime() + 3_600_000) : null,
-        createdAt: startedAt,
         updatedAt,
-        deletedAt: null,
         ...overrides,
       });
     };
@@ -207,11 +177,7 @@ describe('incident lists over 2,100 incidents with tied timestamps', () => {
       }),
     );
     all = [...live, ...tombstones];
-    const rows = [...all, ...foreign];
-    for (let i = 0; i < rows.length; i += 500) {
-      const chunk = rows.slice(i, i + 500);
-      await app.services.db.write((m) => m.insert(Incident, chunk));
-    }
+    await insertRows(app.services, Incident, [...all, ...foreign]);
 
     // Monitor 0 is listed by every 7th incident (some tombstones among them), monitor 1 by
     // every 5th; the other organization's incidents list its own monitor.
@@ -224,10 +190,7 @@ describe('incident lists over 2,100 incidents with tied timestamps', () => {
       ...all.filter((_, i) => i % 5 === 0).map((r) => link(r.id, monitors[1].id)),
       ...foreign.map((r) => ({ incidentId: r.id, monitorId: otherMonitor.id })),
     ];
-    for (let i = 0; i < linkRows.length; i += 500) {
-      const chunk = linkRows.slice(i, i + 500);
-      await app.services.db.write((m) => m.insert(IncidentMonitor, chunk));
-    }
+    await insertRows(app.services, IncidentMonitor, linkRows);
 
     // Status history: 60 events of one monitor, 30 at one instant, and events of another.
     eventMonitor = monitors[0];

@@ -1,10 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { Board } from '../../src/boards/board.entity';
 import { IncidentPhase, IncidentSeverity } from '../../src/incidents/incident-enums';
 import { Incident } from '../../src/incidents/incident.entity';
 import { IncidentMonitor } from '../../src/incidents/incident-monitor.entity';
-import { MonitorStatus, MonitorType } from '../../src/monitors/monitor-enums';
 import { Monitor } from '../../src/monitors/monitor.entity';
+import { boardRow, incidentRow, insertRows, monitorRow } from '../helpers/incident-fixture';
 import { TestApp } from '../helpers/test-app';
 
 /**
@@ -115,54 +114,20 @@ describe('incremental sync of incidents', () => {
    */
   async function seed(): Promise<Fixture> {
     const org = app.organization.id;
-    const boardOf = (name: string) =>
-      Object.assign(new Board(), {
-        id: randomUUID(),
-        organizationId: org,
-        name,
-        createdAt: PAST,
-        updatedAt: PAST,
-        deletedAt: null,
-      });
+    const boardOf = (name: string) => boardRow(org, name, PAST);
     const [boardA, boardB] = [boardOf('A'), boardOf('B')];
     await app.services.db.write((m) => m.insert(Board, [boardA, boardB]));
     const monitorOf = (boardId: string, displayName: string) =>
-      Object.assign(new Monitor(), {
-        id: randomUUID(),
-        organizationId: org,
-        boardId,
-        displayName,
-        monitorType: MonitorType.CUSTOM,
-        status: MonitorStatus.UNKNOWN,
-        paused: false,
-        url: null,
-        host: null,
-        serviceName: null,
-        checkIntervalMinutes: 5,
-        requestHeadersJson: null,
-        lastCheckedAt: null,
-        createdAt: PAST,
-        updatedAt: PAST,
-      });
+      monitorRow(org, boardId, displayName, PAST);
     const doomed = monitorOf(boardA.id, 'doomed');
     const onB = monitorOf(boardB.id, 'on B');
     const kept = monitorOf(boardA.id, 'kept');
     await app.services.db.write((m) => m.insert(Monitor, [doomed, onB, kept]));
 
     const incidentOf = (boardId: string, i: number, deletedAt: Date | null = null) =>
-      Object.assign(new Incident(), {
-        id: randomUUID(),
-        organizationId: org,
-        boardId,
-        name: `Incident ${i}`,
-        details: null,
+      incidentRow(org, boardId, i, PAST, {
         severity: IncidentSeverity.MAJOR,
         phase: IncidentPhase.INVESTIGATING,
-        startedAt: PAST,
-        resolvedAt: null,
-        willStartAt: null,
-        willEndAt: null,
-        createdAt: PAST,
         // 150 share one updatedAt; the rest are spread a few milliseconds apart.
         updatedAt: new Date(PAST.getTime() + (i < 150 ? 0 : i % 17)),
         deletedAt,
@@ -174,11 +139,7 @@ describe('incremental sync of incidents', () => {
       incidentOf(boardA.id, 2001, PAST),
       incidentOf(boardB.id, 2002, PAST),
     ];
-    const rows = [...a, ...b, ...tombstones];
-    for (let i = 0; i < rows.length; i += 100) {
-      const chunk = rows.slice(i, i + 100);
-      await app.services.db.write((m) => m.insert(Incident, chunk));
-    }
+    await insertRows(app.services, Incident, [...a, ...b, ...tombstones]);
     await app.services.db.write((m) =>
       m.insert(IncidentMonitor, [
         // a[5], a[6] list the monitor that will be deleted, a[7] the one on board B, a[8] both

@@ -117,8 +117,10 @@ describe('last use, off the request path', () => {
       expect(firstStored.userAgent).toBe('agent-0');
       expect(firstStored.at).toEqual(expect.any(Date));
 
-      // The clock stands still: the 60 s interval never passes, whatever the requests take.
+      // The clock moves 1 ms a request (uses are stamped by it): the 60 s interval never passes,
+      // whatever the requests take.
       for (let i = 1; i <= 20; i++) {
+        clock.advance(1);
         await new HttpClient(endpoint, secret, `agent-${i}`).data('{ viewer { permission } }');
       }
       expect(await writesLanded()).toBe(1);
@@ -139,6 +141,7 @@ describe('last use, off the request path', () => {
       expect(await writesLanded()).toBe(2);
       expect(await storedUse(token.id)).toEqual(firstStored);
 
+      clock.advance(1);
       const seen = await new HttpClient(endpoint, secret, 'agent-21').data<{
         apiToken: TokenUse;
         apiTokens: { nodes: { id: string; lastUsedAt: string | null }[] };

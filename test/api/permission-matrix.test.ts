@@ -123,7 +123,8 @@ async function valueFor(type: GraphQLInputType, path: string[], idFor: IdFor): P
   }
   switch (type.name) {
     case 'String':
-      return 'Matrix name';
+      // queryCost estimates a document: it needs one.
+      return path.join('.') === 'queryCost.query' ? '{ viewer { permission } }' : 'Matrix name';
     case 'Int':
       return 0;
     case 'Boolean':

@@ -1,13 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { EntityManager } from 'typeorm';
 import { Board } from '../../src/boards/board.entity';
-import { IncidentPhase, IncidentSeverity } from '../../src/incidents/incident-enums';
-import { Incident } from '../../src/incidents/incident.entity';
-import { IncidentMonitor } from '../../src/incidents/incident-monitor.entity';
-import { IncidentUpdate } from '../../src/incidents/incident-update.entity';
-import { MonitorStatus, MonitorType } from '../../src/monitors/monitor-enums';
-import { Monitor } from '../../src/monitors/monitor.entity';
+import type { Incident } from '../../src/incidents/incident.entity';
+import { MonitorStatus } from '../../src/monitors/monitor-enums';
+import type { Monitor } from '../../src/monitors/monitor.entity';
 import { StatusEvent } from '../../src/monitors/status-event.entity';
+import { insertBulkIncidents } from '../helpers/incident-fixture';
 import { statementsOf } from '../helpers/statements';
 import { TestApp } from '../helpers/test-app';
 
@@ -26,45 +23,25 @@ describe('SQL statements per request', () => {
   let incidents: Incident[];
   let monitors: Monitor[];
   let boards: Board[];
-  const monitorsOf = new Map<string, string[]>();
-  const updatesOf = new Map<string, string[]>();
+  let monitorsOf: Map<string, string[]>;
+  let updatesOf: Map<string, string[]>;
 
   beforeAll(async () => {
     app = await TestApp.start();
     const org = app.organization.id;
-    boards = Array.from({ length: BOARDS }, (_, i) =>
-      Object.assign(new Board(), {
-        id: randomUUID(),
-        organizationId: org,
-        name: `Board ${i}`,
-        createdAt: AT,
-        updatedAt: AT,
-        deletedAt: null,
-      }),
-    );
-    await app.services.db.write((m) => m.insert(Board, boards));
-    monitors = boards.flatMap((board, b) =>
-      Array.from({ length: MONITORS_PER_BOARD }, (_, i) =>
-        Object.assign(new Monitor(), {
-          id: randomUUID(),
-          organizationId: org,
-          boardId: board.id,
-          displayName: `Monitor ${b}.${i}`,
-          monitorType: MonitorType.CUSTOM,
-          status: MonitorStatus.UP,
-          paused: false,
-          url: null,
-          host: null,
-          serviceName: null,
-          checkIntervalMinutes: 5,
-          requestHeadersJson: null,
-          lastCheckedAt: AT,
-          createdAt: new Date(AT.getTime() + i),
-          updatedAt: AT,
-        }),
-      ),
-    );
-    await app.services.db.write((m) => m.insert(Monitor, monitors));
+    ({ boards, monitors, incidents, monitorsOf, updatesOf } = await insertBulkIncidents(
+      app.services,
+      org,
+      {
+        at: AT,
+        count: INCIDENTS,
+        boards: BOARDS,
+        monitorsPerBoard: MONITORS_PER_BOARD,
+        spacingMs: 1,
+        updatesPerIncident: 2,
+        details: false,
+      },
+    ));
     const events = monitors.flatMap((monitor) =>
       [MonitorStatus.DOWN, MonitorStatus.UP].map((status, i) =>
         Object.assign(new StatusEvent(), {
@@ -79,59 +56,6 @@ describe('SQL statements per request', () => {
       ),
     );
     await app.services.db.write((m) => m.insert(StatusEvent, events));
-
-    incidents = Array.from({ length: INCIDENTS }, (_, i) =>
-      Object.assign(new Incident(), {
-        id: randomUUID(),
-        organizationId: org,
-        boardId: boards[i % BOARDS].id,
-        name: `Incident ${i}`,
-        details: null,
-        severity: IncidentSeverity.MINOR,
-        phase: IncidentPhase.IDENTIFIED,
-        startedAt: new Date(AT.getTime() + i),
-        resolvedAt: null,
-        willStartAt: null,
-        willEndAt: null,
-        createdAt: AT,
-        updatedAt: AT,
-        deletedAt: null,
-      }),
-    );
-    const links: IncidentMonitor[] = [];
-    const updates: IncidentUpdate[] = [];
-    incidents.forEach((incident, i) => {
-      const own = monitors.filter((m) => m.boardId === incident.boardId);
-      const listed = own.slice(0, 1 + (i % 3)).map((m) => m.id);
-      monitorsOf.set(incident.id, listed);
-      links.push(...listed.map((monitorId) => ({ incidentId: incident.id, monitorId })));
-      const ids = [randomUUID(), randomUUID()];
-      updatesOf.set(incident.id, ids);
-      updates.push(
-        ...ids.map((id, u) =>
-          Object.assign(new IncidentUpdate(), {
-            id,
-            incidentId: incident.id,
-            phase: IncidentPhase.IDENTIFIED,
-            message: `Update ${u} of ${i}`,
-            createdAt: new Date(AT.getTime() + u),
-          }),
-        ),
-      );
-    });
-    // Chunks of 500 rows per insert keep each statement within SQLite's parameter limit.
-    const inChunks = async <T>(
-      rows: T[],
-      insert: (manager: EntityManager, chunk: T[]) => Promise<unknown>,
-    ) => {
-      for (let i = 0; i < rows.length; i += 500) {
-        const chunk = rows.slice(i, i + 500);
-        await app.services.db.write((m) => insert(m, chunk));
-      }
-    };
-    await inChunks(incidents, (m, chunk) => m.insert(Incident, chunk));
-    await inChunks(links, (m, chunk) => m.insert(IncidentMonitor, chunk));
-    await inChunks(updates, (m, chunk) => m.insert(IncidentUpdate, chunk));
   });
 
   afterAll(() => app.close());

@@ -1,14 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { EntityManager } from 'typeorm';
-import { Board } from '../../src/boards/board.entity';
-import { IncidentPhase, IncidentSeverity } from '../../src/incidents/incident-enums';
 import { Incident } from '../../src/incidents/incident.entity';
-import { IncidentMonitor } from '../../src/incidents/incident-monitor.entity';
-import { IncidentUpdate } from '../../src/incidents/incident-update.entity';
 import { QUERY_TIMEOUT_RETRY_AFTER_SECONDS } from '../../src/limits/query-timeout';
-import { MonitorStatus, MonitorType } from '../../src/monitors/monitor-enums';
-import { Monitor } from '../../src/monitors/monitor.entity';
 import type { GraphQLResponse } from '../helpers/http-client';
+import { insertBulkIncidents } from '../helpers/incident-fixture';
 import { TestApp } from '../helpers/test-app';
 import { metricSamples } from '../helpers/metrics';
 
@@ -67,88 +61,15 @@ function counted(before: Map<string, number>, after: Map<string, number>): Recor
 
 /** 1000 incidents on two boards, each with 1–3 of 10 monitors and two updates; the board ids. */
 async function seed(app: TestApp): Promise<string[]> {
-  const org = app.organization.id;
-  const boards = [0, 1].map((i) =>
-    Object.assign(new Board(), {
-      id: randomUUID(),
-      organizationId: org,
-      name: `Board ${i}`,
-      createdAt: AT,
-      updatedAt: AT,
-      deletedAt: null,
-    }),
-  );
-  const monitors = Array.from({ length: MONITORS }, (_, i) =>
-    Object.assign(new Monitor(), {
-      id: randomUUID(),
-      organizationId: org,
-      boardId: boards[i % 2].id,
-      displayName: `Monitor ${i}`,
-      monitorType: MonitorType.CUSTOM,
-      status: MonitorStatus.UP,
-      paused: false,
-      url: null,
-      host: null,
-      serviceName: null,
-      checkIntervalMinutes: 5,
-      requestHeadersJson: null,
-      lastCheckedAt: AT,
-      createdAt: new Date(AT.getTime() + i),
-      updatedAt: AT,
-    }),
-  );
-  const incidents = Array.from({ length: INCIDENTS }, (_, i) =>
-    Object.assign(new Incident(), {
-      id: randomUUID(),
-      organizationId: org,
-      boardId: boards[i % 2].id,
-      name: `Incident ${i}`,
-      details: `What happened in incident ${i}`,
-      severity: IncidentSeverity.MINOR,
-      phase: IncidentPhase.IDENTIFIED,
-      startedAt: new Date(AT.getTime() + i * 1000),
-      resolvedAt: null,
-      willStartAt: null,
-      willEndAt: null,
-      createdAt: AT,
-      updatedAt: AT,
-      deletedAt: null,
-    }),
-  );
-  const links: IncidentMonitor[] = [];
-  const updates: IncidentUpdate[] = [];
-  incidents.forEach((incident, i) => {
-    const own = monitors.filter((monitor) => monitor.boardId === incident.boardId);
-    for (const monitor of own.slice(0, 1 + (i % 3))) {
-      links.push({ incidentId: incident.id, monitorId: monitor.id });
-    }
-    for (const u of [0, 1]) {
-      updates.push(
-        Object.assign(new IncidentUpdate(), {
-          id: randomUUID(),
-          incidentId: incident.id,
-          phase: IncidentPhase.IDENTIFIED,
-          message: `Update ${u} of incident ${i}`,
-          createdAt: new Date(AT.getTime() + i * 1000 + u),
-        }),
-      );
-    }
+  const { boards } = await insertBulkIncidents(app.services, app.organization.id, {
+    at: AT,
+    count: INCIDENTS,
+    boards: 2,
+    monitorsPerBoard: MONITORS / 2,
+    spacingMs: 1000,
+    updatesPerIncident: 2,
+    details: true,
   });
-  // Chunks of 500 rows per insert keep each statement within SQLite's parameter limit.
-  const inChunks = async <T>(
-    rows: T[],
-    insert: (m: EntityManager, chunk: T[]) => Promise<unknown>,
-  ) => {
-    for (let i = 0; i < rows.length; i += 500) {
-      const chunk = rows.slice(i, i + 500);
-      await app.services.db.write((manager) => insert(manager, chunk));
-    }
-  };
-  await app.services.db.write((manager) => manager.insert(Board, boards));
-  await app.services.db.write((manager) => manager.insert(Monitor, monitors));
-  await inChunks(incidents, (manager, chunk) => manager.insert(Incident, chunk));
-  await inChunks(links, (manager, chunk) => manager.insert(IncidentMonitor, chunk));
-  await inChunks(updates, (manager, chunk) => manager.insert(IncidentUpdate, chunk));
   return boards.map((board) => board.id);
 }
 
@@ -161,8 +82,14 @@ function expectTimedOut(response: GraphQLResponse<unknown>): void {
   expect(response.headers.get('retry-after')).toBe(String(QUERY_TIMEOUT_RETRY_AFTER_SECONDS));
   expect(response.headers.get('content-type')).toMatch(/json/);
   const body = JSON.parse(response.text) as Record<string, unknown>;
-  // One error and nothing else: no partial data, not even `data: null`.
-  expect(Object.keys(body)).toEqual(['errors']);
+  // One error and its cost: no partial data, not even `data: null`.
+  expect(Object.keys(body)).toEqual(['errors', 'extensions']);
+  // Charged what it read before it was stopped (API.md section 9), never more than requested.
+  const { cost } = body.extensions as {
+    cost: { requestedQueryCost: number; actualQueryCost: number };
+  };
+  expect(cost.actualQueryCost).toBeGreaterThan(0);
+  expect(cost.actualQueryCost).toBeLessThanOrEqual(cost.requestedQueryCost);
   expect(response.errors).toHaveLength(1);
   expect(response.errors?.[0]?.extensions).toEqual({ code: 'QUERY_TIMEOUT' });
   expect(response.errors?.[0]?.message).toMatch(/ran longer than the server's limit/);
@@ -178,7 +105,8 @@ describe('the query timeout', () => {
     beforeAll(async () => {
       app = await TestApp.start({
         limits: {
-          requestsPerMinute: 1_000_000,
+          costBucketSize: 1_000_000_000,
+          costRestoreRate: 1_000_000_000,
           authFailuresPerMinute: 1_000_000,
           queryTimeoutMs: TIMEOUT_MS,
         },
@@ -296,7 +224,8 @@ describe('the query timeout', () => {
     beforeAll(async () => {
       app = await TestApp.start({
         limits: {
-          requestsPerMinute: 1_000_000,
+          costBucketSize: 1_000_000_000,
+          costRestoreRate: 1_000_000_000,
           authFailuresPerMinute: 1_000_000,
           queryTimeoutMs: 20_000,
         },
@@ -330,7 +259,8 @@ describe('query slots', () => {
   beforeAll(async () => {
     app = await TestApp.start({
       limits: {
-        requestsPerMinute: 1_000_000,
+        costBucketSize: 1_000_000_000,
+        costRestoreRate: 1_000_000_000,
         authFailuresPerMinute: 1_000_000,
         concurrentQueries: 1,
       },

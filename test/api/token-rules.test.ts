@@ -12,9 +12,9 @@ import { TestApp } from '../helpers/test-app';
  * against now − 30 days), go into the real database; each filter must return exactly the tokens
  * whose getter says so.
  *
- * "Now" is fixed: only `Date` is faked (timers stay real), so the getters and the SQL filters,
- * which both read the system time (the service takes no clock), see the same instant and a
- * boundary is tested to the millisecond, `<=` against `<` included.
+ * "Now" is fixed: only `Date` is faked (timers stay real), so the fields and the SQL filters,
+ * which both read the services' clock (here the system clock, whose Date stands still), see the
+ * same instant and a boundary is tested to the millisecond, `<=` against `<` included.
  */
 
 const NOW = FROZEN_NOW;

@@ -155,7 +155,18 @@ describe('the statusgraph command line', () => {
     ]);
     expect(listed.tokens.find((t) => t.id === app.identities.full.token.id)?.boards).toBeNull();
     const text = await cli(app, 'token', 'list', '--org', org);
-    expect(text.stdout).toContain(`Payments BI  (boards ${payments})`);
+    expect(text.stdout).toMatch(/ BOARDS +NAME$/m);
+    expect(text.stdout).toMatch(new RegExp(`${payments} +Payments BI$`, 'm'));
+
+    // set-boards changes the scope (--all: every board again), as updateApiToken does.
+    const widened = await cli(app, 'token', 'set-boards', token.id, '--all', '--json');
+    expect((oneJsonObject(widened) as { token: { boards: unknown } }).token.boards).toBeNull();
+    const narrowed = await cli(app, 'token', 'set-boards', token.id, '--boards', search, '--json');
+    expect((oneJsonObject(narrowed) as { token: { boards: unknown } }).token.boards).toEqual([
+      { id: search, name: 'Search' },
+    ]);
+    const both = await cli(app, 'token', 'set-boards', token.id, '--json');
+    expect(both.code).toBe(1);
 
     // An empty list and a board of no one are refused like the API refuses them.
     for (const [boards, code] of [

@@ -404,13 +404,24 @@ describe('the README curl examples, run verbatim', () => {
   }
 
   const checks: Record<string, (output: unknown) => Promise<void>> = {
+    CreateCheckoutBoard: async (output) => {
+      const board = (output as { data: { createBoard: { id: string } } }).data.createBoard;
+      expect(output).toEqual({ data: { createBoard: { id: board.id, name: 'Checkout' } } });
+    },
+    CreateCheckoutMonitor: async (output) => {
+      const monitor = (output as { data: { createMonitor: { id: string } } }).data.createMonitor;
+      expect(output).toEqual({ data: { createMonitor: { id: monitor.id, status: 'UNKNOWN' } } });
+      expect(
+        await app.services.db.reader.countBy(Monitor, { id: monitor.id, boardId: fixture.boardId }),
+      ).toBe(1);
+    },
     CreateOpsBoard: async (output) => {
       const board = (output as { data: { createBoard: { id: string; name: string } } }).data
         .createBoard;
       expect(output).toEqual({ data: { createBoard: { id: board.id, name: 'Ops' } } });
       // The retry with the same key gets the same answer, and the board exists once.
       const example = CURL_EXAMPLES.find((e) => e.operation === 'CreateOpsBoard');
-      expect(await runExample(example as CurlExample)).toEqual(output);
+      expect(await runExample(example as CurlExample)).toMatchObject(output as object);
       expect(
         await app.services.db.reader.countBy(Board, {
           organizationId: app.organization.id,
@@ -528,7 +539,12 @@ describe('the README curl examples, run verbatim', () => {
     async (_operation, example) => {
       const check = checks[example.operation];
       expect(check).toBeDefined();
-      await check(await runExample(example));
+      // Every answer carries its cost (API.md section 9); the checks are about the rest.
+      const { extensions, ...output } = (await runExample(example)) as {
+        extensions?: { cost?: unknown };
+      };
+      expect(extensions?.cost).toMatchObject({ requestedQueryCost: expect.any(Number) });
+      await check(output);
     },
   );
 });

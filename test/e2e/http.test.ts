@@ -99,7 +99,10 @@ describe('the HTTP surface', () => {
         headers: bearer(app.identities.readOnly.secret),
       });
       expect(response.status).toBe(200);
-      expect(JSON.parse(response.text)).toEqual({ data: { viewer: { permission: 'READ_ONLY' } } });
+      expect(JSON.parse(response.text)).toEqual({
+        data: { viewer: { permission: 'READ_ONLY' } },
+        extensions: { cost: expect.any(Object) },
+      });
     });
   });
 
@@ -183,6 +186,7 @@ describe('the HTTP surface', () => {
       expect(response.status).toBe(200);
       expect(JSON.parse(response.text)).toEqual({
         data: { viewer: { permission: 'FULL_ACCESS' } },
+        extensions: { cost: expect.any(Object) },
       });
     });
 
@@ -338,6 +342,7 @@ describe('introspection in production', () => {
     expect(response.status).toBe(200);
     expect(JSON.parse(response.text)).toEqual({
       data: { __schema: { queryType: { name: 'Query' } } },
+      extensions: { cost: expect.any(Object) },
     });
   });
 

@@ -192,6 +192,8 @@ describe('the capture of log lines', () => {
           cwd: ROOT,
           env: {
             PATH: process.env.PATH ?? '',
+            // Never a developer's .env (API.md section 8): the child reads only what the test gives it.
+            ENV_FILE: '',
             PORT: '0',
             DATABASE_URL: `sqlite:${join(dir, 'db.sqlite')}`,
             LOG_LEVEL: 'info',

@@ -267,6 +267,32 @@ describe('the GraphiQL playground in a real browser', () => {
   );
 
   it(
+    'has a second tab of commented token-management examples',
+    async () => {
+      const opened = await openPlayground();
+      const { page } = opened;
+      const tabs = page.locator('.graphiql-tab');
+      await eventually(
+        () => tabs.count(),
+        (count) => expect(count).toBe(2),
+      );
+      await tabs.nth(1).locator('button').first().click({ timeout: WAIT });
+      const examples = await eventually(
+        () => editorText(queryEditor(page)),
+        (text) => expect(text).toContain('createApiToken'),
+      );
+      expect(examples).toMatch(
+        /createApiToken\(input: \{ name: "BI dashboard", permission: READ_ONLY \}\)/,
+      );
+      expect(examples).toContain('apiTokens(first: 50)');
+      expect(examples).toContain('deactivateApiToken(id:');
+      expect(examples).toContain('# Managing API tokens');
+      expectOnlyThisServer(opened);
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
     'runs the default query with a READ_ONLY token and shows the data',
     async () => {
       const opened = await openPlayground();
@@ -283,8 +309,11 @@ describe('the GraphiQL playground in a real browser', () => {
       expect(result).toMatch(/"boards"\s*:/);
       expect(result).not.toContain('"errors"');
 
-      // The token typed into the Headers tab is what went to the server, with the default query.
-      const [sent, ...more] = graphqlPosts(opened.requests);
+      // The token typed into the Headers tab is what went to the server, with the default query
+      // (beside the schema's re-fetch that the token set off).
+      const [sent, ...more] = graphqlPosts(opened.requests).filter(
+        (post) => !(post.body ?? '').includes('__schema'),
+      );
       expect(more).toEqual([]);
       expect(sent?.headers.authorization).toBe(`Bearer ${secret}`);
       expect(sent?.body).toContain('viewer');
@@ -298,13 +327,12 @@ describe('the GraphiQL playground in a real browser', () => {
   );
 
   it(
-    'loads the schema docs once the token is in and the schema is re-fetched',
+    'loads the schema docs as soon as the token is in, with no key to press',
     async () => {
       const opened = await openPlayground();
       const { page } = opened;
       await enterToken(opened, app.identities.readOnly.secret);
-      // Shift-Ctrl-R re-fetches the schema, as the default query's comment says.
-      await page.keyboard.press('Shift+Control+R');
+      // No Shift-Ctrl-R (the browser's own hard reload too): typing the token re-fetches it.
       const introspection = await eventually(
         async () => graphqlPosts(opened.requests),
         (posts) => expect(posts).toHaveLength(1),
@@ -350,7 +378,9 @@ describe('the GraphiQL playground in a real browser', () => {
       expect(result).toMatch(/"code": "FORBIDDEN"/);
       expect(result).toMatch(/"data": null/);
 
-      const [sent, ...more] = graphqlPosts(opened.requests);
+      const [sent, ...more] = graphqlPosts(opened.requests).filter(
+        (post) => !(post.body ?? '').includes('__schema'),
+      );
       expect(more).toEqual([]);
       expect(sent?.headers.authorization).toBe(`Bearer ${secret}`);
       expect(sent?.body).toContain('createBoard');

@@ -35,7 +35,8 @@ function run(script: string, env: Record<string, string>, args: string[] = []): 
   const child = new Child(
     spawn(process.execPath, [script, ...args], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', ...env },
+      // ENV_FILE empty: never a developer's .env (API.md section 8), only what the test gives.
+      env: { PATH: process.env.PATH ?? '', ENV_FILE: '', ...env },
       stdio: 'pipe',
     }),
   );
@@ -235,6 +236,9 @@ describe('the server process', () => {
     expect(first.child.stdout).toContain(
       `GraphQL endpoint and playground: http://localhost:${first.port}/graphql`,
     );
+    expect(first.child.stdout).toContain(
+      `Token console, to manage tokens in a browser: http://localhost:${first.port}/console`,
+    );
     expect(first.child.stderr).toBe('');
     const viewer = await data<{ viewer: { permission: string; organization: { name: string } } }>(
       first,
@@ -271,6 +275,27 @@ describe('the server process', () => {
         .viewer.permission,
     ).toBe('FULL_ACCESS');
     expect((await fetch(`${second.url}/readyz`)).status).toBe(200);
+  }, 45_000);
+
+  it('METRICS_TOKEN from the environment guards /metrics', async () => {
+    const metricsToken = 'metrics-0123456789abcdef';
+    const server = await startServer(tempDir(), { METRICS_TOKEN: metricsToken });
+    const open = await fetch(`${server.url}/metrics`);
+    const wrong = await fetch(`${server.url}/metrics`, {
+      headers: { authorization: 'Bearer metrics-not-the-one-000' },
+    });
+    const right = await fetch(`${server.url}/metrics`, {
+      headers: { authorization: `Bearer ${metricsToken}` },
+    });
+    expect({
+      open: open.status,
+      challenge: open.headers.get('www-authenticate'),
+      code: ((await open.json()) as { errors: { extensions: { code: string } }[] }).errors[0]
+        .extensions.code,
+      wrong: wrong.status,
+      right: right.status,
+    }).toEqual({ open: 401, challenge: 'Bearer', code: 'UNAUTHENTICATED', wrong: 401, right: 200 });
+    expect(await right.text()).toMatch(/^# HELP statusgraph_http_requests_total /m);
   }, 45_000);
 
   describe.each(['SIGTERM', 'SIGINT'] as const)('on %s', (signal) => {
@@ -444,6 +469,7 @@ describe('settings checked at start', () => {
     ['DATABASE_URL under a file', { DATABASE_URL: 'sqlite:/etc/passwd/db.sqlite' }, /DATABASE_URL/],
     ['LOG_LEVEL=loud', { LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
     ['CORS_ORIGINS=*', { CORS_ORIGINS: '*' }, /CORS_ORIGINS/],
+    ['METRICS_TOKEN too short', { METRICS_TOKEN: 'short' }, /METRICS_TOKEN/],
   ];
 
   // All at once (each is a fresh process that exits by itself): the file stays fast.

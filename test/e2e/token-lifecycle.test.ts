@@ -1,5 +1,6 @@
 import { ApiToken } from '../../src/tokens/api-token.entity';
 import { TokenPermission } from '../../src/tokens/token-permission';
+import { ManualClock } from '../helpers/clock';
 import { type GraphQLResponse, HttpClient } from '../helpers/http-client';
 import { TestApp } from '../helpers/test-app';
 
@@ -94,6 +95,17 @@ describe('the API token lifecycle over HTTP', () => {
     app = await TestApp.start();
   });
   afterEach(() => app.close());
+
+  /**
+   * The app again, on a clock the test moves (authentication, the status and its filter, a
+   * rotation's grace period read it), for a test about time: it moves the clock, never waits.
+   */
+  const restartOnManualClock = async (): Promise<ManualClock> => {
+    await app.close();
+    const clock = new ManualClock();
+    app = await TestApp.start({ clock });
+    return clock;
+  };
 
   const create = async (input: CreateInput): Promise<Created> =>
     (await app.asFullAccess().data<{ createApiToken: Created }>(CREATE, { input })).createApiToken;
@@ -366,6 +378,7 @@ describe('the API token lifecycle over HTTP', () => {
     });
 
     it('with gracePeriodMinutes: 60 keeps the old secret working until the grace ends', async () => {
+      const clock = await restartOnManualClock();
       const { token, secret: oldSecret } = await create({
         name: 'graceful',
         permission: 'FULL_ACCESS',
@@ -376,13 +389,10 @@ describe('the API token lifecycle over HTTP', () => {
       await expectWorks(oldSecret, token.id);
       await expectWorks(rotateApiToken.secret, token.id);
 
-      await app.services.db.write((m) =>
-        m.update(
-          ApiToken,
-          { id: token.id },
-          { previousSecretExpiresAt: new Date(Date.now() - 1000) },
-        ),
-      );
+      // The clock stood still since the rotation: the grace ends 60 minutes from now exactly.
+      clock.advance(60 * 60_000 - 1);
+      await expectWorks(oldSecret, token.id);
+      clock.advance(1);
       expectUnauthenticated(await viewer(oldSecret), 'UNKNOWN');
       await expectWorks(rotateApiToken.secret, token.id);
     });
@@ -460,24 +470,26 @@ describe('the API token lifecycle over HTTP', () => {
 
   describe('expiry', () => {
     it('works until expiresAt, then 401 EXPIRED naming the expiry time; status EXPIRED', async () => {
+      const clock = await restartOnManualClock();
+      const expires = new Date(clock.now().getTime() + 1500);
       const { token, secret } = await create({
         name: 'short-lived',
         permission: 'READ_ONLY',
-        expiresAt: new Date(Date.now() + 1500).toISOString(),
+        expiresAt: expires.toISOString(),
       });
       const expiresAt = token.expiresAt ?? '';
       expect(expiresAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
       await expectWorks(secret, token.id);
       expect((await get(token.id))?.status).toBe('ACTIVE');
 
-      // Its expiry comes: authentication reads the system time and takes no clock, so the
-      // expiry is moved to 1 ms ago instead of the test waiting for it.
-      const expired = new Date(Date.now() - 1);
-      await app.services.db.write((manager) =>
-        manager.update(ApiToken, { id: token.id }, { expiresAt: expired }),
-      );
+      // 1 ms before its expiry it still works; at expiresAt itself it has expired.
+      clock.set(new Date(expires.getTime() - 1));
+      await expectWorks(secret, token.id);
+      expect((await get(token.id))?.status).toBe('ACTIVE');
+      expect(names(await list({ status: 'EXPIRED' }))).not.toContain('short-lived');
+      clock.set(expires);
       const message = expectUnauthenticated(await viewer(secret), 'EXPIRED');
-      expect(message).toContain(expired.toISOString());
+      expect(message).toContain(expires.toISOString());
       expect((await get(token.id))?.status).toBe('EXPIRED');
       expect(names(await list({ status: 'EXPIRED' }))).toContain('short-lived');
     });

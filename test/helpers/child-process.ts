@@ -1,5 +1,6 @@
 import { createServer } from 'node:net';
-import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { join, resolve } from 'node:path';
 import { logCapture } from './log-capture';
 
 export interface Exit {
@@ -107,4 +108,36 @@ export async function killAll(children: Child[]): Promise<void> {
       await child.exited;
     }
   }
+}
+
+const ROOT = resolve(__dirname, '..', '..');
+
+/**
+ * Spawns the built server (`node dist/src/main.js`, built by `pretest`) on `port` and
+ * `databaseUrl`, logging at info and writing last use at most once a minute, plus `env`; does not
+ * wait for it to listen.
+ */
+export function spawnMain(
+  port: number,
+  databaseUrl: string,
+  env: Record<string, string> = {},
+  timeouts?: { startMs: number; exitMs: number },
+): Child {
+  return new Child(
+    spawn(process.execPath, [join('dist', 'src', 'main.js')], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH ?? '',
+        // Never a developer's .env (API.md section 8): the child reads only what the test gives it.
+        ENV_FILE: '',
+        PORT: String(port),
+        DATABASE_URL: databaseUrl,
+        LOG_LEVEL: 'info',
+        LAST_USED_WRITE_INTERVAL_SECONDS: '60',
+        ...env,
+      },
+      stdio: 'pipe',
+    }),
+    timeouts,
+  );
 }

@@ -1,6 +1,7 @@
 import type { Server as HttpServer } from 'node:http';
 import { Writable } from 'node:stream';
 import { closeServices, openServices, type Services } from '../../src/app';
+import type { Clock } from '../../src/core/clock';
 import type { Config, DatabaseConfig } from '../../src/core/config';
 import { createLogger } from '../../src/core/logger';
 import { createHttpApp } from '../../src/server/http-app';
@@ -20,6 +21,7 @@ export async function startInstance(
   database: DatabaseConfig,
   limits: Config['limits'],
   logLines: string[] = [],
+  clock?: Clock,
 ): Promise<Instance> {
   const config: Config = {
     port: 0,
@@ -34,7 +36,7 @@ export async function startInstance(
       done();
     },
   });
-  const services = await openServices(config, createLogger('warn', capture));
+  const services = await openServices(config, createLogger('warn', capture), { clock });
   const { app, apollo } = await createHttpApp(services);
   const server = await new Promise<HttpServer>((done) => {
     const s = app.listen(0, '127.0.0.1', () => done(s));

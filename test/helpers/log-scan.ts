@@ -59,7 +59,8 @@ export function allowedSecretRecords(records: readonly LogRecord[]): Set<LogReco
   }
   for (const stream of streams.values()) {
     const command = stream[0].command;
-    if (runs(command, 'main.js')) {
+    // `npm start` (spawned as `npm start`) runs the same server in its own process.
+    if (runs(command, 'main.js') || command === 'start') {
       const lines = stream.map((record) => record.line);
       const at = lines.indexOf(BANNER_HEADER);
       const secret = BANNER_SECRET.exec(lines[at + 2] ?? '')?.[1];

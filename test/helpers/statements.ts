@@ -2,8 +2,8 @@ import type { DataSource, Logger as TypeOrmLogger, QueryRunner } from 'typeorm';
 import type { Database } from '../../src/db/database';
 
 /**
- * Observes the loggers of the database's connections (the writer's, and on SQLite the reader's)
- * while `work` runs: every statement TypeORM sends, in order.
+ * The SQL statements TypeORM sends while `work` runs, observed at the loggers of the database's
+ * connections (the writer's, and on SQLite the reader's), as query-count.test.ts counts them.
  */
 export async function statementsOf(db: Database, work: () => Promise<void>): Promise<string[]> {
   const sources = [...new Set([db.dataSource, db.readSource])];
@@ -14,13 +14,11 @@ export async function statementsOf(db: Database, work: () => Promise<void>): Pro
       statements.push(query);
       original.logQuery(query, parameters, queryRunner);
     },
-    logQueryError: (error, query, parameters, queryRunner) =>
-      original.logQueryError(error, query, parameters, queryRunner),
-    logQuerySlow: (time, query, parameters, queryRunner) =>
-      original.logQuerySlow(time, query, parameters, queryRunner),
-    logSchemaBuild: (message, queryRunner) => original.logSchemaBuild(message, queryRunner),
-    logMigration: (message, queryRunner) => original.logMigration(message, queryRunner),
-    log: (level, message, queryRunner) => original.log(level, message, queryRunner),
+    logQueryError: (...args) => original.logQueryError(...args),
+    logQuerySlow: (...args) => original.logQuerySlow(...args),
+    logSchemaBuild: (...args) => original.logSchemaBuild(...args),
+    logMigration: (...args) => original.logMigration(...args),
+    log: (...args) => original.log(...args),
   });
   const setLogger = (source: DataSource, logger: TypeOrmLogger) =>
     Object.defineProperty(source, 'logger', { value: logger, configurable: true, writable: true });

@@ -11,6 +11,7 @@ import { systemActor } from '../../src/organizations/organization.service';
 import { createLogger } from '../../src/core/logger';
 import { answerParserRefusals } from '../../src/server/parser-refusals';
 import { createHttpApp } from '../../src/server/http-app';
+import type { Timer } from '../../src/limits/fair-scheduler';
 import { ApiToken } from '../../src/tokens/api-token.entity';
 import { TokenPermission } from '../../src/tokens/token-permission';
 import { HttpClient } from './http-client';
@@ -25,11 +26,21 @@ export interface TestAppOptions {
   trustedProxies?: string[];
   /** Default: limits far above any test's traffic; the rate-limit tests set their own. */
   limits?: Config['limits'];
-  /** The clock of last-use writes and idempotency keys (default: the system clock). */
+  /** The clock of every service that reads time (default: the system clock). */
   clock?: Clock;
+  /** The fair scheduler's timer for bounded waiting: a test fires it instead of waiting. */
+  timer?: Timer;
+  /** A bearer token that /metrics then requires (METRICS_TOKEN); open when absent. */
+  metricsToken?: string;
+  /** The timer of query deadlines at each statement: a test fires it instead of waiting. */
+  deadlineTimer?: Timer;
 }
 
-const UNLIMITED = { requestsPerMinute: 1_000_000_000, authFailuresPerMinute: 1_000_000_000 };
+const UNLIMITED = {
+  costBucketSize: 1_000_000_000,
+  costRestoreRate: 1_000_000_000,
+  authFailuresPerMinute: 1_000_000_000,
+};
 
 export interface Identity {
   name: string;
@@ -70,10 +81,15 @@ export class TestApp {
         done();
       },
     });
-    const services = await openServices(config, createLogger('debug', capture), options.clock);
+    const services = await openServices(config, createLogger('debug', capture), {
+      clock: options.clock,
+      timer: options.timer,
+      deadlineTimer: options.deadlineTimer,
+    });
     const { app, apollo } = await createHttpApp(services, {
       corsOrigins: options.corsOrigins,
       trustedProxies: options.trustedProxies,
+      metricsToken: options.metricsToken,
     });
     const server = await new Promise<Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));

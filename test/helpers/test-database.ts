@@ -9,13 +9,6 @@ import type { DatabaseConfig } from '../../src/core/config';
 export const TEST_DB: 'sqlite' | 'postgres' =
   process.env.STATUSGRAPH_TEST_DB === 'postgres' ? 'postgres' : 'sqlite';
 
-/**
- * Tests that need a PostgreSQL server whatever TEST_DB says (several instances sharing it, both
- * databases side by side) run under `npm run test:postgres` only: `npm test` needs Node alone.
- */
-export const describeWithPostgres: jest.Describe =
-  TEST_DB === 'postgres' ? describe : describe.skip;
-
 export const TEST_DATABASE_URL =
   process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 

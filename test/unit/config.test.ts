@@ -15,24 +15,30 @@ describe('loadConfig', () => {
     const config = loadConfig({});
     expect(config).toEqual({
       port: 4000,
+      host: '0.0.0.0',
       database: { type: 'sqlite', path: resolve(process.cwd(), 'data/statusgraph.sqlite') },
       logLevel: 'info',
       lastUsedWriteIntervalSeconds: 60,
       corsOrigins: [],
       trustedProxies: [],
       limits: {
-        requestsPerMinute: 1200,
+        costBucketSize: 120_000,
+        costRestoreRate: 100_000,
         authFailuresPerMinute: 60,
         queryTimeoutMs: 30_000,
         concurrentQueries: 2,
+        cheapQueryCost: 1000,
       },
+      audit: { deniedPerMinute: 60, retentionDays: 400 },
     });
     expect(DEFAULT_DATABASE_URL).toBe('sqlite:./data/statusgraph.sqlite');
     expect(DEFAULT_LIMITS).toEqual({
-      requestsPerMinute: 1200,
+      costBucketSize: 120_000,
+      costRestoreRate: 100_000,
       authFailuresPerMinute: 60,
       queryTimeoutMs: 30_000,
       concurrentQueries: 2,
+      cheapQueryCost: 1000,
     });
     // No store configured: it follows the database (SQLite → memory).
     expect(resolveLimits(config)).toEqual({ ...DEFAULT_LIMITS, store: 'memory' });
@@ -45,26 +51,32 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'debug',
       LAST_USED_WRITE_INTERVAL_SECONDS: '0',
       CORS_ORIGINS: 'https://dash.example.com, http://localhost:3000',
-      RATE_LIMIT_PER_MINUTE: '300',
+      COST_BUCKET_SIZE: '3000',
+      COST_RESTORE_RATE: '50',
       AUTH_FAILURES_PER_MINUTE: '10',
       RATE_LIMIT_STORE: 'memory',
       QUERY_TIMEOUT_MS: '5000',
       MAX_CONCURRENT_QUERIES: '8',
+      CHEAP_QUERY_COST: '500',
     });
     expect(config).toEqual({
       port: 8080,
+      host: '0.0.0.0',
       database: { type: 'sqlite', path: '/var/lib/statusgraph/db.sqlite' },
       logLevel: 'debug',
       lastUsedWriteIntervalSeconds: 0,
       corsOrigins: ['https://dash.example.com', 'http://localhost:3000'],
       trustedProxies: [],
       limits: {
-        requestsPerMinute: 300,
+        costBucketSize: 3000,
+        costRestoreRate: 50,
         authFailuresPerMinute: 10,
         store: 'memory',
         queryTimeoutMs: 5000,
         concurrentQueries: 8,
+        cheapQueryCost: 500,
       },
+      audit: { deniedPerMinute: 60, retentionDays: 400 },
     });
   });
 
@@ -154,10 +166,12 @@ describe('loadConfig', () => {
 
   describe('limits', () => {
     const LIMIT_VARIABLES = [
-      ['RATE_LIMIT_PER_MINUTE', 'requestsPerMinute', 1_000_000_000],
+      ['COST_BUCKET_SIZE', 'costBucketSize', 1_000_000_000],
+      ['COST_RESTORE_RATE', 'costRestoreRate', 1_000_000_000],
       ['AUTH_FAILURES_PER_MINUTE', 'authFailuresPerMinute', 1_000_000_000],
       ['QUERY_TIMEOUT_MS', 'queryTimeoutMs', 3_600_000],
       ['MAX_CONCURRENT_QUERIES', 'concurrentQueries', 1000],
+      ['CHEAP_QUERY_COST', 'cheapQueryCost', 1_000_000_000],
     ] as const;
 
     describe.each(LIMIT_VARIABLES)('%s', (name, key, max) => {
@@ -230,9 +244,9 @@ describe('loadConfig', () => {
       expect(
         resolveLimits({
           database: { type: 'postgres', url: 'postgres://db.example/statusgraph' },
-          limits: { requestsPerMinute: 5 },
+          limits: { costBucketSize: 5 },
         }),
-      ).toEqual({ ...DEFAULT_LIMITS, requestsPerMinute: 5, store: 'database' });
+      ).toEqual({ ...DEFAULT_LIMITS, costBucketSize: 5, store: 'database' });
       expect(resolveLimits({ database: { type: 'sqlite', path: '/tmp/x.sqlite' } })).toEqual({
         ...DEFAULT_LIMITS,
         store: 'memory',

@@ -1,98 +1,101 @@
 import { readFileSync } from 'node:fs';
-import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
-import {
-  type DocumentNode,
-  type FragmentDefinitionNode,
-  Kind,
-  type OperationDefinitionNode,
-  buildSchema,
-  parse,
-  validate,
-} from 'graphql';
-import { operationCost } from '../../src/limits/query-cost';
+import { Kind, type OperationDefinitionNode, buildSchema, parse } from 'graphql';
+import { estimateCost } from '../../src/limits/query-cost';
 
 const schema = buildSchema(readFileSync('schema/schema.graphql', 'utf8'));
 
-function costOf(document: DocumentNode, variables: Record<string, unknown> = {}): number {
+function costOf(query: string, variables: Record<string, unknown> = {}): number {
+  const document = parse(query);
   const operation = document.definitions.find(
     (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
-  );
-  const fragments = new Map(
-    document.definitions
-      .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
-      .map((d) => [d.name.value, d]),
   );
   if (!operation) {
     throw new Error('no operation in the document');
   }
-  return operationCost(operation.selectionSet, schema.getQueryType() ?? undefined, {
-    schema,
-    fragments,
-    variables,
-  });
+  return estimateCost(schema, document, operation, variables);
 }
 
-/** GraphQL Armor's own figure for a document, read from its refusal at a limit of 0. */
-function armorCostOf(document: DocumentNode): number {
-  let found = Number.NaN;
-  validate(schema, document, [
-    costLimitRule({
-      maxCost: 0,
-      propagateOnRejection: false,
-      onReject: [
-        (_context, error) => (found = Number(/found ([\d.e+]+?)\.?$/.exec(error.message)?.[1])),
-      ],
-    }),
-  ]);
-  return found;
-}
-
-const BI_PAGE = `{ incidents(first: 1000) { totalCount edges { cursor node {
-  id name details severity phase startedAt resolvedAt willStartAt willEndAt createdAt updatedAt
-  board { id name } updates { id message phase createdAt }
-  monitors { id displayName monitorType status paused host url serviceName checkIntervalMinutes
-    lastCheckedAt createdAt updatedAt board { id name } } } } pageInfo { hasNextPage endCursor } } }`;
-
-describe('operationCost', () => {
-  it.each([
-    ['the BI export page', BI_PAGE],
-    [
-      'a list nested in a list',
-      '{ boards(first: 1000) { nodes { incidents(first: 1000) { nodes { id name } } } } }',
-    ],
-    ['two small root fields', '{ viewer { token { id } } a: viewer { token { id name } } }'],
-  ])('equals GraphQL Armor’s cost for %s with literal arguments', (_name, query) => {
-    const document = parse(query);
-    expect(armorCostOf(document)).toBeGreaterThan(0);
-    expect(costOf(document)).toBe(armorCostOf(document));
+/** API.md section 9: a point per statement and per row, nested connections per parent. */
+describe('estimateCost', () => {
+  it('costs at least 1: a viewer reads nothing, rateLimit and queryCost neither', () => {
+    expect(costOf('{ viewer { permission token { id name } } }')).toBe(1);
+    expect(costOf('{ rateLimit { cost remaining } }')).toBe(1);
+    expect(
+      costOf('{ queryCost(query: "{ boards { nodes { id } } }") { requestedQueryCost } }'),
+    ).toBe(1);
   });
 
-  it('multiplies by `first` passed as a variable, which Armor counts as 1', () => {
-    const withVariable = parse(
-      'query($n: Int) { boards(first: $n) { nodes { incidents(first: $n) { nodes { id name } } } } }',
-    );
-    const literal = parse(
-      '{ boards(first: 1000) { nodes { incidents(first: 1000) { nodes { id name } } } } }',
-    );
-    expect(costOf(withVariable, { n: 1000 })).toBe(costOf(literal));
-    expect(armorCostOf(withVariable)).toBeLessThan(costOf(withVariable, { n: 1000 }) / 1000);
+  it('a connection: its statement and first + 1 rows (the row that tells a page follows)', () => {
+    expect(costOf('{ boards(first: 10) { nodes { id } } }')).toBe(1 + 11);
+    // `first` left out is the default page of 50, as a variable or not.
+    expect(costOf('{ boards { nodes { id } } }')).toBe(1 + 51);
+    expect(costOf('query($n: Int) { boards(first: $n) { nodes { id } } }')).toBe(1 + 51);
+    expect(costOf('query($n: Int = 1000) { boards(first: $n) { nodes { id } } }')).toBe(1 + 1001);
+    expect(costOf('query($n: Int) { boards(first: $n) { nodes { id } } }', { n: 7 })).toBe(1 + 8);
   });
 
-  it('counts a left-out `first` as the default page of 50', () => {
-    expect(costOf(parse('{ incidents { nodes { id } } }'))).toBe(
-      costOf(parse('{ incidents(first: 50) { nodes { id } } }')),
+  it('a nested connection costs its statement and page for every parent', () => {
+    const nested = '{ boards(first: 10) { nodes { monitors(first: 5) { nodes { id } } } } }';
+    expect(costOf(nested)).toBe(12 + 10 * (1 + 6));
+  });
+
+  it('first: 0 and totalCount still cost their statement per parent: the amplification of issue 13', () => {
+    const aliases = (n: number) =>
+      Array.from({ length: n }, (_, i) => `m${i}: monitors(first: 0) { totalCount }`).join(' ');
+    const one = costOf(`{ boards(first: 1000) { nodes { ${aliases(1)} } } }`);
+    const thirty = costOf(`{ boards(first: 1000) { nodes { ${aliases(30)} } } }`);
+    // The page (1 + 1001); per board and alias: the page statement and its look-ahead row, the
+    // count's statement and its row.
+    expect(one).toBe(1002 + 1000 * 4);
+    expect(thirty).toBe(1002 + 30 * 1000 * 4);
+  });
+
+  it('plain lists at their bound per parent, loaded objects a row per parent, a statement per level', () => {
+    expect(costOf('{ incidents(first: 100) { nodes { updates { id } } } }')).toBe(
+      102 + 1 + 100 * 10,
     );
-    expect(costOf(parse('query($n: Int) { incidents(first: $n) { nodes { id } } }'), {})).toBe(
-      costOf(parse('{ incidents(first: 50) { nodes { id } } }')),
+    expect(costOf('{ incidents(first: 100) { nodes { monitors { id } } } }')).toBe(
+      102 + 1 + 100 * 50,
     );
+    expect(costOf('{ incidents(first: 100) { nodes { board { id } } } }')).toBe(102 + 1 + 100);
+    // The monitors' boards: 5000 parents, 1000 to a statement.
+    expect(costOf('{ incidents(first: 100) { nodes { monitors { board { id } } } } }')).toBe(
+      102 + 1 + 100 * 50 + 5 + 5000,
+    );
+    expect(costOf('{ monitors(first: 10) { nodes { requestHeaders { name } } } }')).toBe(
+      12 + 1 + 10 * 20,
+    );
+  });
+
+  it('a lookup by id is its statement and its row; a mutation a fixed 10 plus its selection', () => {
+    expect(costOf('{ board(id: "x") { id name } }')).toBe(2);
+    expect(costOf('{ board(id: "x") { monitors(first: 3) { nodes { id } } } }')).toBe(2 + 5);
+    expect(costOf('mutation { createBoard(input: { name: "x" }) { id } }')).toBe(10);
+    expect(
+      costOf('mutation { createBoard(input: { name: "x" }) { incidents { totalCount } } }'),
+    ).toBe(10 + 52 + 2);
   });
 
   it('counts the selections of fragments where they are spread, and ignores introspection', () => {
-    const spread = parse(
-      'query { incidents(first: 10) { nodes { ...F } } } fragment F on Incident { id name monitors { id } }',
-    );
-    const inline = parse('{ incidents(first: 10) { nodes { id name monitors { id } } } }');
+    const spread =
+      'query { incidents(first: 10) { nodes { ...F } } } fragment F on Incident { id name monitors { id } }';
+    const inline = '{ incidents(first: 10) { nodes { id name monitors { id } } } }';
     expect(costOf(spread)).toBe(costOf(inline));
-    expect(costOf(parse('{ __schema { types { name fields { name } } } }'))).toBe(0);
+    expect(
+      costOf(
+        '{ incidents(first: 10) { ...C } } fragment C on IncidentConnection { totalCount nodes { id } }',
+      ),
+    ).toBe(costOf('{ incidents(first: 10) { totalCount nodes { id } } }'));
+    expect(costOf('{ __schema { types { name fields { name } } } }')).toBe(1);
+  });
+
+  it('a fragment spread 2^n times is reckoned once per number of parents', () => {
+    const levels = 40;
+    const fragments = Array.from(
+      { length: levels },
+      (_, i) => `fragment F${i} on Board { ...F${i + 1} ...F${i + 1} }`,
+    ).join(' ');
+    const query = `{ boards(first: 2) { nodes { ...F0 } } } ${fragments} fragment F${levels} on Board { id }`;
+    expect(costOf(query)).toBe(1 + 3);
   });
 });

@@ -61,4 +61,18 @@ describe('the query deadline of a request’s loaders', () => {
     expect(await load('a')).toBe('A');
     expect(loaders.stopped).toBe(false);
   });
+
+  it('tells a statement the time it has left, and what to fail with past it', () => {
+    const clock = new ManualClock(new Date('2026-03-01T00:00:00.000Z'));
+    const loaders = new Loaders();
+    expect(loaders.remainingMs()).toBe(Infinity);
+    loaders.stopAfter(1000, clock);
+    clock.advance(400);
+    expect(loaders.remainingMs()).toBe(600);
+    clock.advance(700);
+    expect(loaders.remainingMs()).toBe(0);
+    expect(loaders.stopped).toBe(false);
+    expect(loaders.expire()).toBeInstanceOf(QueryTimeoutError);
+    expect(loaders.stopped).toBe(true);
+  });
 });

@@ -32,10 +32,13 @@ const PAGE = `<!doctype html>
     <title>statusgraph playground</title>
     <link rel="icon" href="data:," />
     <link rel="stylesheet" href="${PLAYGROUND_ASSETS}/graphiql.css" />
-    <style>html, body, #root { height: 100%; margin: 0; }</style>
+    <style>html, body, #root { height: 100%; margin: 0; }
+      .console-link { position: fixed; right: 1.5rem; bottom: 1.25rem; z-index: 10; padding: 0.4rem 0.7rem;
+        border-radius: 6px; background: #fff; color: #0b5cad; font: 14px system-ui, sans-serif; }</style>
   </head>
   <body>
     <div id="root" data-assets="${PLAYGROUND_ASSETS}" data-endpoint="/graphql">Loading the playground…</div>
+    <a class="console-link" href="/console">Manage API tokens in the token console</a>
     <script src="${PLAYGROUND_ASSETS}/yoga-graphiql.umd.js"></script>
     <script src="/playground/init.js"></script>
   </body>
@@ -58,7 +61,10 @@ function wantsPage(req: Request): boolean {
 export function playground(): Router {
   const router = express.Router();
   router.get('/graphql', (req: Request, res: Response, next: NextFunction) => {
-    if (!wantsPage(req) || req.query.query !== undefined) {
+    // Any browser navigation gets the page, ?query=… included (GraphiQL keeps the edited query
+    // in the URL, so a reload carries it); a navigation never sends Authorization, while a
+    // script's GET query always does.
+    if (!wantsPage(req) || req.headers.authorization !== undefined) {
       next();
       return;
     }

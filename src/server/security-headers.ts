@@ -1,0 +1,75 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { ApolloServerPlugin } from '@apollo/server';
+import { HeaderMap } from '@apollo/server';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { GraphQLError } from 'graphql';
+import { ErrorCode } from '../core/errors';
+
+/** On every response: no browser guesses a content type other than the one sent. */
+export function securityHeaders(): RequestHandler {
+  return (_req: Request, res: Response, next: NextFunction) => {
+    res.setHeader('x-content-type-options', 'nosniff');
+    next();
+  };
+}
+
+/** `OPTIONS /graphql` when no CORS origin is configured: what the endpoint allows, no CORS. */
+export function graphqlOptions(): RequestHandler {
+  return (_req: Request, res: Response) => {
+    res.setHeader('allow', 'GET, POST, OPTIONS');
+    res.status(204).end();
+  };
+}
+
+/**
+ * `/metrics` behind a bearer token (`METRICS_TOKEN`) when one is set; open otherwise. API tokens
+ * do not open it: the metrics belong to the operator, not to an organization.
+ */
+export function metricsGuard(token: string | undefined): RequestHandler {
+  const expected = token === undefined ? null : Buffer.from(`Bearer ${token}`);
+  return (req: Request, res: Response, next: NextFunction) => {
+    const given = Buffer.from(req.headers.authorization ?? '');
+    if (
+      expected === null ||
+      (given.length === expected.length && timingSafeEqual(given, expected))
+    ) {
+      next();
+      return;
+    }
+    res
+      .status(401)
+      .setHeader('www-authenticate', 'Bearer')
+      .json({
+        errors: [
+          {
+            message:
+              '/metrics needs the METRICS_TOKEN this server was configured with: Authorization: Bearer <METRICS_TOKEN>.',
+            extensions: { code: ErrorCode.UNAUTHENTICATED },
+          },
+        ],
+      });
+  };
+}
+
+/** Subscriptions have no transport here: 400 BAD_REQUEST before execution, not a 200. */
+export function refuseSubscriptions(): ApolloServerPlugin {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ operation }) {
+          if (operation?.operation === 'subscription') {
+            throw new GraphQLError(
+              'Subscriptions are not supported by this server; poll with a query instead.',
+              {
+                extensions: {
+                  code: ErrorCode.BAD_REQUEST,
+                  http: { status: 400, headers: new HeaderMap() },
+                },
+              },
+            );
+          }
+        },
+      };
+    },
+  };
+}

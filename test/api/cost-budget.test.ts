@@ -1,0 +1,376 @@
+import type { CostReport } from '../../src/limits/cost-budget';
+import { insertStatusFixture } from '../helpers/status-fixture';
+import { TestApp } from '../helpers/test-app';
+
+/**
+ * API.md section 9 through real requests (executeOperation): what an operation is estimated to
+ * cost before it runs, what it is counted to cost while it runs, and the budget of its token —
+ * with a clock the test moves, never waits for.
+ */
+
+interface Response<T = Record<string, unknown>> {
+  status: number | undefined;
+  headers: Map<string, string>;
+  data?: T | null;
+  errors?: readonly { message: string; extensions?: Record<string, unknown> }[];
+  cost?: CostReport;
+}
+
+async function run<T = Record<string, unknown>>(
+  app: TestApp,
+  secret: string,
+  query: string,
+  variables?: Record<string, unknown>,
+): Promise<Response<T>> {
+  const response = await app.apollo.executeOperation(
+    { query, variables },
+    { contextValue: await app.contextFor(secret) },
+  );
+  if (response.body.kind !== 'single') {
+    throw new Error('expected a single result');
+  }
+  const result = response.body.singleResult;
+  return {
+    status: response.http.status,
+    headers: new Map(response.http.headers),
+    data: result.data as T | null | undefined,
+    errors: result.errors,
+    cost: result.extensions?.cost as CostReport | undefined,
+  };
+}
+
+/** Queries of every list and nested field, each run once: requested ≥ actual for every one. */
+const CATALOGUE: [string, string][] = [
+  ['boards', '{ boards(first: 20) { totalCount nodes { id name } pageInfo { hasNextPage } } }'],
+  [
+    'boards with nested monitors and incidents',
+    `{ boards(first: 20) { nodes { id
+        monitors(first: 10) { totalCount nodes { id statusEvents(first: 3) { totalCount nodes { status } } } }
+        incidents(first: 10) { totalCount edges { cursor node { id updates { id } } } } } } }`,
+  ],
+  [
+    'the BI page',
+    `{ incidents(first: 1000) { totalCount edges { cursor node {
+        id name details severity phase startedAt resolvedAt willStartAt willEndAt createdAt updatedAt
+        board { id name } updates { id message phase createdAt }
+        monitors { id displayName monitorType status paused host url serviceName checkIntervalMinutes
+          lastCheckedAt createdAt updatedAt board { id name } } } } pageInfo { hasNextPage endCursor } } }`,
+  ],
+  [
+    'first: 0 and totalCount under every board',
+    '{ boards(first: 1000) { nodes { a: monitors(first: 0) { totalCount } b: incidents(first: 0) { totalCount } } } }',
+  ],
+  [
+    'status events with their monitors',
+    '{ statusEvents(first: 100) { nodes { status monitor { id board { name } } } } }',
+  ],
+  ['monitors with their boards', '{ monitors(first: 1000) { nodes { id board { name } } } }'],
+  [
+    'tokens and audit events',
+    '{ apiTokens { nodes { id } } auditEvents { totalCount nodes { id } } }',
+  ],
+];
+
+describe('cost: estimated before, counted during', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await TestApp.start();
+    await insertStatusFixture(app, {
+      boards: 12,
+      monitorsPerBoard: 5,
+      eventsPerMonitor: 4,
+      incidents: 300,
+      updatesPerIncident: 3,
+    });
+  }, 60_000);
+  afterAll(() => app.close());
+
+  it.each(CATALOGUE)(
+    '%s: requested ≥ actual > 0, both in extensions.cost',
+    async (_name, query) => {
+      const response = await run(app, app.identities.readOnly.secret, query);
+      expect(response.errors).toBeUndefined();
+      expect(response.cost).toBeDefined();
+      const cost = response.cost as CostReport;
+      expect(cost.actualQueryCost).toBeGreaterThan(0);
+      expect(cost.requestedQueryCost).toBeGreaterThanOrEqual(cost.actualQueryCost);
+    },
+  );
+
+  it('counts rows and statements: a page of 20 boards is its statement and 13 rows', async () => {
+    // 12 boards and no look-ahead row beyond them: 1 statement + 12 rows.
+    const response = await run(
+      app,
+      app.identities.readOnly.secret,
+      '{ boards(first: 20) { nodes { id } } }',
+    );
+    expect(response.cost?.actualQueryCost).toBe(13);
+    expect(response.cost?.requestedQueryCost).toBe(1 + 21);
+    const withCount = await run(
+      app,
+      app.identities.readOnly.secret,
+      '{ boards(first: 20) { totalCount nodes { id } } }',
+    );
+    // The count: one more statement, one more row.
+    expect(withCount.cost?.actualQueryCost).toBe(15);
+  });
+
+  it('a viewer reads nothing and costs the minimum, 1', async () => {
+    const response = await run(app, app.identities.readOnly.secret, '{ viewer { permission } }');
+    expect(response.cost).toMatchObject({ requestedQueryCost: 1, actualQueryCost: 1 });
+  });
+});
+
+describe('budgets per token', () => {
+  const T0 = Date.parse('2026-03-01T00:00:00.000Z');
+  let now = T0;
+  let app: TestApp;
+  const BUCKET = 1000;
+  const RATE = 10;
+  const PAGE = '{ boards(first: 500) { nodes { id monitors(first: 5) { nodes { id } } } } }';
+  const PAGE_COST = 1 + 501 + 500 * 7;
+
+  beforeEach(async () => {
+    now = T0;
+    app = await TestApp.start({
+      limits: { costBucketSize: BUCKET, costRestoreRate: RATE, authFailuresPerMinute: 1000 },
+      clock: { now: () => new Date(now) },
+    });
+    await insertStatusFixture(app, {
+      boards: 300,
+      monitorsPerBoard: 1,
+      eventsPerMonitor: 1,
+      incidents: 3,
+      updatesPerIncident: 1,
+    });
+  });
+  afterEach(() => app.close());
+
+  const reader = () => app.identities.readOnly.secret;
+  // Estimated at a statement and 101 rows; reads the 3 incidents there are.
+  const SMALL = '{ incidents(first: 100) { nodes { id } } }';
+  const SMALL_COST = 1 + 101;
+
+  it('an operation over the whole bucket: 400 QUERY_TOO_COSTLY with the figures, charged nothing', async () => {
+    expect(PAGE_COST).toBeGreaterThan(BUCKET);
+    const refused = await run(app, reader(), PAGE);
+    expect(refused.status).toBe(400);
+    expect(refused.data).toBeUndefined();
+    expect(refused.errors?.[0]?.extensions?.code).toBe('QUERY_TOO_COSTLY');
+    expect(refused.errors?.[0]?.message).toContain(`${PAGE_COST} points`);
+    const figures = {
+      requestedQueryCost: PAGE_COST,
+      actualQueryCost: 0,
+      throttleStatus: { maximumAvailable: BUCKET, currentlyAvailable: BUCKET, restoreRate: RATE },
+    };
+    expect(refused.errors?.[0]?.extensions?.cost).toEqual(figures);
+    expect(refused.cost).toEqual(figures);
+    expect(await app.services.costBudget.available(app.identities.readOnly.token.id)).toBe(BUCKET);
+  });
+
+  it('reserves the requested cost, settles to the actual one, and reports it in extensions and headers', async () => {
+    const response = await run(app, reader(), SMALL);
+    expect(response.errors).toBeUndefined();
+    // 1 statement and 3 rows were read: that is what the token is charged.
+    expect(response.cost).toEqual({
+      requestedQueryCost: SMALL_COST,
+      actualQueryCost: 4,
+      throttleStatus: {
+        maximumAvailable: BUCKET,
+        currentlyAvailable: BUCKET - 4,
+        restoreRate: RATE,
+      },
+    });
+    expect(response.headers.get('ratelimit-limit')).toBe(String(BUCKET));
+    expect(response.headers.get('ratelimit-remaining')).toBe(String(BUCKET - 4));
+    // 4 points at 10 a second: full again within a second.
+    expect(response.headers.get('ratelimit-reset')).toBe('1');
+  });
+
+  it('a spent budget: 429 with Retry-After until the query fits, charged nothing, while another token is served', async () => {
+    // 298 boards and the look-ahead row: estimated and read alike, 300 points.
+    const SPEND = '{ boards(first: 298) { nodes { id } } }';
+    for (const left of [700, 400, 100]) {
+      const spent = await run(app, reader(), SPEND);
+      expect(spent.cost).toMatchObject({ requestedQueryCost: 300, actualQueryCost: 300 });
+      expect(spent.cost?.throttleStatus.currentlyAvailable).toBe(left);
+    }
+    const refused = await run(app, reader(), SPEND);
+    expect(refused.status).toBe(429);
+    expect(refused.data).toBeUndefined();
+    expect(refused.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
+    // 200 points short at 10 a second.
+    expect(refused.headers.get('retry-after')).toBe('20');
+    expect(refused.errors?.[0]?.extensions?.cost).toEqual({
+      requestedQueryCost: 300,
+      actualQueryCost: 0,
+      throttleStatus: { maximumAvailable: BUCKET, currentlyAvailable: 100, restoreRate: RATE },
+    });
+    expect(await app.services.costBudget.available(app.identities.readOnly.token.id)).toBe(100);
+
+    // Another token of the same organization is served meanwhile.
+    const other = await run(app, app.identities.full.secret, SPEND);
+    expect(other.errors).toBeUndefined();
+    expect(other.cost?.throttleStatus.currentlyAvailable).toBe(700);
+
+    now += 19_000;
+    const early = await run(app, reader(), SPEND);
+    expect(early.status).toBe(429);
+    expect(early.headers.get('retry-after')).toBe('1');
+    now += 1000;
+    const fits = await run(app, reader(), SPEND);
+    expect(fits.errors).toBeUndefined();
+    expect(fits.cost?.throttleStatus.currentlyAvailable).toBe(0);
+  });
+
+  it('parallel requests cannot all pass one check: the requested cost is reserved up front', async () => {
+    const SPEND = '{ boards(first: 298) { nodes { id } } }';
+    const responses = await Promise.all(Array.from({ length: 6 }, () => run(app, reader(), SPEND)));
+    expect(responses.filter((r) => r.errors === undefined)).toHaveLength(3);
+    expect(responses.filter((r) => r.status === 429)).toHaveLength(3);
+  });
+
+  it('rateLimit: the operation’s requested cost and the budget after its charge', async () => {
+    const response = await run<{
+      rateLimit: {
+        cost: number;
+        limit: number;
+        remaining: number;
+        resetAt: string;
+        restoreRate: number;
+      };
+    }>(
+      app,
+      reader(),
+      '{ rateLimit { cost limit remaining resetAt restoreRate } incidents(first: 100) { nodes { id } } }',
+    );
+    expect(response.errors).toBeUndefined();
+    expect(response.data?.rateLimit).toEqual({
+      cost: SMALL_COST,
+      limit: BUCKET,
+      remaining: BUCKET - SMALL_COST,
+      resetAt: new Date(T0 + Math.ceil(SMALL_COST / RATE) * 1000).toISOString(),
+      restoreRate: RATE,
+    });
+  });
+
+  it('queryCost estimates another document without running it and costs 1; a bad document is BAD_USER_INPUT', async () => {
+    const response = await run<{
+      queryCost: {
+        requestedQueryCost: number;
+        maximumAvailable: number;
+        currentlyAvailable: number;
+      };
+    }>(
+      app,
+      reader(),
+      'query($q: String!, $v: String) { queryCost(query: $q, variables: $v) { requestedQueryCost maximumAvailable currentlyAvailable } }',
+      { q: 'query($n: Int) { boards(first: $n) { nodes { id } } }', v: '{"n": 7}' },
+    );
+    expect(response.errors).toBeUndefined();
+    expect(response.data?.queryCost).toEqual({
+      requestedQueryCost: 1 + 8,
+      maximumAvailable: BUCKET,
+      // After this request's own reservation of 1.
+      currentlyAvailable: BUCKET - 1,
+    });
+    // Nothing ran: no statement, no row; the charge is the minimum of 1.
+    expect(response.cost).toMatchObject({ requestedQueryCost: 1, actualQueryCost: 1 });
+    const estimate = await run<{ queryCost: { requestedQueryCost: number } }>(
+      app,
+      reader(),
+      'query($q: String!) { queryCost(query: $q) { requestedQueryCost } }',
+      { q: PAGE },
+    );
+    expect(estimate.data?.queryCost.requestedQueryCost).toBe(PAGE_COST);
+
+    for (const [q, v, message] of [
+      [
+        '{ boards { nodes { nope } } }',
+        null,
+        /not valid against this schema: Cannot query field "nope"/,
+      ],
+      ['{ boards { ', null, /not a GraphQL document/],
+      [
+        'query A { viewer { permission } } query B { viewer { permission } }',
+        null,
+        /operationName/,
+      ],
+      ['{ viewer { permission } }', '[1', /variables must be a JSON object/],
+    ] as const) {
+      const bad = await run(
+        app,
+        reader(),
+        'query($q: String!, $v: String) { queryCost(query: $q, variables: $v) { requestedQueryCost } }',
+        { q, v },
+      );
+      expect(bad.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      expect(bad.errors?.[0]?.message).toMatch(message);
+    }
+  });
+});
+
+describe('the review’s amplified requests, with the default budget', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await TestApp.start({ limits: { authFailuresPerMinute: 1000 } });
+    await insertStatusFixture(app, {
+      boards: 3,
+      monitorsPerBoard: 2,
+      eventsPerMonitor: 2,
+      incidents: 6,
+      updatesPerIncident: 1,
+    });
+  }, 60_000);
+  afterAll(() => app.close());
+
+  const thirty = (fields: (i: number) => string) =>
+    Array.from({ length: 15 }, (_, i) => fields(i)).join(' ');
+  const perBoard = thirty(
+    (i) => `m${i}: monitors(first: 0) { totalCount } i${i}: incidents(first: 0) { totalCount }`,
+  );
+
+  it.each([
+    ['under 1000 boards', `{ boards(first: 1000) { nodes { ${perBoard} } } }`, 121_002],
+    [
+      'under the boards of 1000 incidents',
+      `{ incidents(first: 1000) { nodes { board { ${perBoard} } } } }`,
+      122_003,
+    ],
+    [
+      'statusEvents after a cursor under 1000 monitors',
+      `{ monitors(first: 1000) { nodes { ${thirty(
+        (i) =>
+          `a${i}: statusEvents(first: 0, after: "x") { totalCount } b${i}: statusEvents(first: 1) { totalCount }`,
+      )} } } }`,
+      1002 + 1000 * (15 * 4 + 15 * 5),
+    ],
+  ])(
+    '%s: 400 QUERY_TOO_COSTLY before anything runs, charged nothing',
+    async (_name, query, cost) => {
+      const response = await run(app, app.identities.readOnly.secret, query);
+      expect(response.status).toBe(400);
+      expect(response.errors?.[0]?.extensions?.code).toBe('QUERY_TOO_COSTLY');
+      expect(response.cost).toEqual({
+        requestedQueryCost: cost,
+        actualQueryCost: 0,
+        throttleStatus: {
+          maximumAvailable: 120_000,
+          currentlyAvailable: 120_000,
+          restoreRate: 100_000,
+        },
+      });
+    },
+  );
+
+  it('the README’s BI page fits: 52,004 requested, what it read charged', async () => {
+    const response = await run(
+      app,
+      app.identities.readOnly.secret,
+      '{ incidents(first: 1000) { nodes { id name severity phase startedAt resolvedAt board { name } monitors { displayName } } pageInfo { hasNextPage endCursor } } }',
+    );
+    expect(response.errors).toBeUndefined();
+    expect(response.cost?.requestedQueryCost).toBe(52_004);
+    expect(response.cost?.actualQueryCost).toBeLessThan(100);
+  });
+});

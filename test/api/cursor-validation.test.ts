@@ -1,0 +1,127 @@
+import { TestApp } from '../helpers/test-app';
+
+const SETUP_BOARD = `mutation { createBoard(input: {name: "Ops"}) { id } }`;
+const SETUP_MONITOR = `mutation($boardId: ID!) {
+  createMonitor(input: {boardId: $boardId, displayName: "Feed", monitorType: CUSTOM}) { id } }`;
+const SET_STATUS = `mutation($id: ID!, $status: MonitorStatus!) { setMonitorStatus(id: $id, status: $status) { id } }`;
+const SETUP_INCIDENT = `mutation($boardId: ID!, $name: String!) {
+  createIncident(input: {boardId: $boardId, name: $name, severity: MINOR}) { id } }`;
+
+/** Every connection, with the path to its pageInfo; `$after` is the cursor under test. */
+const LISTS: [string, string, string[]][] = [
+  ['boards', 'query($after: String) { boards(first: 1, after: $after) { PAGE } }', ['boards']],
+  [
+    'monitors',
+    'query($after: String) { monitors(first: 1, after: $after) { PAGE } }',
+    ['monitors'],
+  ],
+  [
+    'incidents',
+    'query($after: String) { incidents(first: 1, after: $after) { PAGE } }',
+    ['incidents'],
+  ],
+  [
+    'incidents by updatedAt',
+    'query($after: String) { incidents(first: 1, after: $after, orderBy: UPDATED_AT_ASC) { PAGE } }',
+    ['incidents'],
+  ],
+  [
+    'apiTokens',
+    'query($after: String) { apiTokens(first: 1, after: $after) { PAGE } }',
+    ['apiTokens'],
+  ],
+  [
+    'auditEvents',
+    'query($after: String) { auditEvents(first: 1, after: $after) { PAGE } }',
+    ['auditEvents'],
+  ],
+  [
+    'Monitor.statusEvents',
+    'query($id: ID!, $after: String) { monitor(id: $id) { statusEvents(first: 1, after: $after) { PAGE } } }',
+    ['monitor', 'statusEvents'],
+  ],
+  [
+    'Board.incidents',
+    'query($boardId: ID!, $after: String) { board(id: $boardId) { incidents(first: 1, after: $after) { PAGE } } }',
+    ['board', 'incidents'],
+  ],
+];
+const PAGE = 'nodes { id } pageInfo { endCursor }';
+
+const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+const decode = (cursor: string) =>
+  JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string, string];
+
+// API.md section 6: a malformed cursor is BAD_USER_INPUT. Every decoded cursor is validated
+// before it reaches the database: on PostgreSQL a NUL or a date out of range was a database error.
+describe('crafted cursors', () => {
+  let app: TestApp;
+  let ids: { boardId: string; id: string };
+  beforeAll(async () => {
+    app = await TestApp.start();
+    const full = app.identities.full.secret;
+    const run = async <T>(query: string, variables: Record<string, unknown> = {}) => {
+      const result = await app.execute<T>(full, query, variables);
+      expect(result.errors).toBeUndefined();
+      return result.data as T;
+    };
+    const { createBoard } = await run<{ createBoard: { id: string } }>(SETUP_BOARD);
+    await run(SETUP_BOARD);
+    const { createMonitor } = await run<{ createMonitor: { id: string } }>(SETUP_MONITOR, {
+      boardId: createBoard.id,
+    });
+    await run(SETUP_MONITOR, { boardId: createBoard.id });
+    for (const status of ['UP', 'DOWN', 'UP']) {
+      await run(SET_STATUS, { id: createMonitor.id, status });
+    }
+    for (const name of ['one', 'two']) {
+      await run(SETUP_INCIDENT, { boardId: createBoard.id, name });
+    }
+    ids = { boardId: createBoard.id, id: createMonitor.id };
+  });
+  afterAll(() => app.close());
+
+  const page = async (query: string, path: string[], after: string | null) => {
+    const result = await app.execute(app.identities.full.secret, query.replace('PAGE', PAGE), {
+      ...(query.includes('$boardId') ? { boardId: ids.boardId } : {}),
+      ...(query.includes('$id') ? { id: ids.id } : {}),
+      after,
+    });
+    let node: unknown = result.data;
+    for (const key of path) {
+      node = (node as Record<string, unknown> | null)?.[key];
+    }
+    return {
+      result,
+      endCursor: (node as { pageInfo?: { endCursor: string } })?.pageInfo?.endCursor,
+    };
+  };
+
+  describe.each(LISTS)('%s', (_name, query, path) => {
+    let genuine: [string, string, string];
+    beforeAll(async () => {
+      const first = await page(query, path, null);
+      expect(first.result.errors).toBeUndefined();
+      genuine = decode(first.endCursor ?? '');
+    });
+
+    it('follows a genuine cursor', async () => {
+      const next = await page(query, path, encode(genuine));
+      expect(next.result.errors).toBeUndefined();
+    });
+
+    it.each([
+      ['a NUL in the id', (c: string[]) => [c[0], '\u0000x', c[2]]],
+      ['an id longer than any id', (c: string[]) => [c[0], 'a'.repeat(37), c[2]]],
+      ['a date past year 9999', (c: string[]) => ['+275760-09-13T00:00:00.000Z', c[1], c[2]]],
+      ['a date before year 1', (c: string[]) => ['-000001-01-01T00:00:00.000Z', c[1], c[2]]],
+      ['a date before 1970', (c: string[]) => ['1969-12-31T23:59:59.999Z', c[1], c[2]]],
+      ['a date not in the form cursors have', (c: string[]) => ['2020-01-01', c[1], c[2]]],
+      ['a NUL in the date', (c: string[]) => ['2020-01-01T00:00:00.000Z\u0000', c[1], c[2]]],
+    ])('refuses %s with BAD_USER_INPUT', async (_case, craft) => {
+      const { result } = await page(query, path, encode(craft(genuine)));
+      expect(result.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
+      expect(result.errors?.[0]?.message).toMatch(/after must be/);
+    });
+  });
+});

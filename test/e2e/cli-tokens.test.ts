@@ -1,0 +1,115 @@
+import { runCli } from '../../src/cli';
+import { TestApp } from '../helpers/test-app';
+
+interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+interface TokenJson {
+  id: string;
+  status: string;
+  active: boolean;
+  permission: string;
+  expiresAt: string | null;
+  prefix: string;
+}
+
+function databaseUrl(app: TestApp): string {
+  const { config } = app.database;
+  return config.type === 'postgres' ? config.url : `sqlite:${config.path}`;
+}
+
+async function cli(app: TestApp, ...argv: string[]): Promise<CliRun> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(argv, {
+    stdout: (text) => (stdout += text),
+    stderr: (text) => (stderr += text),
+    env: { DATABASE_URL: databaseUrl(app), LOG_LEVEL: 'silent' },
+  });
+  return { code, stdout, stderr };
+}
+
+// Issue 14 item 15: the command line can do what the API does with tokens.
+describe('the command line manages tokens as the API does', () => {
+  let app: TestApp;
+  beforeEach(async () => {
+    app = await TestApp.start();
+  });
+  afterEach(() => app.close());
+
+  const token = async (...argv: string[]): Promise<TokenJson> => {
+    const run = await cli(app, ...argv, '--json');
+    expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
+    return (JSON.parse(run.stdout) as { token: TokenJson }).token;
+  };
+
+  it('accepts READ_ONLY and FULL_ACCESS as --permission', async () => {
+    const created = await token('token', 'create', '--name', 'bi', '--permission', 'READ_ONLY');
+    expect(created.permission).toBe('READ_ONLY');
+    const admin = await token('token', 'create', '--name', 'a', '--permission', 'FULL_ACCESS');
+    expect(admin.permission).toBe('FULL_ACCESS');
+  });
+
+  it('deactivates, activates, sets permission and expiry, and rotates', async () => {
+    const { id } = await token('token', 'create', '--name', 'bi', '--permission', 'read-only');
+    expect(await token('token', 'deactivate', id)).toMatchObject({
+      status: 'INACTIVE',
+      active: false,
+    });
+    expect(await token('token', 'activate', id)).toMatchObject({ status: 'ACTIVE', active: true });
+    expect(await token('token', 'set-permission', id, '--permission', 'FULL_ACCESS')).toMatchObject(
+      {
+        permission: 'FULL_ACCESS',
+      },
+    );
+    expect(
+      await token('token', 'set-expiry', id, '--expires-at', '2031-01-01T00:00:00Z'),
+    ).toMatchObject({ expiresAt: '2031-01-01T00:00:00.000Z' });
+    expect(await token('token', 'set-expiry', id, '--none')).toMatchObject({ expiresAt: null });
+
+    const rotated = await cli(app, 'token', 'rotate', id, '--json');
+    expect(rotated.code).toBe(0);
+    const body = JSON.parse(rotated.stdout) as { token: TokenJson; secret: string };
+    expect(body.token.id).toBe(id);
+    const viewer = await app
+      .client(body.secret)
+      .data<{ viewer: { token: { id: string } } }>('{ viewer { token { id } } }');
+    expect(viewer.viewer.token.id).toBe(id);
+  });
+
+  it('does not call a revoked token active', async () => {
+    const { id } = await token('token', 'create', '--name', 'bi', '--permission', 'read-only');
+    expect(await token('token', 'revoke', id)).toMatchObject({ status: 'REVOKED', active: false });
+  });
+
+  it('lists tokens with column headers, status, expiry and last use', async () => {
+    const run = await cli(app, 'token', 'list');
+    expect(run.code).toBe(0);
+    const [header, ...rows] = run.stdout.trim().split('\n');
+    expect(header.split(/\s{2,}/)).toEqual([
+      'ID',
+      'PREFIX',
+      'PERMISSION',
+      'STATUS',
+      'EXPIRES',
+      'LAST USED',
+      'BOARDS',
+      'NAME',
+    ]);
+    const full = rows.find((row) => row.startsWith(app.identities.full.token.id));
+    expect(full).toMatch(/FULL_ACCESS\s+ACTIVE\s+never\s+never\s+all\s+First full-access token$/);
+  });
+
+  it('prints the one relevant usage line for a usage error', async () => {
+    const run = await cli(app, 'token', 'set-expiry');
+    expect(run.code).toBe(1);
+    const lines = run.stderr.trim().split('\n');
+    expect(lines).toEqual([
+      'statusgraph: the token id is required.',
+      'Usage: statusgraph token set-expiry ID --expires-at ISO|--none [--json]',
+    ]);
+  });
+});

@@ -1,0 +1,122 @@
+import { PLAYGROUND_ASSETS } from '../../src/server/playground/playground';
+import { TestApp } from '../helpers/test-app';
+
+/** Issue 14 item 8: the smaller rough edges of the HTTP surface. */
+describe('HTTP hardening', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await TestApp.start({ metricsToken: 'metrics-secret-for-tests' });
+  });
+  afterAll(() => app.close());
+
+  const json = async (response: Response) =>
+    JSON.parse(await response.text()) as {
+      errors?: { message: string; extensions?: { code?: string } }[];
+    };
+
+  it.each([
+    [
+      'POST /graphql',
+      () =>
+        fetch(`${app.url}/graphql`, {
+          method: 'POST',
+          headers: app.asFullAccess().headers(),
+          body: '{"query":"{ viewer { permission } }"}',
+        }),
+    ],
+    ['GET /healthz', () => fetch(`${app.url}/healthz`)],
+    ['GET /nowhere', () => fetch(`${app.url}/nowhere`)],
+    [
+      'a 401',
+      () =>
+        fetch(`${app.url}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{"query":"{ viewer { permission } }"}',
+        }),
+    ],
+    [
+      'the playground page',
+      () => fetch(`${app.url}/graphql`, { headers: { accept: 'text/html' } }),
+    ],
+  ])('sends X-Content-Type-Options: nosniff on %s', async (_name, send) => {
+    const response = await send();
+    await response.arrayBuffer();
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+
+  it('answers OPTIONS /graphql without CORS with 204 and Allow', async () => {
+    const response = await fetch(`${app.url}/graphql`, { method: 'OPTIONS' });
+    expect(response.status).toBe(204);
+    expect(response.headers.get('allow')).toBe('GET, POST, OPTIONS');
+    expect(response.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it.each([
+    `${PLAYGROUND_ASSETS}/..%2f..%2fpackage.json`,
+    `${PLAYGROUND_ASSETS}/%2e%2e/%2e%2e/package.json`,
+    `${PLAYGROUND_ASSETS}/x/..%2f..%2f..%2fetc/passwd`,
+    `${PLAYGROUND_ASSETS}/%00`,
+    `${PLAYGROUND_ASSETS}/%E0%A4%A`,
+    '/playground/..%2f..%2fpackage.json',
+  ])('answers a path-traversal attempt (%s) with 404 and a true message', async (path) => {
+    const response = await fetch(`${app.url}${path}`);
+    expect(response.status).toBe(404);
+    const body = await json(response);
+    expect(body.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    expect(body.errors?.[0]?.message).not.toMatch(/JSON/);
+    expect(body.errors?.[0]?.message).toMatch(/Nothing here/);
+  });
+
+  it('refuses a subscription with 400 BAD_REQUEST', async () => {
+    const response = await fetch(`${app.url}/graphql`, {
+      method: 'POST',
+      headers: app.asFullAccess().headers(),
+      body: JSON.stringify({ query: 'subscription { viewer { permission } }' }),
+    });
+    expect(response.status).toBe(400);
+    const body = await json(response);
+    expect(body.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_REQUEST']);
+    expect(body.errors?.[0]?.message).toMatch(/subscriptions are not supported/i);
+  });
+
+  describe('/metrics with METRICS_TOKEN set', () => {
+    it('refuses a request without the token with 401', async () => {
+      const response = await fetch(`${app.url}/metrics`);
+      expect(response.status).toBe(401);
+      expect(response.headers.get('www-authenticate')).toBe('Bearer');
+      expect((await json(response)).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    });
+
+    it('refuses a wrong token, and an API token, with 401', async () => {
+      for (const secret of ['wrong', app.identities.full.secret]) {
+        const response = await fetch(`${app.url}/metrics`, {
+          headers: { authorization: `Bearer ${secret}` },
+        });
+        await response.arrayBuffer();
+        expect(response.status).toBe(401);
+      }
+    });
+
+    it('serves the metrics with the token', async () => {
+      const response = await fetch(`${app.url}/metrics`, {
+        headers: { authorization: 'Bearer metrics-secret-for-tests' },
+      });
+      expect(response.status).toBe(200);
+      expect(await response.text()).toContain('statusgraph_http_requests_total');
+    });
+  });
+});
+
+describe('/metrics by default', () => {
+  it('is open', async () => {
+    const app = await TestApp.start();
+    try {
+      const response = await fetch(`${app.url}/metrics`);
+      expect(response.status).toBe(200);
+      expect(await response.text()).toContain('statusgraph_http_requests_total');
+    } finally {
+      await app.close();
+    }
+  });
+});
