@@ -68,6 +68,21 @@ function expandedFields(document: DocumentNode, operation: OperationDefinitionNo
 }
 
 /**
+ * Whether a variable holds U+0000 anywhere. graphql-jit coerces a variable of a type named `ID`
+ * with code of its own, never the schema's scalar, so the ID scalar's answer to U+0000 (which
+ * PostgreSQL cannot store: graphql/id.scalar.ts) would be skipped and the id reach the database.
+ */
+function holdsNul(value: unknown): boolean {
+  if (typeof value === 'string') {
+    return value.includes('\u0000');
+  }
+  if (value !== null && typeof value === 'object') {
+    return Object.values(value).some(holdsNul);
+  }
+  return false;
+}
+
+/**
  * graphql-jit's error as graphql-js would have made it: graphql-js's class, with the resolver's
  * error as `originalError` (its code and extensions, which format-error reads) and the
  * locations in the document, so a query that met an error needs no second, interpreted run.
@@ -149,11 +164,13 @@ export function compiledExecution(schema: GraphQLSchema, db?: Database): Gateway
       return interpreted();
     }
     // Decided per request before anything runs, so that a query executes once: variables
-    // graphql-js refuses (it says so in its own words, running nothing), and documents whose
+    // graphql-js refuses (it says so in its own words, running nothing) or that hold U+0000
+    // (which only the schema's own ID scalar handles), and documents whose
     // fragments multiply into more fields than a compiled function should hold, are
     // interpreted; every other query runs compiled, errors included.
     if (
       getVariableValues(schema, operation?.variableDefinitions ?? [], variables).errors ||
+      holdsNul(variables) ||
       expandedFields(document, operation as OperationDefinitionNode) > MAX_COMPILED_FIELDS
     ) {
       return interpreted();

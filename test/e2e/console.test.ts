@@ -653,6 +653,9 @@ describe('the token console in a real browser', () => {
       await page.getByRole('link', { name: 'Manage API tokens in the token console' }).click();
       await page.getByLabel('API token', { exact: true }).waitFor({ timeout: WAIT });
       expect(new URL(page.url()).pathname).toBe('/console');
+      // Leaving before the console's modules have loaded would abort them: the form is static
+      // HTML, there before them; the load event comes after every module script.
+      await page.waitForLoadState('load', { timeout: WAIT });
       await page.getByRole('link', { name: 'GraphQL playground' }).click();
       await page.locator('.graphiql-query-editor').waitFor({ timeout: WAIT });
       expect(new URL(page.url()).pathname).toBe('/graphql');
@@ -712,6 +715,9 @@ describe('the token console in a real browser', () => {
       const { page } = opened;
       await signIn(page, app.identities.full.secret);
       // Another request of the same token holds what is left (a long export, say).
+      // Once the page's requests have all been answered (and settled): the reservation below
+      // must not be followed by a late refund.
+      await page.waitForLoadState('networkidle', { timeout: WAIT });
       const budget = app.services.costBudget;
       const tokenId = app.identities.full.token.id;
       await budget.reserve(tokenId, Math.floor(await budget.available(tokenId)));

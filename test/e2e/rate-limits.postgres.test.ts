@@ -7,7 +7,7 @@ import {
   difference,
   expectQuotaHeaders,
   expectRateLimited,
-  FROZEN,
+  frozenClock,
   limits,
   NO_CHANGE,
   refusalCounters,
@@ -38,9 +38,10 @@ describe('two instances on one PostgreSQL schema', () => {
   async function pair(store: LimitsConfig['store']): Promise<[Instance, Instance, string]> {
     const instanceLimits = limits({ store, costBucketSize: 6 });
     // One after the other: the first migrates the schema.
-    const a = await startInstance(database.config, instanceLimits, [], FROZEN);
+    const clock = frozenClock();
+    const a = await startInstance(database.config, instanceLimits, [], clock);
     instances.push(a);
-    const b = await startInstance(database.config, instanceLimits, [], FROZEN);
+    const b = await startInstance(database.config, instanceLimits, [], clock);
     instances.push(b);
     expect(a.services.limits.store).toBe(store);
     const { secret } = await a.services.organizations.create('Shared quota', 'test.setup');

@@ -8,7 +8,7 @@ import {
   expectQuotaHeaders,
   expectRateLimited,
   ForwardedClient,
-  FROZEN,
+  frozenClock,
   limits,
   NO_CHANGE,
   refusalCounters,
@@ -28,7 +28,7 @@ import { TestApp } from '../helpers/test-app';
 describe('a cost budget per token', () => {
   let app: TestApp;
   beforeEach(async () => {
-    app = await TestApp.start({ limits: limits({ costBucketSize: 5 }), clock: FROZEN });
+    app = await TestApp.start({ limits: limits({ costBucketSize: 5 }), clock: frozenClock() });
   });
   afterEach(() => app.close());
 

@@ -1,4 +1,5 @@
 import type { Clock } from '../../src/core/clock';
+import { ManualClock } from './clock';
 import type { LimitsConfig } from '../../src/core/config';
 import { type GraphQLResponse, HttpClient } from './http-client';
 import { metricSamples } from './metrics';
@@ -12,8 +13,11 @@ export const RATE_LIMIT_HEADERS = [
   'ratelimit-reset',
 ] as const;
 
-/** The budgets' clock in these tests: it never moves, so a spent budget stays spent. */
-export const FROZEN: Clock = { now: () => new Date('2026-03-01T00:00:00.000Z') };
+/**
+ * The budgets' clock in these tests, made when a test starts: it stands still, so a spent budget
+ * stays spent, at the real time, so tokens that expired a minute ago are expired by it too.
+ */
+export const frozenClock = (): Clock => new ManualClock();
 
 /** Limits for one test: the default timeout; the counters are the test's business. */
 export const limits = (overrides: Partial<LimitsConfig>): Partial<LimitsConfig> => ({
