@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { GraphQLError } from 'graphql';
 import { closeServices, openServices, type Services } from './app';
 import { ConfigError, loadConfig } from './core/config';
+import type { Actor } from './core/context';
 import { withEnvFile } from './core/env-file';
 import { createLogger } from './core/logger';
 import type { Organization } from './organizations/organization.entity';
@@ -17,13 +18,14 @@ const COMMANDS: Record<string, string> = {
   'org create': 'statusgraph org create --name NAME [--json]',
   'org list': 'statusgraph org list [--json]',
   'token create':
-    'statusgraph token create [--org ID] --name NAME --permission read-only|full-access [--expires-at ISO] [--json]',
+    'statusgraph token create [--org ID] --name NAME --permission read-only|full-access [--expires-at ISO] [--boards ID,ID...] [--json]',
   'token list': 'statusgraph token list [--org ID] [--json]',
   'token deactivate': 'statusgraph token deactivate ID [--json]',
   'token activate': 'statusgraph token activate ID [--json]',
   'token set-permission':
     'statusgraph token set-permission ID --permission read-only|full-access [--json]',
   'token set-expiry': 'statusgraph token set-expiry ID --expires-at ISO|--none [--json]',
+  'token set-boards': 'statusgraph token set-boards ID --boards ID,ID...|--all [--json]',
   'token rotate': 'statusgraph token rotate ID [--grace-minutes N] [--json]',
   'token revoke': 'statusgraph token revoke ID [--json]',
 };
@@ -34,7 +36,8 @@ ${Object.values(COMMANDS)
   .join('\n')}
 
 --org may be left out when the database holds one organization. --permission also takes
-READ_ONLY and FULL_ACCESS, as in the API.
+READ_ONLY and FULL_ACCESS, as in the API. --boards limits a token to those boards (API.md
+section 11); --all gives it every board again.
 Settings come from the environment, as for the server (DATABASE_URL, LOG_LEVEL).`;
 
 /** The usage line of the command in `argv`, or the whole usage when it names none. */
@@ -83,8 +86,53 @@ function expiryOf(value: string | undefined): Date | null {
   return expiresAt;
 }
 
+/** The boards of a token's scope as the API names them (`ApiToken.boards`); null: every board. */
+type ScopeJson = { id: string; name: string }[] | null;
+
+async function scopeOf(services: Services, actor: Actor, token: ApiToken): Promise<ScopeJson> {
+  const ids = await services.tokens.scopeOf(actor, token);
+  if (ids === null) {
+    return null;
+  }
+  const boards = await Promise.all(ids.map((id) => services.boards.load(actor, id)));
+  return boards.flatMap((board) => (board ? [{ id: board.id, name: board.name }] : []));
+}
+
+/** `--boards a,b`: the board ids of a scope, or null when the flag is absent (every board). */
+function boardIdsOf(value: string | undefined): string[] | null {
+  if (value === undefined) {
+    return null;
+  }
+  return value
+    .split(',')
+    .map((id) => id.trim())
+    .filter((id) => id !== '');
+}
+
+/** `--boards ID,ID` or `--all` (every board), exactly one of them. */
+function scopeFlag(values: { boards?: string; all?: boolean }): string[] | null {
+  if ((values.boards === undefined) === (values.all !== true)) {
+    throw new UsageError('Give either --boards ID,ID… or --all.');
+  }
+  return boardIdsOf(values.boards);
+}
+
+const scopeText = (boards: ScopeJson) =>
+  boards === null ? 'all' : boards.map((b) => b.id).join(',') || '(none left)';
+
+/** Tokens with their scopes, as the output shows them. */
+async function described(
+  services: Services,
+  actor: Actor,
+  tokens: ApiToken[],
+): Promise<{ token: ApiToken; boards: ScopeJson }[]> {
+  return Promise.all(
+    tokens.map(async (token) => ({ token, boards: await scopeOf(services, actor, token) })),
+  );
+}
+
 /** A token as the API shows it (field names as in the schema); the hash never. */
-function tokenJson(token: ApiToken) {
+function tokenJson({ token, boards }: { token: ApiToken; boards: ScopeJson }) {
   return {
     id: token.id,
     name: token.name,
@@ -101,6 +149,7 @@ function tokenJson(token: ApiToken) {
     lastUsedUserAgent: token.lastUsedUserAgent,
     lastWriteAt: token.lastWriteAt?.toISOString() ?? null,
     suggestedPermission: token.suggestedPermission,
+    boards,
   };
 }
 
@@ -166,16 +215,17 @@ function expiryFlag(values: { 'expires-at'?: string; none?: boolean }): Date | n
 const when = (date: Date | null) => date?.toISOString() ?? 'never';
 
 /** Tokens as a table with column headers, as `token list` prints it. */
-function tokenTable(tokens: ApiToken[]): string {
+function tokenTable(tokens: { token: ApiToken; boards: ScopeJson }[]): string {
   const rows = [
-    ['ID', 'PREFIX', 'PERMISSION', 'STATUS', 'EXPIRES', 'LAST USED', 'NAME'],
-    ...tokens.map((t) => [
+    ['ID', 'PREFIX', 'PERMISSION', 'STATUS', 'EXPIRES', 'LAST USED', 'BOARDS', 'NAME'],
+    ...tokens.map(({ token: t, boards }) => [
       t.id,
       `${t.prefix}…`,
       t.permission,
       t.status,
       when(t.expiresAt),
       when(t.lastUsedAt),
+      scopeText(boards),
       t.name,
     ]),
   ];
@@ -200,6 +250,8 @@ async function execute(services: Services, args: string[]): Promise<Result> {
       'expires-at': { type: 'string' },
       none: { type: 'boolean' },
       'grace-minutes': { type: 'string' },
+      boards: { type: 'string' },
+      all: { type: 'boolean' },
       json: { type: 'boolean' },
     },
   });
@@ -213,7 +265,7 @@ async function execute(services: Services, args: string[]): Promise<Result> {
       return {
         json: {
           organization: organizationJson(created.organization),
-          token: tokenJson(created.token),
+          token: tokenJson({ token: created.token, boards: null }),
           secret: created.secret,
         },
         text: `Created organization ${created.organization.id} ("${created.organization.name}") with a full-access token.\nSecret (shown only now): ${created.secret}`,
@@ -237,15 +289,21 @@ async function execute(services: Services, args: string[]): Promise<Result> {
         name: required(values.name, '--name'),
         permission,
         expiresAt,
+        boardIds: boardIdsOf(values.boards),
       });
+      const [shown] = await described(services, actor, [token]);
       return {
-        json: { organization: organizationJson(org), token: tokenJson(token), secret },
-        text: `Created ${token.permission} token ${token.id} ("${token.name}").\nSecret (shown only now): ${secret}`,
+        json: { organization: organizationJson(org), token: tokenJson(shown), secret },
+        text: `Created ${token.permission} token ${token.id} ("${token.name}") for boards: ${scopeText(shown.boards)}.\nSecret (shown only now): ${secret}`,
       };
     }
     case 'token list': {
       const org = await organizationOrOnly(services, values.org);
-      const tokens = await services.tokens.listAll(org.id);
+      const tokens = await described(
+        services,
+        systemActor(org, 'cli.token.list'),
+        await services.tokens.listAll(org.id),
+      );
       return {
         json: { tokens: tokens.map(tokenJson) },
         text: tokenTable(tokens),
@@ -254,7 +312,8 @@ async function execute(services: Services, args: string[]): Promise<Result> {
     case 'token deactivate':
     case 'token activate':
     case 'token set-permission':
-    case 'token set-expiry': {
+    case 'token set-expiry':
+    case 'token set-boards': {
       const { actor, id } = await tokenAction(services, positionals[2], command);
       const token =
         command === 'token deactivate'
@@ -265,8 +324,11 @@ async function execute(services: Services, args: string[]): Promise<Result> {
               ? await services.tokens.update(actor, id, {
                   permission: permissionOf(values.permission),
                 })
-              : await services.tokens.update(actor, id, { expiresAt: expiryFlag(values) });
-      return { json: { token: tokenJson(token) }, text: tokenTable([token]) };
+              : command === 'token set-expiry'
+                ? await services.tokens.update(actor, id, { expiresAt: expiryFlag(values) })
+                : await services.tokens.update(actor, id, { boardIds: scopeFlag(values) });
+      const shown = await described(services, actor, [token]);
+      return { json: { token: tokenJson(shown[0]) }, text: tokenTable(shown) };
     }
     case 'token rotate': {
       const { actor, id } = await tokenAction(services, positionals[2], command);
@@ -279,8 +341,9 @@ async function execute(services: Services, args: string[]): Promise<Result> {
         id,
         grace === undefined ? 0 : Number(grace),
       );
+      const [shown] = await described(services, actor, [token]);
       return {
-        json: { token: tokenJson(token), secret },
+        json: { token: tokenJson(shown), secret },
         text: `Rotated token ${token.id} ("${token.name}").\nSecret (shown only now): ${secret}`,
       };
     }
@@ -295,8 +358,9 @@ async function execute(services: Services, args: string[]): Promise<Result> {
         'cli.token.revoke',
       );
       const revoked = await services.tokens.revoke(actor, id);
+      const [shown] = await described(services, actor, [revoked]);
       return {
-        json: { token: tokenJson(revoked) },
+        json: { token: tokenJson(shown) },
         text: `Revoked token ${revoked.id} ("${revoked.name}").`,
       };
     }

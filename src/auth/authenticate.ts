@@ -80,6 +80,7 @@ export class Authenticator {
       token,
       organization: token.organization,
       permission: token.permission,
+      boardScope: token.boardScoped ? (token.scopeBoardIds ?? []) : null,
       request,
       audit: new AuditScope(),
       loaders: new Loaders(),

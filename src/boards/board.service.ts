@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { type EntityManager, In, IsNull } from 'typeorm';
 import type { AuditedChanges, ChangeOf } from '../audit/audited-changes';
 import type { Actor } from '../core/context';
+import { boardIdInScope, inBoardScope, isBoardInScope } from '../db/board-scope';
 import type { Database } from '../db/database';
+import { NotFoundError } from '../core/errors';
 import { type Page, type PageArgs, paginate } from '../db/pagination';
 import { checkName } from '../core/validation';
 import { Board } from './board.entity';
@@ -35,10 +37,10 @@ export class BoardService {
     this.deleteHooks.push(hook);
   }
 
-  /** The actor's live board, or null. */
+  /** The actor's live board, or null (as for a board outside a scoped token's boards). */
   get(actor: Actor, id: string): Promise<Board | null> {
     return this.db.reader.findOneBy(Board, {
-      id,
+      id: boardIdInScope(actor, id),
       organizationId: actor.organization.id,
       deletedAt: IsNull(),
     });
@@ -57,7 +59,8 @@ export class BoardService {
             id: In([...ids]),
             organizationId: actor.organization.id,
           });
-          return new Map(boards.map((board) => [board.id, board]));
+          const visible = boards.filter((board) => isBoardInScope(actor, board.id));
+          return new Map(visible.map((board) => [board.id, board]));
         },
         null,
       )
@@ -70,6 +73,7 @@ export class BoardService {
       .createQueryBuilder(Board, 'b')
       .where('b.organizationId = :org', { org: actor.organization.id })
       .andWhere('b.deletedAt IS NULL');
+    inBoardScope(query, actor, 'b.id');
     return paginate(
       this.db,
       query,
@@ -140,11 +144,29 @@ export class BoardService {
     return this.changes.lock(manager, this.changeOf(actor, id));
   }
 
+  /**
+   * Checks that every id is a live board of the organization, locking them (PostgreSQL) so that
+   * a concurrent deletion waits: a token's scope is made only of boards that exist.
+   */
+  async assertLive(manager: EntityManager, organizationId: string, ids: string[]): Promise<void> {
+    const found = await manager.find(Board, {
+      where: { id: In(ids), organizationId, deletedAt: IsNull() },
+      ...this.db.forUpdate,
+    });
+    if (found.length !== ids.length) {
+      throw new NotFoundError(TARGET);
+    }
+  }
+
   private changeOf(actor: Actor, id: string): ChangeOf<Board> {
     return {
       type: TARGET,
       entity: Board,
-      where: { id, organizationId: actor.organization.id, deletedAt: IsNull() },
+      where: {
+        id: boardIdInScope(actor, id),
+        organizationId: actor.organization.id,
+        deletedAt: IsNull(),
+      },
     };
   }
 }

@@ -15,6 +15,9 @@ export interface ActorOrganization {
   name: string;
 }
 
+/** Live board ids a token is limited to (possibly none left), or null: every board. */
+export type BoardScope = readonly string[] | null;
+
 /** The token acting, as the audit log and the request log need it (tokens/ has the entity). */
 export interface ActorToken {
   id: string;
@@ -33,6 +36,11 @@ export interface Actor {
   /** The authenticated token; null for the command line. */
   token: ActorToken | null;
   permission: TokenPermission;
+  /**
+   * The boards the token is limited to (API.md section 11), or null for an organization-wide
+   * token (and the CLI). Services filter every read and change by it through db/board-scope.ts.
+   */
+  boardScope: BoardScope;
   request: RequestMeta;
   audit: AuditScope;
   /** The request's DataLoaders (batching of nested fields). */

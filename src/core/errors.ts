@@ -34,10 +34,20 @@ export class AuthenticationError extends GraphQLError {
   }
 }
 
-/** A valid token whose permission level does not cover the operation or field. */
+/** What a FORBIDDEN names as missing (API.md sections 3 and 11): one of these, or both. */
+export interface ForbiddenRequirements {
+  requiredPermission?: 'FULL_ACCESS';
+  /** An organization-wide token, not one limited to some boards. */
+  requiredScope?: 'ORGANIZATION';
+}
+
+/** A valid token whose permission level or board scope does not cover the operation or field. */
 export class ForbiddenError extends GraphQLError {
-  constructor(message: string, requiredPermission = 'FULL_ACCESS') {
-    super(message, { extensions: { code: ErrorCode.FORBIDDEN, requiredPermission } });
+  constructor(
+    message: string,
+    requirements: ForbiddenRequirements = { requiredPermission: 'FULL_ACCESS' },
+  ) {
+    super(message, { extensions: { code: ErrorCode.FORBIDDEN, ...requirements } });
   }
 }
 

@@ -1,7 +1,7 @@
 import { type ApolloServerPlugin, type GraphQLResponse, HeaderMap } from '@apollo/server';
 import { createHash } from 'node:crypto';
 import type { FormattedExecutionResult } from 'graphql';
-import type { RequestContext } from '../core/context';
+import type { BoardScope, RequestContext } from '../core/context';
 import { ErrorCode } from '../core/errors';
 import type { Logger } from '../core/logger';
 import { isWellFormedSecret } from '../tokens/secret';
@@ -26,8 +26,16 @@ export function requestHash(
   query: string,
   operationName: string | null | undefined,
   variables: Record<string, unknown> | undefined,
+  boardScope: BoardScope = null,
 ): string {
-  const request = { query, operationName: operationName ?? null, variables: variables ?? {} };
+  const request = {
+    query,
+    operationName: operationName ?? null,
+    variables: variables ?? {},
+    // A replay is authorized with the token's board scope as it is now (API.md section 11): a
+    // response stored under another scope is never handed out, nor its mutation run again.
+    ...(boardScope === null ? {} : { boardScope: [...boardScope].sort() }),
+  };
   return createHash('sha256').update(JSON.stringify(request, sortedKeys)).digest('hex');
 }
 
@@ -143,7 +151,12 @@ export function idempotencyPlugin(
                 'send a new random key (a UUID, say) for each new request.',
             );
           }
-          const hash = requestHash(source, request.operationName, request.variables);
+          const hash = requestHash(
+            source,
+            request.operationName,
+            request.variables,
+            contextValue.boardScope,
+          );
           const outcome = await service.begin(
             contextValue.token.id,
             key,
@@ -163,8 +176,8 @@ export function idempotencyPlugin(
               return refusal(
                 422,
                 ErrorCode.BAD_USER_INPUT,
-                'This Idempotency-Key was used with a different request body; use a new key ' +
-                  'for a new request.',
+                'This Idempotency-Key was used with a different request body, or before this ' +
+                  'token’s boards changed; use a new key for a new request.',
               );
             case 'busy':
               // 409 as in the IETF Idempotency-Key draft, never QUERY_TIMEOUT: the first

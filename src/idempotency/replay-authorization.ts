@@ -6,7 +6,9 @@ import { TokenPermission } from '../tokens/token-permission';
  * with the permission the token had then; a permission change holds from the very next request,
  * replays included (API.md section 4). Every Mutation field needs FULL_ACCESS, so a request
  * without it skips the key and executes, where the rule map denies it (and the audit log records
- * the denial) as for any request. Board scope (section 11) belongs here too once it exists.
+ * the denial) as for any request. Board scope (section 11) is part of the key's request instead
+ * (idempotency.plugin.ts, requestHash): a scoped token may use keys, and a key used before its
+ * boards changed gets 422, never the stored response nor a second run.
  */
 export function mayUseIdempotencyKey(context: RequestContext): boolean {
   return context.permission === TokenPermission.FULL_ACCESS;

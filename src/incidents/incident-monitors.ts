@@ -1,5 +1,6 @@
 import { In } from 'typeorm';
 import type { Actor } from '../core/context';
+import { boardScopeWhere } from '../db/board-scope';
 import type { Database } from '../db/database';
 import { Monitor } from '../monitors/monitor.entity';
 import { IncidentMonitor } from './incident-monitor.entity';
@@ -26,7 +27,12 @@ export function monitorsOfIncident(
           (monitorIds.length === 0
             ? []
             : await db.reader.find(Monitor, {
-                where: { id: In(monitorIds), organizationId: actor.organization.id },
+                where: {
+                  id: In(monitorIds),
+                  organizationId: actor.organization.id,
+                  // Only the monitors of boards in a scoped token's scope.
+                  ...boardScopeWhere(actor, 'boardId'),
+                },
                 order: { displayName: 'ASC', id: 'ASC' },
               })
           ).map((monitor, rank) => [monitor.id, { monitor, rank }]),

@@ -4,6 +4,7 @@ import type { AuditedChanges } from '../audit/audited-changes';
 import type { Board } from '../boards/board.entity';
 import type { BoardService } from '../boards/board.service';
 import type { Actor } from '../core/context';
+import { boardScopeWhere, inBoardScope, isBoardInScope } from '../db/board-scope';
 import type { Database } from '../db/database';
 import {
   type KeysetOrder,
@@ -59,6 +60,7 @@ export class IncidentService {
       id,
       organizationId: actor.organization.id,
       deletedAt: IsNull(),
+      ...boardScopeWhere(actor, 'boardId'),
     });
   }
 
@@ -121,6 +123,7 @@ export class IncidentService {
     const query = this.db.reader
       .createQueryBuilder(Incident, 'i')
       .where('i.organizationId = :org', { org: actor.organization.id });
+    inBoardScope(query, actor, 'i.boardId');
     if (!filter?.includeDeleted) {
       query.andWhere('i.deletedAt IS NULL');
     }
@@ -131,6 +134,8 @@ export class IncidentService {
           monitorId: filter.monitorId,
         },
       );
+      // A monitor outside the scope matches nothing, even on incidents that are in it.
+      inBoardScope(query, actor, '(SELECT fm.board_id FROM monitor fm WHERE fm.id = :monitorId)');
     }
     if (filter?.phase != null) {
       query.andWhere('i.phase = :phase', { phase: filter.phase });
@@ -327,17 +332,46 @@ export class IncidentService {
     const found =
       ids.length === 0
         ? 0
-        : await manager.countBy(Monitor, { id: In(ids), organizationId: actor.organization.id });
+        : await manager.countBy(Monitor, {
+            id: In(ids),
+            organizationId: actor.organization.id,
+            ...boardScopeWhere(actor, 'boardId'),
+          });
     if (found !== ids.length) {
       throw new NotFoundError('Monitor');
     }
+    // A scoped token's change never removes what it cannot see: links to monitors outside its
+    // boards stay (API.md section 11).
+    const hidden = await this.hiddenMonitorIds(manager, actor, incidentId);
+    const linked = [...new Set([...ids, ...hidden])];
     await manager.delete(IncidentMonitor, { incidentId });
-    if (ids.length > 0) {
+    if (linked.length > 0) {
       await manager.insert(
         IncidentMonitor,
-        ids.map((monitorId) => ({ incidentId, monitorId })),
+        linked.map((monitorId) => ({ incidentId, monitorId })),
       );
     }
+  }
+
+  /** The incident's monitors that the actor's scope hides from it (none for organization-wide). */
+  private async hiddenMonitorIds(
+    manager: EntityManager,
+    actor: Actor,
+    incidentId: string,
+  ): Promise<string[]> {
+    if (actor.boardScope === null) {
+      return [];
+    }
+    const links = await manager.findBy(IncidentMonitor, { incidentId });
+    if (links.length === 0) {
+      return [];
+    }
+    const monitors = await manager.findBy(Monitor, {
+      id: In(links.map((link) => link.monitorId)),
+    });
+    return monitors
+      .filter((monitor) => !isBoardInScope(actor, monitor.boardId))
+      .map((monitor) => monitor.id);
   }
 
   private change(
@@ -345,7 +379,12 @@ export class IncidentService {
     id: string,
     edit: (incident: Incident, manager: EntityManager, now: Date) => Promise<void>,
   ): Promise<Incident> {
-    const where = { id, organizationId: actor.organization.id, deletedAt: IsNull() };
+    const where = {
+      id,
+      organizationId: actor.organization.id,
+      deletedAt: IsNull(),
+      ...boardScopeWhere(actor, 'boardId'),
+    };
     return this.changes.change(actor, { type: TARGET, entity: Incident, where }, edit);
   }
 }

@@ -4,6 +4,7 @@ import type { AuditedChanges, ChangeOf } from '../audit/audited-changes';
 import type { Board } from '../boards/board.entity';
 import type { BoardService } from '../boards/board.service';
 import type { Actor } from '../core/context';
+import { boardScopeWhere, inBoardScope } from '../db/board-scope';
 import type { Database } from '../db/database';
 import {
   type KeysetOrder,
@@ -44,6 +45,9 @@ const STATUS_EVENT_ORDER: KeysetOrder<StatusEvent> = {
   direction: 'DESC',
 };
 
+/** The board of a status event (alias `e`), for the scope: events have no board of their own. */
+const EVENT_BOARD = '(SELECT em.board_id FROM monitor em WHERE em.id = e.monitorId)';
+
 /** Work a monitor's deletion does in its transaction, for what another feature links to it. */
 export type MonitorDeleteHook = (
   manager: EntityManager,
@@ -66,9 +70,13 @@ export class MonitorService {
     this.deleteHooks.push(hook);
   }
 
-  /** The actor's monitor, or null. */
+  /** The actor's monitor, or null (as for one on a board outside a scoped token's boards). */
   get(actor: Actor, id: string): Promise<Monitor | null> {
-    return this.db.reader.findOneBy(Monitor, { id, organizationId: actor.organization.id });
+    return this.db.reader.findOneBy(Monitor, {
+      id,
+      organizationId: actor.organization.id,
+      ...boardScopeWhere(actor, 'boardId'),
+    });
   }
 
   /** A monitor by id for nested fields, batched per request. */
@@ -80,6 +88,7 @@ export class MonitorService {
           const monitors = await this.db.reader.findBy(Monitor, {
             id: In([...ids]),
             organizationId: actor.organization.id,
+            ...boardScopeWhere(actor, 'boardId'),
           });
           return new Map(monitors.map((monitor) => [monitor.id, monitor]));
         },
@@ -139,6 +148,7 @@ export class MonitorService {
     const query = this.db.reader
       .createQueryBuilder(Monitor, 'm')
       .where('m.organizationId = :org', { org: actor.organization.id });
+    inBoardScope(query, actor, 'm.boardId');
     if (filter?.monitorType != null) {
       query.andWhere('m.monitorType = :monitorType', { monitorType: filter.monitorType });
     }
@@ -156,9 +166,13 @@ export class MonitorService {
   statusEventsOf(actor: Actor, monitorId: string, page: PageArgs): Promise<Page<StatusEvent>> {
     const size = pageSize(page.first);
     const events = () =>
-      this.db.reader
-        .createQueryBuilder(StatusEvent, 'e')
-        .where('e.organizationId = :org', { org: actor.organization.id });
+      inBoardScope(
+        this.db.reader
+          .createQueryBuilder(StatusEvent, 'e')
+          .where('e.organizationId = :org', { org: actor.organization.id }),
+        actor,
+        EVENT_BOARD,
+      );
     const counts = actor.loaders.get<number>(
       'monitor.statusEvents.count',
       (monitorIds) => countsByParent(events(), 'monitorId', monitorIds),
@@ -186,6 +200,7 @@ export class MonitorService {
     const query = this.db.reader
       .createQueryBuilder(StatusEvent, 'e')
       .where('e.organizationId = :org', { org: actor.organization.id });
+    inBoardScope(query, actor, EVENT_BOARD);
     if (filter?.monitorId != null) {
       query.andWhere('e.monitorId = :monitorId', { monitorId: filter.monitorId });
     }
@@ -362,7 +377,11 @@ export class MonitorService {
   }
 
   private changeOf(actor: Actor, id: string): ChangeOf<Monitor> {
-    return { type: TARGET, entity: Monitor, where: { id, organizationId: actor.organization.id } };
+    return {
+      type: TARGET,
+      entity: Monitor,
+      where: { id, organizationId: actor.organization.id, ...boardScopeWhere(actor, 'boardId') },
+    };
   }
 
   private change(

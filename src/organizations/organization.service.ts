@@ -83,7 +83,7 @@ export class OrganizationService<First extends object> {
   }
 }
 
-/** The actor of the command line and of start-up: no token, full access, no address. */
+/** The actor of the command line and of start-up: no token, full access to every board, no address. */
 export function systemActor(organization: Organization, action: string): Actor {
   const audit = new AuditScope();
   audit.enter(action);
@@ -91,6 +91,7 @@ export function systemActor(organization: Organization, action: string): Actor {
     organization,
     token: null,
     permission: TokenPermission.FULL_ACCESS,
+    boardScope: null,
     request: { id: action, ip: null, userAgent: null },
     audit,
     loaders: new Loaders(),

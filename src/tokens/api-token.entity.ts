@@ -85,6 +85,16 @@ export class ApiToken {
   @TimestampColumn({ nullable: true })
   lastWriteAt!: Date | null;
 
+  /**
+   * Whether the token is limited to the boards listed in `api_token_board` (API.md section 11);
+   * false: organization-wide. `ApiToken.boards` is resolved by boards/, which stands above.
+   */
+  @Column({ type: 'boolean', default: false })
+  boardScoped!: boolean;
+
+  /** The boards of a scoped token, loaded with it by authentication only. */
+  scopeBoardIds?: string[];
+
   /** The status now by the system time (the command line's); the API's reads the services' clock. */
   get status(): ApiTokenStatus {
     return tokenStatus(this, new Date());

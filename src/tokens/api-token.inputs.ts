@@ -1,4 +1,5 @@
 import { Field, InputType, ObjectType } from 'type-graphql';
+import { ID } from '../graphql/id.scalar';
 import { ApiToken } from './api-token.entity';
 import { Connection } from '../graphql/connection';
 import { ApiTokenStatus, TokenPermission } from './token-permission';
@@ -18,6 +19,13 @@ export class CreateApiTokenInput implements Partial<ApiToken> {
     description: 'Must lie in the future; none means it never expires.',
   })
   expiresAt?: Date | null;
+
+  @Field(() => [ID], {
+    nullable: true,
+    description:
+      'Limits the token to these boards of the organization (at least one); omitted or null: every board.',
+  })
+  boardIds?: string[] | null;
 }
 
 @InputType({ description: 'Changes to a token; omitted fields stay as they are.' })
@@ -33,6 +41,13 @@ export class UpdateApiTokenInput {
 
   @Field(() => Date, { nullable: true, description: 'A future time, or null to never expire.' })
   expiresAt?: Date | null;
+
+  @Field(() => [ID], {
+    nullable: true,
+    description:
+      'Limits the token to these boards instead (at least one); null: every board. Takes effect on its very next request.',
+  })
+  boardIds?: string[] | null;
 }
 
 @InputType({ description: 'Narrows apiTokens; every given field must match.' })

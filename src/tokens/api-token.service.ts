@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { EntityManager } from 'typeorm';
+import { type EntityManager, In } from 'typeorm';
 import type { AuditedChanges } from '../audit/audited-changes';
 import { type Clock, systemClock } from '../core/clock';
 import type { Actor } from '../core/context';
@@ -14,6 +14,7 @@ import {
   suggestedPermission,
   tokenStatus,
 } from './api-token.entity';
+import { ApiTokenBoard } from './api-token-board.entity';
 import {
   type ApiTokenFilter,
   type CreateApiTokenInput,
@@ -33,8 +34,25 @@ export interface CreatedToken {
 
 const TARGET = 'ApiToken';
 
+/** The most boards one token may be limited to. */
+export const MAX_SCOPE_BOARDS = 1000;
+
+/**
+ * Checks, in the change's transaction, that every id is a live board of the organization
+ * (NOT_FOUND otherwise), locking them against a concurrent deletion; boards/ registers it.
+ */
+export type ScopeBoardsCheck = (
+  manager: EntityManager,
+  organizationId: string,
+  boardIds: string[],
+) => Promise<void>;
+
 /** The token lifecycle: create, change, switch off and on, rotate, revoke; all organization-scoped. */
 export class ApiTokenService {
+  private checkScopeBoards: ScopeBoardsCheck = async () => {
+    throw new Error('Board-scoped tokens need boards/ to register checkScopeBoardsWith().');
+  };
+
   constructor(
     private readonly db: Database,
     private readonly changes: AuditedChanges,
@@ -58,7 +76,7 @@ export class ApiTokenService {
         .getOne();
     const current = await byHash('secretHash');
     if (current && isHashOf(current.secretHash, hash)) {
-      return current;
+      return this.withScope(current);
     }
     const previous = await byHash('previousSecretHash');
     const graceEnds = previous?.previousSecretExpiresAt;
@@ -66,7 +84,7 @@ export class ApiTokenService {
       isHashOf(previous.previousSecretHash, hash) &&
       graceEnds &&
       graceEnds.getTime() > this.clock.now().getTime()
-      ? previous
+      ? this.withScope(previous)
       : null;
   }
 
@@ -80,8 +98,59 @@ export class ApiTokenService {
     return suggestedPermission(token, this.clock.now());
   }
 
-  /** One token of the actor's organization, or null for any other string. */
+  /** Registers how the boards of a scope are checked (boards/ stands above tokens/). */
+  checkScopeBoardsWith(check: ScopeBoardsCheck): void {
+    this.checkScopeBoards = check;
+  }
+
+  /**
+   * The board ids a token is limited to, or null when it is organization-wide; batched per
+   * request (`ApiToken.boards` of a page of tokens costs one query).
+   */
+  async scopeOf(actor: Actor, token: ApiToken): Promise<string[] | null> {
+    if (!token.boardScoped) {
+      return null;
+    }
+    return actor.loaders
+      .get<string[]>(
+        'apiToken.scope',
+        async (tokenIds) => {
+          const links = await this.db.reader.find(ApiTokenBoard, {
+            where: { tokenId: In([...tokenIds]) },
+          });
+          const byToken = new Map<string, string[]>();
+          for (const link of links) {
+            byToken.set(link.tokenId, [...(byToken.get(link.tokenId) ?? []), link.boardId]);
+          }
+          return byToken;
+        },
+        [],
+      )
+      .load(token.id);
+  }
+
+  /** Takes deleted boards out of every scope (a board hook): a scope never widens by it. */
+  async removeBoardFromScopes(manager: EntityManager, boardId: string): Promise<void> {
+    await manager.delete(ApiTokenBoard, { boardId });
+  }
+
+  /** Authentication's token with the boards it is limited to, if it is. */
+  private async withScope(token: ApiToken): Promise<ApiToken> {
+    if (token.boardScoped) {
+      const links = await this.db.reader.findBy(ApiTokenBoard, { tokenId: token.id });
+      token.scopeBoardIds = links.map((link) => link.boardId);
+    }
+    return token;
+  }
+
+  /**
+   * One token of the actor's organization, or null for any other string. A board-scoped token
+   * reads only itself (API.md section 11): another token's id is unknown to it.
+   */
   async get(actor: Actor, id: string): Promise<ApiToken | null> {
+    if (actor.boardScope !== null && id !== actor.token?.id) {
+      return null;
+    }
     const token = await this.db.reader.findOneBy(ApiToken, {
       id,
       organizationId: actor.organization.id,
@@ -163,6 +232,7 @@ export class ApiTokenService {
       throw new UserInputError('permission must be FULL_ACCESS or READ_ONLY.', 'permission');
     }
     checkFuture(input.expiresAt, this.clock.now());
+    const boardIds = checkScope(input.boardIds);
     const secret = generateSecret();
     const token = Object.assign(new ApiToken(), {
       id: randomUUID(),
@@ -181,8 +251,10 @@ export class ApiTokenService {
       lastUsedIp: null,
       lastUsedUserAgent: null,
       lastWriteAt: null,
+      boardScoped: boardIds !== null,
     });
     await manager.insert(ApiToken, token);
+    await this.setScope(manager, token, boardIds);
     return { token, secret };
   }
 
@@ -220,7 +292,32 @@ export class ApiTokenService {
         await this.guardLastFullAccess(manager, actor, token, 'downgraded to READ_ONLY');
         token.permission = input.permission;
       }
+      if (input.boardIds !== undefined) {
+        const boardIds = checkScope(input.boardIds);
+        if (boardIds !== null) {
+          await this.guardLastFullAccess(manager, actor, token, 'limited to some boards');
+        }
+        await manager.delete(ApiTokenBoard, { tokenId: token.id });
+        token.boardScoped = boardIds !== null;
+        await this.setScope(manager, token, boardIds);
+      }
     });
+  }
+
+  /** Links a token to the boards of its scope, after checking they are the organization's. */
+  private async setScope(
+    manager: EntityManager,
+    token: ApiToken,
+    boardIds: string[] | null,
+  ): Promise<void> {
+    if (boardIds === null) {
+      return;
+    }
+    await this.checkScopeBoards(manager, token.organizationId, boardIds);
+    await manager.insert(
+      ApiTokenBoard,
+      boardIds.map((boardId) => ({ tokenId: token.id, boardId })),
+    );
   }
 
   /** Switches a token off (reversible), audited. */
@@ -332,6 +429,21 @@ function assertNotRevoked(token: ApiToken, verb: string): void {
       'id',
     );
   }
+}
+
+/** The boards of a scope, without repeats; null: every board. An empty list is a mistake. */
+function checkScope(boardIds: readonly string[] | null | undefined): string[] | null {
+  if (boardIds === undefined || boardIds === null) {
+    return null;
+  }
+  const unique = [...new Set(boardIds)];
+  if (unique.length === 0 || unique.length > MAX_SCOPE_BOARDS) {
+    throw new UserInputError(
+      `boardIds must name 1–${MAX_SCOPE_BOARDS} boards; leave it out (or null) for a token that may use every board.`,
+      'boardIds',
+    );
+  }
+  return unique;
 }
 
 function checkFuture(expiresAt: Date | null | undefined, now: Date): void {

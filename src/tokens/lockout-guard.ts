@@ -14,6 +14,8 @@ export const LOCK_OUT_HORIZON_MS = 24 * 60 * 60 * 1000;
 export function isUsableFullAccess(token: ApiToken, now: Date): boolean {
   return (
     token.permission === TokenPermission.FULL_ACCESS &&
+    // Only organization-wide tokens can manage tokens and boards (API.md section 11).
+    !token.boardScoped &&
     token.active &&
     token.revokedAt === null &&
     (token.expiresAt === null || token.expiresAt.getTime() > now.getTime() + LOCK_OUT_HORIZON_MS)
@@ -45,6 +47,7 @@ export async function guardLastFullAccess(
     .where('t.organizationId = :org', { org: token.organizationId })
     .andWhere('t.id <> :id', { id: token.id })
     .andWhere("t.permission = 'FULL_ACCESS'")
+    .andWhere('t.boardScoped = FALSE')
     .andWhere('t.revokedAt IS NULL AND t.active = TRUE')
     .andWhere('(t.expiresAt IS NULL OR t.expiresAt > :horizon)', {
       horizon: db.timestamp(new Date(now.getTime() + LOCK_OUT_HORIZON_MS)),

@@ -21,6 +21,7 @@ import { generateSecret } from '../../src/tokens/secret';
 import { IncidentSeverity } from '../../src/incidents/incident-enums';
 import { MonitorType } from '../../src/monitors/monitor-enums';
 import { TokenPermission } from '../../src/tokens/token-permission';
+import { scopedToken } from '../helpers/scope-fixture';
 import { TestApp } from '../helpers/test-app';
 
 // Jest collects tests synchronously, so the cases come from the same resolvers built synchronously;
@@ -38,6 +39,10 @@ const ROOTS = [SCHEMA.getQueryType()?.name, SCHEMA.getMutationType()?.name];
 /** API.md section 3, word for word: the message, and the object fields only FULL_ACCESS reads. */
 const READ_ONLY_MESSAGE =
   'This operation requires a full-access API token; this token is read-only.';
+const SCOPED_MESSAGE =
+  'This operation requires an organization-wide API token; this token is limited to some boards.';
+const SCOPED_READ_ONLY_MESSAGE =
+  'This operation requires an organization-wide, full-access API token; this token is read-only and limited to some boards.';
 const CONTRACT_RULED_FIELDS = [
   'Monitor.requestHeaders',
   'ApiToken.lastUsedIp',
@@ -60,24 +65,27 @@ function teach(what: string): never {
   );
 }
 
-/** Fresh objects of the test organization, one per ID argument of a case. */
-const FRESH: Record<string, (app: TestApp) => Promise<string>> = {
+/**
+ * Fresh objects of the test organization, one per ID argument of a case; on `board` when given
+ * (a scoped token's board), else on a board of their own.
+ */
+const FRESH: Record<string, (app: TestApp, board?: string) => Promise<string>> = {
   ApiToken: async (app) =>
     (await app.createToken('matrix target', TokenPermission.FULL_ACCESS)).token.id,
-  Board: async (app) =>
-    (await app.services.boards.create(app.systemActor(), { name: 'Matrix target' })).id,
-  Monitor: async (app) =>
+  Board: async (app, board) =>
+    board ?? (await app.services.boards.create(app.systemActor(), { name: 'Matrix target' })).id,
+  Monitor: async (app, board) =>
     (
       await app.services.monitors.create(app.systemActor(), {
-        boardId: await FRESH.Board(app),
+        boardId: await FRESH.Board(app, board),
         displayName: 'Matrix target',
         monitorType: MonitorType.CUSTOM,
       })
     ).id,
-  Incident: async (app) =>
+  Incident: async (app, board) =>
     (
       await app.services.incidents.create(app.systemActor(), {
-        boardId: await FRESH.Board(app),
+        boardId: await FRESH.Board(app, board),
         name: 'Matrix target',
         severity: IncidentSeverity.MINOR,
       })
@@ -204,7 +212,21 @@ const CALLERS: Record<string, { secret: (app: TestApp) => string | undefined; re
   missing: { secret: () => undefined, reason: 'MISSING' },
 };
 const OTHER_ORGANIZATION = 'other organization';
-type Identity = keyof typeof CALLERS | typeof OTHER_ORGANIZATION;
+
+/**
+ * Board-scoped tokens (API.md section 11), made for each case and limited to one board: the
+ * case's objects on it (`inside`), or on other boards.
+ */
+const SCOPED: Record<string, { permission: TokenPermission; inside: boolean }> = {
+  'scoped FULL_ACCESS': { permission: TokenPermission.FULL_ACCESS, inside: true },
+  'scoped READ_ONLY': { permission: TokenPermission.READ_ONLY, inside: true },
+  'scoped FULL_ACCESS, outside its board': {
+    permission: TokenPermission.FULL_ACCESS,
+    inside: false,
+  },
+  'scoped READ_ONLY, outside its board': { permission: TokenPermission.READ_ONLY, inside: false },
+};
+type Identity = keyof typeof CALLERS | typeof OTHER_ORGANIZATION | keyof typeof SCOPED;
 
 /**
  * What a request gets: CHANGED (the change is made), FORBIDDEN (read-only: nothing changes, a
@@ -212,7 +234,34 @@ type Identity = keyof typeof CALLERS | typeof OTHER_ORGANIZATION;
  * organization's id is an unknown id, never FORBIDDEN), CHANGED_THERE (a create by another
  * organization happens there, and nowhere else).
  */
-type Outcome = 'CHANGED' | 'FORBIDDEN' | 'UNAUTHENTICATED' | 'NOT_FOUND' | 'CHANGED_THERE';
+type Outcome =
+  | 'CHANGED'
+  | 'FORBIDDEN'
+  | 'FORBIDDEN_SCOPE'
+  | 'FORBIDDEN_SCOPE_AND_PERMISSION'
+  | 'UNAUTHENTICATED'
+  | 'NOT_FOUND'
+  | 'CHANGED_THERE';
+
+/** What each FORBIDDEN says is missing (API.md sections 3 and 11), word for word. */
+const FORBIDDEN_AS: Partial<Record<Outcome, { message: string; extensions: object }>> = {
+  FORBIDDEN: {
+    message: READ_ONLY_MESSAGE,
+    extensions: { code: 'FORBIDDEN', requiredPermission: 'FULL_ACCESS' },
+  },
+  FORBIDDEN_SCOPE: {
+    message: SCOPED_MESSAGE,
+    extensions: { code: 'FORBIDDEN', requiredScope: 'ORGANIZATION' },
+  },
+  FORBIDDEN_SCOPE_AND_PERMISSION: {
+    message: SCOPED_READ_ONLY_MESSAGE,
+    extensions: {
+      code: 'FORBIDDEN',
+      requiredScope: 'ORGANIZATION',
+      requiredPermission: 'FULL_ACCESS',
+    },
+  },
+};
 
 const REFUSED_BY_AUTHENTICATION = {
   expired: 'UNAUTHENTICATED',
@@ -222,15 +271,34 @@ const REFUSED_BY_AUTHENTICATION = {
   unknown: 'UNAUTHENTICATED',
   missing: 'UNAUTHENTICATED',
 } as const;
+/** Organization-level changes (boards, tokens): a scoped token lacks the scope, whatever the object. */
+const SCOPED_ORGANIZATION_LEVEL = {
+  'scoped FULL_ACCESS': 'FORBIDDEN_SCOPE',
+  'scoped READ_ONLY': 'FORBIDDEN_SCOPE_AND_PERMISSION',
+  'scoped FULL_ACCESS, outside its board': 'FORBIDDEN_SCOPE',
+  'scoped READ_ONLY, outside its board': 'FORBIDDEN_SCOPE_AND_PERMISSION',
+} as const;
 /** A mutation that names no existing object: another organization makes it in its own. */
 const CREATES: Record<Identity, Outcome> = {
   FULL_ACCESS: 'CHANGED',
   READ_ONLY: 'FORBIDDEN',
   ...REFUSED_BY_AUTHENTICATION,
   [OTHER_ORGANIZATION]: 'CHANGED_THERE',
+  ...SCOPED_ORGANIZATION_LEVEL,
 };
-/** A mutation that names an existing object (id, boardId, incidentId). */
+/** An organization-level mutation that names an existing object (a board, a token). */
 const CHANGES: Record<Identity, Outcome> = { ...CREATES, [OTHER_ORGANIZATION]: 'NOT_FOUND' };
+/**
+ * A mutation on what hangs off a board (monitors, incidents, a board they are made on): a scoped
+ * FULL_ACCESS token makes it on its board; outside its board the object is unknown.
+ */
+const BOARD_CHANGES: Record<Identity, Outcome> = {
+  ...CHANGES,
+  'scoped FULL_ACCESS': 'CHANGED',
+  'scoped READ_ONLY': 'FORBIDDEN',
+  'scoped FULL_ACCESS, outside its board': 'NOT_FOUND',
+  'scoped READ_ONLY, outside its board': 'FORBIDDEN',
+};
 
 /**
  * The matrix, mutation × identity → outcome. The cases are generated from every Mutation field of
@@ -246,17 +314,17 @@ const EXPECTED: Record<string, Record<Identity, Outcome>> = {
   createBoard: CREATES,
   updateBoard: CHANGES,
   deleteBoard: CHANGES,
-  createMonitor: CHANGES,
-  updateMonitor: CHANGES,
-  pauseMonitor: CHANGES,
-  resumeMonitor: CHANGES,
-  setMonitorStatus: CHANGES,
-  deleteMonitor: CHANGES,
-  createIncident: CHANGES,
-  updateIncident: CHANGES,
-  addIncidentUpdate: CHANGES,
-  resolveIncident: CHANGES,
-  deleteIncident: CHANGES,
+  createMonitor: BOARD_CHANGES,
+  updateMonitor: BOARD_CHANGES,
+  pauseMonitor: BOARD_CHANGES,
+  resumeMonitor: BOARD_CHANGES,
+  setMonitorStatus: BOARD_CHANGES,
+  deleteMonitor: BOARD_CHANGES,
+  createIncident: BOARD_CHANGES,
+  updateIncident: BOARD_CHANGES,
+  addIncidentUpdate: BOARD_CHANGES,
+  resolveIncident: BOARD_CHANGES,
+  deleteIncident: BOARD_CHANGES,
 };
 
 it('generates the cases from the schema the server is built from', async () => {
@@ -284,74 +352,90 @@ describe.each(Object.keys(MUTATIONS))('Mutation.%s', (name) => {
   });
   afterAll(() => app.close());
 
-  it.each([...Object.keys(CALLERS), OTHER_ORGANIZATION])('as %s', async (caller) => {
-    const outcome =
-      EXPECTED[name]?.[caller as Identity] ?? teach(`the outcome of ${name} as ${caller}`);
-    const other = caller === OTHER_ORGANIZATION ? await app.otherOrganization() : undefined;
-    const secret = other ? other.identity.secret : CALLERS[caller].secret(app);
-    const targets: string[] = [];
-    const { query, variables } = await operationFor('mutation', MUTATIONS[name], async (arg) => {
-      const type = targetOf(arg, name) ?? teach(`what the ID argument ${arg} of ${name} is`);
-      targets.push(await FRESH[type](app));
-      return targets[targets.length - 1];
-    });
-    const { reader } = app.services.db;
-    const denied = {
-      action: name,
-      outcome: AuditOutcome.DENIED,
-      tokenId: app.identities.readOnly.token.id,
-      ...(typeof variables.id === 'string' ? { targetId: variables.id } : {}),
-    };
-    const deniedBefore = await reader.countBy(AuditEvent, denied);
-    const eventsBefore = await reader.count(AuditEvent);
-    const before = await snapshot(app);
-    const mine = await snapshot(app, other?.organization.id);
+  it.each([...Object.keys(CALLERS), OTHER_ORGANIZATION, ...Object.keys(SCOPED)])(
+    'as %s',
+    async (caller) => {
+      const outcome =
+        EXPECTED[name]?.[caller as Identity] ?? teach(`the outcome of ${name} as ${caller}`);
+      const other = caller === OTHER_ORGANIZATION ? await app.otherOrganization() : undefined;
+      const scoped = SCOPED[caller];
+      const scopeBoard = scoped ? await FRESH.Board(app) : undefined;
+      const scopedIdentity =
+        scoped && scopeBoard
+          ? await scopedToken(app, caller, scoped.permission, [scopeBoard])
+          : undefined;
+      const secret = other
+        ? other.identity.secret
+        : (scopedIdentity?.secret ?? CALLERS[caller].secret(app));
+      const targets: string[] = [];
+      const { query, variables } = await operationFor('mutation', MUTATIONS[name], async (arg) => {
+        const type = targetOf(arg, name) ?? teach(`what the ID argument ${arg} of ${name} is`);
+        targets.push(await FRESH[type](app, scoped?.inside ? scopeBoard : undefined));
+        return targets[targets.length - 1];
+      });
+      const { reader } = app.services.db;
+      const denied = {
+        action: name,
+        outcome: AuditOutcome.DENIED,
+        tokenId: (scopedIdentity ?? app.identities.readOnly).token.id,
+        ...(typeof variables.id === 'string' ? { targetId: variables.id } : {}),
+      };
+      const deniedBefore = await reader.countBy(AuditEvent, denied);
+      const eventsBefore = await reader.count(AuditEvent);
+      const before = await snapshot(app);
+      const mine = await snapshot(app, other?.organization.id);
 
-    const response = await app.client(secret).request(query, variables);
+      const response = await app.client(secret).request(query, variables);
 
-    const reason = CALLERS[caller]?.reason;
-    switch (outcome) {
-      case 'CHANGED':
-        expect(response.errors).toBeUndefined();
-        expect(response.status).toBe(200);
-        expect(response.data?.[name] ?? null).not.toBeNull();
-        break;
-      case 'FORBIDDEN':
-        expect(response.status).toBe(200);
-        expect(response.errors).toHaveLength(1);
-        expect(response.errors?.[0]).toMatchObject({
-          message: READ_ONLY_MESSAGE,
-          path: [name],
-          extensions: { code: 'FORBIDDEN', requiredPermission: 'FULL_ACCESS' },
-        });
-        expect(await snapshot(app)).toEqual(before);
-        expect(await reader.countBy(AuditEvent, denied)).toBe(deniedBefore + 1);
-        break;
-      case 'UNAUTHENTICATED':
-        expect(response.status).toBe(401);
-        expect(response.headers.get('www-authenticate')).toBe('Bearer');
-        expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason });
-        expect(await snapshot(app)).toEqual(before);
-        // Refused before execution: counted in metrics, not audited.
-        expect(await reader.count(AuditEvent)).toBe(eventsBefore);
-        break;
-      case 'NOT_FOUND':
-        expect(targets).not.toEqual([]);
-        expect(response.status).toBe(200);
-        expect(response.errors?.map((e) => e.extensions?.code)).toEqual(['NOT_FOUND']);
-        expect(await snapshot(app)).toEqual(before);
-        break;
-      case 'CHANGED_THERE': {
-        expect(other).toBeDefined();
-        expect(response.errors).toBeUndefined();
-        expect(response.data?.[name] ?? null).not.toBeNull();
-        expect(await snapshot(app, other?.organization.id)).toEqual(mine);
-        const otherRows = (tables: Record<string, Row[]>) => rowCount(tables) - rowCount(mine);
-        expect(otherRows(await snapshot(app))).toBeGreaterThan(otherRows(before));
-        break;
+      const reason = CALLERS[caller]?.reason;
+      switch (outcome) {
+        case 'CHANGED':
+          expect(response.errors).toBeUndefined();
+          expect(response.status).toBe(200);
+          expect(response.data?.[name] ?? null).not.toBeNull();
+          break;
+        case 'FORBIDDEN':
+        case 'FORBIDDEN_SCOPE':
+        case 'FORBIDDEN_SCOPE_AND_PERMISSION': {
+          expect(response.status).toBe(200);
+          expect(response.errors).toHaveLength(1);
+          const { message, extensions } = FORBIDDEN_AS[outcome] ?? teach(outcome);
+          expect(response.errors?.[0]).toMatchObject({ message, path: [name] });
+          // Exactly what is missing: no requirement the token meets is named.
+          expect(response.errors?.[0].extensions).toEqual(extensions);
+          expect(await snapshot(app)).toEqual(before);
+          expect(await reader.countBy(AuditEvent, denied)).toBe(deniedBefore + 1);
+          break;
+        }
+        case 'UNAUTHENTICATED':
+          expect(response.status).toBe(401);
+          expect(response.headers.get('www-authenticate')).toBe('Bearer');
+          expect(response.errors?.[0]?.extensions).toMatchObject({
+            code: 'UNAUTHENTICATED',
+            reason,
+          });
+          expect(await snapshot(app)).toEqual(before);
+          // Refused before execution: counted in metrics, not audited.
+          expect(await reader.count(AuditEvent)).toBe(eventsBefore);
+          break;
+        case 'NOT_FOUND':
+          expect(targets).not.toEqual([]);
+          expect(response.status).toBe(200);
+          expect(response.errors?.map((e) => e.extensions?.code)).toEqual(['NOT_FOUND']);
+          expect(await snapshot(app)).toEqual(before);
+          break;
+        case 'CHANGED_THERE': {
+          expect(other).toBeDefined();
+          expect(response.errors).toBeUndefined();
+          expect(response.data?.[name] ?? null).not.toBeNull();
+          expect(await snapshot(app, other?.organization.id)).toEqual(mine);
+          const otherRows = (tables: Record<string, Row[]>) => rowCount(tables) - rowCount(mine);
+          expect(otherRows(await snapshot(app))).toBeGreaterThan(otherRows(before));
+          break;
+        }
       }
-    }
-  });
+    },
+  );
 });
 
 describe('every Query field is open to a READ_ONLY token', () => {

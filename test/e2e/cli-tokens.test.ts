@@ -74,10 +74,11 @@ describe('the command line manages tokens as the API does', () => {
       'STATUS',
       'EXPIRES',
       'LAST USED',
+      'BOARDS',
       'NAME',
     ]);
     const full = rows.find((row) => row.startsWith(app.identities.full.token.id));
-    expect(full).toMatch(/FULL_ACCESS\s+ACTIVE\s+never\s+never\s+First full-access token$/);
+    expect(full).toMatch(/FULL_ACCESS\s+ACTIVE\s+never\s+never\s+all\s+First full-access token$/);
   });
 
   it('prints the one relevant usage line for a usage error', async () => {

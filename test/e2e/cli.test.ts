@@ -78,6 +78,87 @@ describe('the statusgraph command line', () => {
     ]);
   });
 
+  it('creates a token limited to some boards with --boards, and lists each token’s scope', async () => {
+    const org = app.organization.id;
+    const board = async (name: string) =>
+      (
+        await app.data<{ createBoard: { id: string } }>(
+          'mutation($name: String!) { createBoard(input: { name: $name }) { id } }',
+          { name },
+        )
+      ).createBoard.id;
+    const payments = await board('Payments');
+    const search = await board('Search');
+    const created = await cli(
+      app,
+      'token',
+      'create',
+      '--org',
+      org,
+      '--name',
+      'Payments BI',
+      '--permission',
+      'read-only',
+      '--boards',
+      `${payments}, ${payments}`,
+      '--json',
+    );
+    expect(created.code).toBe(0);
+    const { token, secret } = oneJsonObject(created) as {
+      token: { id: string; boards: { id: string; name: string }[] | null };
+      secret: string;
+    };
+    expect(token.boards).toEqual([{ id: payments, name: 'Payments' }]);
+    const seen = await app
+      .client(secret)
+      .data<{ boards: { nodes: { id: string }[] } }>('{ boards { nodes { id } } }');
+    expect(seen.boards.nodes).toEqual([{ id: payments }]);
+
+    const listed = oneJsonObject(await cli(app, 'token', 'list', '--org', org, '--json')) as {
+      tokens: { id: string; boards: unknown }[];
+    };
+    expect(listed.tokens.find((t) => t.id === token.id)?.boards).toEqual([
+      { id: payments, name: 'Payments' },
+    ]);
+    expect(listed.tokens.find((t) => t.id === app.identities.full.token.id)?.boards).toBeNull();
+    const text = await cli(app, 'token', 'list', '--org', org);
+    expect(text.stdout).toMatch(/ BOARDS +NAME$/m);
+    expect(text.stdout).toMatch(new RegExp(`${payments} +Payments BI$`, 'm'));
+
+    // set-boards changes the scope (--all: every board again), as updateApiToken does.
+    const widened = await cli(app, 'token', 'set-boards', token.id, '--all', '--json');
+    expect((oneJsonObject(widened) as { token: { boards: unknown } }).token.boards).toBeNull();
+    const narrowed = await cli(app, 'token', 'set-boards', token.id, '--boards', search, '--json');
+    expect((oneJsonObject(narrowed) as { token: { boards: unknown } }).token.boards).toEqual([
+      { id: search, name: 'Search' },
+    ]);
+    const both = await cli(app, 'token', 'set-boards', token.id, '--json');
+    expect(both.code).toBe(1);
+
+    // An empty list and a board of no one are refused like the API refuses them.
+    for (const [boards, code] of [
+      ['', 'BAD_USER_INPUT'],
+      [`${search},nope`, 'NOT_FOUND'],
+    ]) {
+      const refused = await cli(
+        app,
+        'token',
+        'create',
+        '--org',
+        org,
+        '--name',
+        'x',
+        '--permission',
+        'read-only',
+        '--boards',
+        boards,
+        '--json',
+      );
+      expect(refused.code).toBe(1);
+      expect((oneJsonObject(refused) as { error: { code: string } }).error.code).toBe(code);
+    }
+  });
+
   it('refuses bad input with one line on stderr, a JSON error on stdout and exit code 1', async () => {
     const bad = await cli(
       app,

@@ -12,6 +12,7 @@ import {
   type Session,
 } from '../helpers/browser';
 import { ManualClock } from '../helpers/clock';
+import { scopedToken } from '../helpers/scope-fixture';
 import { TestApp } from '../helpers/test-app';
 import { TokenPermission } from '../../src/tokens/token-permission';
 
@@ -144,6 +145,7 @@ describe('the token console in a real browser', () => {
         'Expires',
         'Last used',
         'Created',
+        'Boards',
         'Actions',
       ]);
       // Last used, and from where (full access only): the console's own sign-in request.
@@ -748,4 +750,140 @@ describe('the token console in a real browser', () => {
     },
     TEST_TIMEOUT,
   );
+  describe('board-scoped tokens (API.md section 11)', () => {
+    const BOARDS_COLUMN = 6; // Prefix, Permission, Status, Expires, Last used, Created, Boards
+    const board = async (name: string) =>
+      (
+        await app.data<{ createBoard: { id: string } }>(
+          'mutation($name: String!) { createBoard(input: { name: $name }) { id } }',
+          { name },
+        )
+      ).createBoard.id;
+
+    it(
+      'shows each token’s boards, and Add token limits a new token to the boards checked',
+      async () => {
+        const payments = await board('Payments');
+        await board('Search');
+        await scopedToken(app, 'payments-bot', TokenPermission.FULL_ACCESS, [payments]);
+        const opened = await openConsole();
+        const { page } = opened;
+        await signIn(page, app.identities.full.secret);
+        await row(page, 'payments-bot').waitFor({ timeout: WAIT });
+        expect(await cellText(page, 'payments-bot', BOARDS_COLUMN)).toBe('Payments');
+        expect(await cellText(page, app.identities.full.token.name, BOARDS_COLUMN)).toBe(
+          'All boards',
+        );
+
+        await button(page, 'Add token').click();
+        const dialog = page.getByRole('dialog', { name: 'Add token' });
+        await dialog.waitFor({ timeout: WAIT });
+        const boards = dialog.getByRole('group', { name: 'Boards' });
+        expect(await boards.getByRole('checkbox').count()).toBe(2);
+        await dialog.getByLabel('Token name').fill('Payments BI');
+        await dialog.getByRole('radio', { name: 'Read-only', exact: true }).check();
+        await boards.getByRole('checkbox', { name: 'Payments', exact: true }).check();
+        await expectNoAxeViolations(page);
+        await button(dialog, 'Create token').click();
+        const secretDialog = page.getByRole('dialog', { name: 'Copy the new secret' });
+        await secretDialog.waitFor({ timeout: WAIT });
+        const secret = await secretDialog.getByLabel('Secret').inputValue();
+        await button(secretDialog, 'Done').click();
+        await row(page, 'Payments BI').waitFor({ timeout: WAIT });
+        expect(await cellText(page, 'Payments BI', BOARDS_COLUMN)).toBe('Payments');
+
+        // Through the API: limited to Payments, and it sees only that board.
+        const seen = await app.client(secret).data<{
+          viewer: { token: { boards: { id: string }[] } };
+          boards: { nodes: { id: string }[] };
+        }>('{ viewer { token { boards { id } } } boards { nodes { id } } }');
+        expect(seen).toEqual({
+          viewer: { token: { boards: [{ id: payments }] } },
+          boards: { nodes: [{ id: payments }] },
+        });
+
+        // None checked: every board, as before.
+        await button(page, 'Add token').click();
+        await dialog.waitFor({ timeout: WAIT });
+        await dialog.getByLabel('Token name').fill('Everything BI');
+        await dialog.getByRole('radio', { name: 'Read-only', exact: true }).check();
+        await button(dialog, 'Create token').click();
+        await secretDialog.waitFor({ timeout: WAIT });
+        await button(secretDialog, 'Done').click();
+        await row(page, 'Everything BI').waitFor({ timeout: WAIT });
+        expect(await cellText(page, 'Everything BI', BOARDS_COLUMN)).toBe('All boards');
+        expectOnlyThisServer(opened);
+      },
+      TEST_TIMEOUT,
+    );
+
+    it(
+      'a scoped token sees which boards it is limited to, and that token management needs an organization-wide token',
+      async () => {
+        const payments = await board('Payments');
+        const search = await board('Search');
+        const scoped = await scopedToken(app, 'payments-bot', TokenPermission.FULL_ACCESS, [
+          search,
+          payments,
+        ]);
+        const opened = await openConsole();
+        const { page } = opened;
+        const answers: string[] = [];
+        page.on('response', (response) => {
+          if (response.url().endsWith('/graphql') && response.request().method() === 'POST') {
+            void response.text().then((text) => answers.push(text));
+          }
+        });
+        await page.getByLabel('API token', { exact: true }).fill(scoped.secret);
+        await button(page, 'Sign in').click();
+        const notice = page.getByRole('region', { name: 'Boards of this token' });
+        await notice.waitFor({ timeout: WAIT });
+        await eventually(
+          () => page.evaluate<string>('document.activeElement.id'),
+          (id) => expect(id).toBe('scope-title'),
+        );
+        expect(await notice.getByRole('listitem').allInnerTexts()).toEqual(['Payments', 'Search']);
+        expect(await notice.innerText()).toContain(
+          'Managing tokens and reading the audit log need an organization-wide token',
+        );
+        expect(await page.getByText('limited to some boards').count()).toBe(1);
+        // No token list, audit log or control that could only fail; no error shown.
+        expect(await page.getByRole('table').count()).toBe(0);
+        for (const name of ['Add token', 'Revoke', 'Rotate', 'Deactivate', 'Switch to read-only']) {
+          expect(await page.getByRole('button', { name, exact: true }).count()).toBe(0);
+        }
+        expect(await page.locator('#problem').innerText()).toBe('');
+        await eventually(
+          () => Promise.resolve(answers.length),
+          (n) => expect(n).toBeGreaterThan(0),
+        );
+        for (const answer of answers) {
+          expect(JSON.parse(answer)).not.toHaveProperty('errors');
+        }
+        await expectNoAxeViolations(page);
+
+        // Its boards deleted, it is told it sees nothing, never everything.
+        for (const id of [payments, search]) {
+          await app.data('mutation($id: ID!) { deleteBoard(id: $id) }', { id });
+        }
+        await button(page, 'Sign out').click();
+        await page.getByLabel('API token', { exact: true }).fill(scoped.secret);
+        await button(page, 'Sign in').click();
+        await notice
+          .getByText('Every board it was limited to has been deleted: it sees nothing.')
+          .waitFor({ timeout: WAIT });
+
+        // An organization-wide token signing in next gets the whole page back.
+        await button(page, 'Sign out').click();
+        await signIn(page, app.identities.full.secret);
+        await row(page, 'payments-bot').waitFor({ timeout: WAIT });
+        expect(await notice.isHidden()).toBe(true);
+        expect(await cellText(page, 'payments-bot', BOARDS_COLUMN)).toBe(
+          'None left (its boards were deleted)',
+        );
+        expectOnlyThisServer(opened);
+      },
+      TEST_TIMEOUT,
+    );
+  });
 });

@@ -8,6 +8,7 @@ import type { Config } from '../../src/core/config';
 import { dataSourceOptions } from '../../src/db/data-source';
 import { MIGRATIONS } from '../../src/db/migrations';
 import { InitialSchema1700000000000 } from '../../src/db/migrations/1700000000000-initial-schema';
+import { TokenBoardScope1700000005016 } from '../../src/db/migrations/1700000005016-token-board-scope';
 import { createLogger } from '../../src/core/logger';
 import { createHttpApp, type HttpApp } from '../../src/server/http-app';
 import { generateSecret, hashSecret } from '../../src/tokens/secret';
@@ -266,5 +267,127 @@ describe('a database from before permission levels', () => {
     const readOnly = new HttpClient(`${url}/graphql`, created.createApiToken.secret);
     const denied = await readOnly.request('mutation { createBoard(input: { name: "no" }) { id } }');
     expect(denied.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+  });
+});
+
+describe('a database from before board-scoped tokens', () => {
+  let database: TestDatabase;
+  let services: Services;
+  let http: HttpApp;
+  let server: Server;
+  let url: string;
+  const organizationId = randomUUID();
+  const boardId = randomUUID();
+  const full = { id: randomUUID(), secret: generateSecret() };
+  const readOnly = { id: randomUUID(), secret: generateSecret() };
+
+  /** Every migration before the scope's, then raw rows as that release wrote them. */
+  beforeEach(async () => {
+    database = await createTestDatabase();
+    const before = MIGRATIONS.slice(0, MIGRATIONS.indexOf(TokenBoardScope1700000005016));
+    const old = new DataSource({ ...dataSourceOptions(database.config), migrations: before });
+    try {
+      await old.initialize();
+      await old.runMigrations({ transaction: 'each' });
+      const columns = await apiTokenColumns((q, p) => old.query(q, p), database);
+      expect(columns.map((c) => c.name)).not.toContain('board_scoped');
+      const created = oldTime(new Date('2025-03-01T10:00:00.250Z'));
+      await old.query(sql('INSERT INTO organization (id, name, created_at) VALUES (?, ?, ?)'), [
+        organizationId,
+        'Before scopes',
+        created,
+      ]);
+      await old.query(
+        sql(
+          'INSERT INTO board (id, organization_id, name, created_at, updated_at) VALUES (?, ?, ?, ?, ?)',
+        ),
+        [boardId, organizationId, 'Payments', created, created],
+      );
+      for (const [token, permission] of [
+        [full, 'FULL_ACCESS'],
+        [readOnly, 'READ_ONLY'],
+      ] as const) {
+        await old.query(
+          sql(`INSERT INTO api_token (id, organization_id, name, permission, prefix, secret_hash,
+                 active, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+          [
+            token.id,
+            organizationId,
+            permission,
+            permission,
+            token.secret.slice(0, 12),
+            hashSecret(token.secret),
+            TEST_DB === 'postgres' ? true : 1,
+            created,
+          ],
+        );
+      }
+    } finally {
+      if (old.isInitialized) {
+        await old.destroy();
+      }
+    }
+    const sink = new Writable({
+      write(_chunk, _encoding, done) {
+        done();
+      },
+    });
+    services = await openServices(
+      { port: 0, database: database.config, logLevel: 'warn', lastUsedWriteIntervalSeconds: 60 },
+      createLogger('warn', sink),
+    );
+    http = await createHttpApp(services);
+    server = await new Promise<Server>((resolve) => {
+      const s = http.app.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    const address = server.address();
+    url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  });
+
+  afterEach(async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await http.apollo.stop();
+    await closeServices(services);
+    await database.drop();
+  });
+
+  it('makes every existing token organization-wide, with no board rows', async () => {
+    const columns = await apiTokenColumns((q, p) => services.db.reader.query(q, p), database);
+    expect(columns.find((c) => c.name === 'board_scoped')).toEqual({
+      name: 'board_scoped',
+      notNull: true,
+    });
+    const rows = (await services.db.reader.query(
+      'SELECT id, board_scoped FROM api_token ORDER BY permission',
+    )) as { id: string; board_scoped: boolean | number }[];
+    expect(rows.map((r) => ({ id: r.id, scoped: Boolean(r.board_scoped) }))).toEqual([
+      { id: full.id, scoped: false },
+      { id: readOnly.id, scoped: false },
+    ]);
+    expect(await services.db.reader.query('SELECT * FROM api_token_board')).toEqual([]);
+  });
+
+  it('keeps old tokens working on every board, and the full-access one on organization data', async () => {
+    for (const token of [full, readOnly]) {
+      const client = new HttpClient(`${url}/graphql`, token.secret);
+      const seen = await client.data<{
+        viewer: { token: { id: string; boards: null } };
+        boards: { nodes: { id: string }[] };
+        apiTokens: { totalCount: number };
+      }>(
+        '{ viewer { token { id boards { id } } } boards { nodes { id } } apiTokens { totalCount } }',
+      );
+      expect(seen).toEqual({
+        viewer: { token: { id: token.id, boards: null } },
+        boards: { nodes: [{ id: boardId }] },
+        apiTokens: { totalCount: 2 },
+      });
+    }
+    const client = new HttpClient(`${url}/graphql`, full.secret);
+    const created = await client.data<{ createBoard: { id: string } }>(
+      'mutation { createBoard(input: { name: "After the upgrade" }) { id } }',
+    );
+    expect(created.createBoard.id).toEqual(expect.any(String));
   });
 });

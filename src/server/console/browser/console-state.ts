@@ -3,12 +3,14 @@
 
 import { byId, fill } from './dom.js';
 import { ApiError, graphql, RateLimitedError, SignedOutError } from './graphql-client.js';
-import type { AuditEvent, AuditFilter, Token, Viewer } from './queries.js';
+import type { AuditEvent, AuditFilter, BoardRef, Token, Viewer } from './queries.js';
 
 export interface State {
   secret: string;
   viewer: Viewer;
   tokens: Token[];
+  /** The organization's boards, offered in Add token. */
+  boards: BoardRef[];
   auditFilter: AuditFilter;
   audit: AuditEvent[];
   auditCursor: string | null;
@@ -44,6 +46,9 @@ export function subjectToken(): Token | null {
 }
 
 export const full = () => state?.viewer.permission === 'FULL_ACCESS';
+
+/** Whether the session's token is limited to some boards: token management is not for it. */
+export const scoped = () => (state?.viewer.token.boards ?? null) !== null;
 
 export function signedIn(): State {
   if (!state) {

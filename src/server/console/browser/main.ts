@@ -8,6 +8,7 @@ import { byId, fill, h } from './dom.js';
 import { graphql, SignedOutError } from './graphql-client.js';
 import {
   AUDIT_PAGE_SIZE,
+  BOARD_PAGE_SIZE,
   CONSOLE,
   type ConsoleData,
   TOKEN_PAGE_SIZE,
@@ -34,14 +35,23 @@ async function signIn(secret: string): Promise<void> {
   try {
     const { viewer } = await graphql<{ viewer: Viewer }>(secret, VIEWER);
     session.keep(secret);
-    begin({ secret, viewer, tokens: [], auditFilter: {}, audit: [], auditCursor: null });
+    begin({
+      secret,
+      viewer,
+      tokens: [],
+      boards: [],
+      auditFilter: {},
+      audit: [],
+      auditCursor: null,
+    });
     byId<HTMLInputElement>('sign-in-token').value = '';
     byId('sign-in').hidden = true;
     byId('console').hidden = false;
     byId('who').hidden = false;
     await reloadPage();
-    byId('tokens-title').setAttribute('tabindex', '-1');
-    byId('tokens-title').focus();
+    const title = byId(viewer.token.boards === null ? 'tokens-title' : 'scope-title');
+    title.setAttribute('tabindex', '-1');
+    title.focus();
   } catch (e) {
     session.forget();
     // A refused token is the answer to this form, not a session to end.
@@ -62,6 +72,7 @@ function signOut(reason: string): void {
   fill(byId('audit'));
   fill(byId('flash'));
   fill(byId('problem'));
+  fill(byId('scope-boards'));
   byId('sign-in').hidden = false;
   fill(byId('sign-in-error'), reason);
   byId('sign-in-token').focus();
@@ -71,13 +82,24 @@ function signOut(reason: string): void {
 
 async function reloadPage(): Promise<void> {
   const current = signedIn();
+  if (current.viewer.token.boards !== null) {
+    // A board-scoped token: the token list, the review and the audit log are organization data
+    // (API.md section 11), so the page shows what the token is limited to instead of requests
+    // and buttons that could only fail.
+    const { viewer } = await call<{ viewer: Viewer }>(VIEWER);
+    current.viewer = viewer;
+    renderScoped(viewer);
+    return;
+  }
   const data = await call<ConsoleData>(CONSOLE, {
     full: full(),
     audit: current.auditFilter,
     tokens: TOKEN_PAGE_SIZE,
     events: AUDIT_PAGE_SIZE,
+    boards: BOARD_PAGE_SIZE,
   });
   current.viewer = data.viewer;
+  current.boards = data.boards.nodes;
   current.tokens = data.apiTokens.nodes;
   current.audit = data.auditEvents.nodes;
   current.auditCursor = data.auditEvents.pageInfo.hasNextPage
@@ -86,16 +108,49 @@ async function reloadPage(): Promise<void> {
   render(data);
 }
 
-function render(data: ConsoleData): void {
-  const current = signedIn();
-  const canChange = full();
-  const { viewer } = current;
+/** The heading and the session line, for either kind of session. */
+function renderWho(viewer: Viewer): void {
   document.title = `API tokens of ${viewer.organization.name} · statusgraph`;
   fill(byId('org-name'), viewer.organization.name);
   fill(
     byId('who-text'),
-    `Signed in with ${viewer.token.name} (${viewer.token.prefix}) · ${PERMISSION[viewer.permission]}`,
+    `Signed in with ${viewer.token.name} (${viewer.token.prefix}) · ${PERMISSION[viewer.permission]}` +
+      (viewer.token.boards === null ? '' : ' · limited to some boards'),
   );
+}
+
+/** Shows or hides the organization-wide parts of the page (tokens, review, audit log). */
+function showOrganizationParts(shown: boolean): void {
+  for (const id of ['tokens-section', 'review-section', 'audit-section']) {
+    byId(id).hidden = !shown;
+  }
+  byId('scope-notice').hidden = shown;
+}
+
+/** A board-scoped session: which boards the token may use, and where token management is. */
+function renderScoped(viewer: Viewer): void {
+  renderWho(viewer);
+  showOrganizationParts(false);
+  byId('read-only-notice').hidden = true;
+  const boards = viewer.token.boards ?? [];
+  fill(
+    byId('scope-boards'),
+    boards.length === 0
+      ? h('p', {}, 'Every board it was limited to has been deleted: it sees nothing.')
+      : h(
+          'ul',
+          { 'aria-labelledby': 'scope-title' },
+          ...boards.map((board) => h('li', {}, board.name)),
+        ),
+  );
+}
+
+function render(data: ConsoleData): void {
+  const current = signedIn();
+  const canChange = full();
+  const { viewer } = current;
+  renderWho(viewer);
+  showOrganizationParts(true);
   byId('read-only-notice').hidden = canChange;
   const add = byId<HTMLButtonElement>('add-token');
   add.disabled = !canChange;

@@ -6,6 +6,12 @@ export type Permission = 'FULL_ACCESS' | 'READ_ONLY';
 export type Status = 'ACTIVE' | 'INACTIVE' | 'EXPIRED' | 'REVOKED';
 export type Outcome = 'SUCCEEDED' | 'DENIED' | 'FAILED';
 
+/** A board as the console names it: in a token's scope, or offered in Add token. */
+export interface BoardRef {
+  id: string;
+  name: string;
+}
+
 export interface Token {
   id: string;
   name: string;
@@ -21,6 +27,8 @@ export interface Token {
   lastUsedIp?: string | null;
   lastUsedUserAgent?: string | null;
   lastWriteAt: string | null;
+  /** The boards the token is limited to (API.md section 11); null: every board. */
+  boards: BoardRef[] | null;
 }
 
 export interface AuditEvent {
@@ -49,13 +57,13 @@ export interface AuditPage {
 export interface Viewer {
   permission: Permission;
   organization: { name: string };
-  token: { id: string; name: string; prefix: string };
+  token: { id: string; name: string; prefix: string; boards: BoardRef[] | null };
 }
 
 const TOKEN_FIELDS = `
   fragment ConsoleToken on ApiToken {
     id name prefix permission suggestedPermission status active expiresAt createdAt revokedAt
-    lastUsedAt lastWriteAt
+    lastUsedAt lastWriteAt boards { id name }
     lastUsedIp @include(if: $full)
     lastUsedUserAgent @include(if: $full)
   }`;
@@ -72,12 +80,16 @@ export const AUDIT_PAGE_SIZE = 20;
 export const TOKEN_PAGE_SIZE = 200;
 
 export const VIEWER = `query ConsoleViewer {
-  viewer { permission organization { name } token { id name prefix } }
+  viewer { permission organization { name } token { id name prefix boards { id name } } }
 }`;
 
+/** The most boards Add token offers (an organization's boards, oldest first). */
+export const BOARD_PAGE_SIZE = 1000;
+
 /** The whole page in one request: the tokens, the review, the first page of the audit log. */
-export const CONSOLE = `query Console($full: Boolean!, $audit: AuditEventFilter, $tokens: Int!, $events: Int!) {
-  viewer { permission organization { name } token { id name prefix } }
+export const CONSOLE = `query Console($full: Boolean!, $audit: AuditEventFilter, $tokens: Int!, $events: Int!, $boards: Int!) {
+  viewer { permission organization { name } token { id name prefix boards { id name } } }
+  boards(first: $boards) { nodes { id name } }
   apiTokens(first: $tokens) { nodes { ...ConsoleToken } pageInfo { hasNextPage } }
   review: apiTokens(first: $tokens, filter: { suggestedReadOnly: true }) { nodes { ...ConsoleToken } }
   auditEvents(first: $events, filter: $audit) { nodes { ...ConsoleAuditEvent } pageInfo { hasNextPage endCursor } }
@@ -118,6 +130,7 @@ export const ROTATE_TOKEN = `mutation ConsoleRotateToken($id: ID!, $gracePeriodM
 
 export interface ConsoleData {
   viewer: Viewer;
+  boards: { nodes: BoardRef[] };
   apiTokens: { nodes: Token[]; pageInfo: { hasNextPage: boolean } };
   review: { nodes: Token[] };
   auditEvents: AuditPage;

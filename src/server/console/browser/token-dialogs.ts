@@ -1,7 +1,7 @@
 // The dialogs: Add token, the new secret (shown once), the expiration, Rotate, Revoke.
 
 import { busy, dialogs, openDialog } from './dialogs.js';
-import { byId, endOfLocalDay, fill, localDate } from './dom.js';
+import { byId, endOfLocalDay, fill, h, localDate } from './dom.js';
 import {
   CREATE_TOKEN,
   type CreatedToken,
@@ -27,6 +27,7 @@ export function wireAddDialog(): void {
   byId('add-token').addEventListener('click', () => {
     form.reset();
     byId<HTMLInputElement>('add-expires').min = localDate(new Date().toISOString());
+    fillBoardChoices();
     openDialog(dialog, byId('add-token'));
   });
   form.addEventListener('submit', (event) => {
@@ -43,10 +44,15 @@ export function wireAddDialog(): void {
     }
     void busy(dialog, async () => {
       try {
+        const boardIds = [
+          ...form.querySelectorAll<HTMLInputElement>('input[name="board"]:checked'),
+        ].map((box) => box.value);
         const input = {
           name,
           permission: chosen.value as Permission,
           expiresAt: date ? endOfLocalDay(date) : null,
+          // None checked: every board (the API's null); an empty list would be refused.
+          boardIds: boardIds.length > 0 ? boardIds : null,
         };
         const { createApiToken } = await call<{ createApiToken: CreatedToken }>(CREATE_TOKEN, {
           input,
@@ -60,6 +66,25 @@ export function wireAddDialog(): void {
       }
     });
   });
+}
+
+/** A checkbox per board of the organization: the boards a new token may be limited to. */
+function fillBoardChoices(): void {
+  const { boards } = signedIn();
+  fill(
+    byId('add-boards'),
+    ...(boards.length === 0
+      ? [h('p', { class: 'hint' }, 'The organization has no boards yet.')]
+      : boards.map((board) => {
+          const id = `add-board-${board.id}`;
+          return h(
+            'div',
+            { class: 'choice' },
+            h('input', { id, type: 'checkbox', name: 'board', value: board.id }),
+            h('label', { for: id }, board.name),
+          );
+        })),
+  );
 }
 
 export function wireSecretDialog(): void {

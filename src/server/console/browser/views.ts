@@ -88,6 +88,16 @@ function lastUsed(token: Token): Node {
   );
 }
 
+/** A token's scope (API.md section 11): every board, or the boards it is limited to. */
+function boardsOf(token: Token): string {
+  if (token.boards === null) {
+    return 'All boards';
+  }
+  return token.boards.length === 0
+    ? 'None left (its boards were deleted)'
+    : token.boards.map((board) => board.name).join(', ');
+}
+
 /** A cell with its column's name, shown beside the value when the table becomes cards (phones). */
 function cell(label: string, ...content: (Node | string | null)[]): HTMLTableCellElement {
   return h('td', { 'data-label': label }, ...content);
@@ -95,7 +105,6 @@ function cell(label: string, ...content: (Node | string | null)[]): HTMLTableCel
 
 /** The token table: a row per token, its controls in the row. */
 export function tokenTable(tokens: Token[], options: ViewOptions): HTMLTableElement {
-  // Section 11 (board scopes) will add a column here and a field to the dialog.
   const columns = [
     'Name',
     'Prefix',
@@ -104,6 +113,7 @@ export function tokenTable(tokens: Token[], options: ViewOptions): HTMLTableElem
     'Expires',
     'Last used',
     'Created',
+    'Boards',
     'Actions',
   ];
   const head = h('tr', {}, ...columns.map((c) => h('th', { scope: 'col' }, c)));
@@ -127,6 +137,7 @@ export function tokenTable(tokens: Token[], options: ViewOptions): HTMLTableElem
       cell('Expires', time(token.expiresAt, 'Does not expire')),
       cell('Last used', lastUsed(token)),
       cell('Created', time(token.createdAt, '')),
+      cell('Boards', boardsOf(token)),
       cell('Actions', tokenButtons(token, options)),
     ),
   );
