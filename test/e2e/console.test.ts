@@ -812,7 +812,7 @@ describe('the token console in a real browser', () => {
         await button(secretDialog, 'Done').click();
         await row(page, 'Everything BI').waitFor({ timeout: WAIT });
         expect(await cellText(page, 'Everything BI', BOARDS_COLUMN)).toBe('All boards');
-        expectOnlyThisServer(opened);
+        expectOnlyThisServer(opened, app.url);
       },
       TEST_TIMEOUT,
     );
@@ -881,7 +881,7 @@ describe('the token console in a real browser', () => {
         expect(await cellText(page, 'payments-bot', BOARDS_COLUMN)).toBe(
           'None left (its boards were deleted)',
         );
-        expectOnlyThisServer(opened);
+        expectOnlyThisServer(opened, app.url);
       },
       TEST_TIMEOUT,
     );
