@@ -181,10 +181,19 @@ export function createErrorFormatter(logger: Logger) {
         overflowed(original)
           ? 'The document is nested too deeply to be read; send a flatter one.'
           : (CONTRACT_MESSAGE[code] ?? clientMessage(formatted.message, cause?.message));
+      // A scalar refusing a value written in the document (a DateTime of 2027-02-30) fails
+      // validation in graphql-js, but it is the same bad input as when sent as a variable.
+      const refusedByScalar =
+        code === ApolloErrorCode.GRAPHQL_VALIDATION_FAILED &&
+        cause instanceof GraphQLError &&
+        cause.extensions.code === ErrorCode.BAD_USER_INPUT;
       return {
         ...formatted,
         message,
-        extensions: { ...extensions, code: CONTRACT_CODE[code] ?? code },
+        extensions: {
+          ...extensions,
+          code: refusedByScalar ? ErrorCode.BAD_USER_INPUT : (CONTRACT_CODE[code] ?? code),
+        },
       };
     }
     logger.error({ err: original, path: formatted.path }, 'unexpected error');

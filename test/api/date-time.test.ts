@@ -57,4 +57,21 @@ describe('DateTime range and calendar', () => {
       status: 'ACTIVE',
     });
   });
+
+  it.each([
+    ['a day February does not have', '2027-02-30T00:00:00Z'],
+    ['year 10000', '+010000-01-01T00:00:00.000Z'],
+  ])(
+    'refuses %s written in the document, not only as a variable, with BAD_USER_INPUT',
+    async (_case, value) => {
+      const before = await app.services.tokens.listAll(app.organization.id);
+      const response = await app.execute(
+        app.identities.full.secret,
+        `mutation { createApiToken(input: { name: "inline", permission: READ_ONLY, expiresAt: ${JSON.stringify(value)} }) { token { id } } }`,
+      );
+      expect(response.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
+      expect(response.errors?.[0]?.message).toMatch(/DateTime/);
+      expect(await app.services.tokens.listAll(app.organization.id)).toHaveLength(before.length);
+    },
+  );
 });
