@@ -72,6 +72,8 @@ describe('the token console in a real browser', () => {
     expect(csp).toContain("style-src 'self';");
     expect(csp).not.toContain('unsafe');
     await opened.page.getByLabel('API token', { exact: true }).waitFor({ timeout: WAIT });
+    // API.md section 10: scripts find the field by the name "API token", and only the field.
+    expect(await opened.page.getByLabel('API token').count()).toBe(1);
     return opened;
   }
 
