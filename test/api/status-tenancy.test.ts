@@ -6,6 +6,7 @@ import { IncidentMonitor } from '../../src/incidents/incident-monitor.entity';
 import { IncidentUpdate } from '../../src/incidents/incident-update.entity';
 import { Monitor } from '../../src/monitors/monitor.entity';
 import { StatusEvent } from '../../src/monitors/status-event.entity';
+import { seedBoard } from '../helpers/scope-fixture';
 import { TestApp } from '../helpers/test-app';
 
 type Result = Awaited<ReturnType<TestApp['execute']>>;
@@ -92,56 +93,7 @@ const REFERENCE_MUTATIONS: Record<string, ReferenceMutation> = {
 
 /** A board with a WEBSITE and a CUSTOM monitor (with history), a live and a deleted incident. */
 async function seed(app: TestApp, secret: string, name: string): Promise<OrgData> {
-  const run = <T>(query: string, variables?: Vars) => app.data<T>(query, variables, secret);
-  const { createBoard } = await run<{ createBoard: { id: string } }>(
-    'mutation($name: String!) { createBoard(input: { name: $name }) { id } }',
-    { name },
-  );
-  const createMonitor = async (input: Vars) =>
-    (
-      await run<{ createMonitor: { id: string } }>(
-        'mutation($input: CreateMonitorInput!) { createMonitor(input: $input) { id } }',
-        { input: { boardId: createBoard.id, ...input } },
-      )
-    ).createMonitor.id;
-  const websiteId = await createMonitor({
-    displayName: `${name} site`,
-    monitorType: 'WEBSITE',
-    url: 'https://example.com/',
-    requestHeaders: [{ name: 'Authorization', value: `Bearer ${name}` }],
-  });
-  const customId = await createMonitor({ displayName: `${name} job`, monitorType: 'CUSTOM' });
-  for (const status of ['UP', 'DOWN']) {
-    await run(
-      'mutation($id: ID!, $s: MonitorStatus!) { setMonitorStatus(id: $id, status: $s) { id } }',
-      {
-        id: customId,
-        s: status,
-      },
-    );
-  }
-  const createIncident = async (incidentName: string) =>
-    (
-      await run<{ createIncident: { id: string } }>(
-        'mutation($input: CreateIncidentInput!) { createIncident(input: $input) { id } }',
-        {
-          input: {
-            boardId: createBoard.id,
-            name: incidentName,
-            severity: 'MAJOR',
-            monitorIds: [customId, websiteId],
-          },
-        },
-      )
-    ).createIncident.id;
-  const incidentId = await createIncident(`${name} outage`);
-  await run(
-    'mutation($id: ID!) { addIncidentUpdate(incidentId: $id, input: { phase: IDENTIFIED, message: "Found." }) { id } }',
-    { id: incidentId },
-  );
-  const deletedIncidentId = await createIncident(`${name} old outage`);
-  await run('mutation($id: ID!) { deleteIncident(id: $id) }', { id: deletedIncidentId });
-  return { secret, boardId: createBoard.id, websiteId, customId, incidentId, deletedIncidentId };
+  return { secret, ...(await seedBoard(app, name, [], secret)) };
 }
 
 /** A mutation on an unknown id: NOT_FOUND only, never an internal or database error. */

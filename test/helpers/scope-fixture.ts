@@ -30,10 +30,16 @@ export interface BoardData {
 /**
  * A board with a WEBSITE monitor (with request headers) and a CUSTOM one with two status events,
  * a live incident with an update, and a deleted one, made through the API with a full-access
- * token. The incidents list `linkTo` too (monitors of another board), so that links cross boards.
+ * token (`secret`, the app's own by default: another organization's seeds its own board). The
+ * incidents list `linkTo` too (monitors of another board), so that links cross boards.
  */
-export async function seedBoard(app: TestApp, name: string, linkTo: string[] = []) {
-  const run = <T>(query: string, variables?: Vars) => app.data<T>(query, variables);
+export async function seedBoard(
+  app: TestApp,
+  name: string,
+  linkTo: string[] = [],
+  secret = app.identities.full.secret,
+) {
+  const run = <T>(query: string, variables?: Vars) => app.data<T>(query, variables, secret);
   const { createBoard } = await run<{ createBoard: { id: string } }>(
     'mutation($name: String!) { createBoard(input: { name: $name }) { id } }',
     { name },
