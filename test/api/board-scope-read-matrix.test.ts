@@ -10,13 +10,11 @@ import {
   isObjectType,
   isScalarType,
 } from 'graphql';
-import { buildSchemaSync } from 'type-graphql';
-import { RESOLVERS } from '../../src/app';
 import { RULES } from '../../src/auth/permissions';
-import { DateTimeScalar } from '../../src/graphql/date-time.scalar';
 import { TokenPermission } from '../../src/tokens/token-permission';
 import { type BoardData, scopedToken, seedBoard, typedIds } from '../helpers/scope-fixture';
 import type { Identity } from '../helpers/test-app';
+import { SCHEMA } from '../helpers/sync-schema';
 import { TestApp } from '../helpers/test-app';
 
 /**
@@ -29,12 +27,6 @@ import { TestApp } from '../helpers/test-app';
  * that the check can fail. A Query field missing from READS fails the build.
  */
 
-const [FIRST_RESOLVER, ...OTHER_RESOLVERS] = RESOLVERS;
-const SCHEMA = buildSchemaSync({
-  resolvers: [FIRST_RESOLVER, ...OTHER_RESOLVERS],
-  scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
-  validate: false,
-});
 const QUERY = SCHEMA.getQueryType() as GraphQLObjectType;
 const QUERIES = QUERY.getFields();
 

@@ -11,10 +11,8 @@ import {
   isObjectType,
   printSchema,
 } from 'graphql';
-import { buildSchemaSync } from 'type-graphql';
 import { AuditEvent, AuditOutcome } from '../../src/audit/audit-event.entity';
 import { RULES } from '../../src/auth/permissions';
-import { DateTimeScalar } from '../../src/graphql/date-time.scalar';
 import { AUDIT_TARGET_TYPES, RESOLVERS } from '../../src/app';
 import { buildBareSchema } from '../../src/server/schema';
 import { generateSecret } from '../../src/tokens/secret';
@@ -22,16 +20,9 @@ import { IncidentSeverity } from '../../src/incidents/incident-enums';
 import { MonitorType } from '../../src/monitors/monitor-enums';
 import { TokenPermission } from '../../src/tokens/token-permission';
 import { scopedToken } from '../helpers/scope-fixture';
+import { SCHEMA } from '../helpers/sync-schema';
 import { TestApp } from '../helpers/test-app';
 
-// Jest collects tests synchronously, so the cases come from the same resolvers built synchronously;
-// the first test proves that this is exactly the schema buildBareSchema() gives the server.
-const [FIRST_RESOLVER, ...OTHER_RESOLVERS] = RESOLVERS;
-const SCHEMA = buildSchemaSync({
-  resolvers: [FIRST_RESOLVER, ...OTHER_RESOLVERS],
-  scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
-  validate: false,
-});
 const MUTATIONS = SCHEMA.getMutationType()?.getFields() ?? {};
 const QUERIES = SCHEMA.getQueryType()?.getFields() ?? {};
 const ROOTS = [SCHEMA.getQueryType()?.name, SCHEMA.getMutationType()?.name];
