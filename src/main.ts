@@ -1,9 +1,10 @@
 import './core/production-mode';
 import 'reflect-metadata';
 import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import { closeServices, openServices, type Services } from './app';
-import { ConfigError, DEFAULT_HOST, loadConfig, type Config } from './core/config';
+import { ConfigError, DEFAULT_HOST, loadConfig, localBaseUrl } from './core/config';
 import { withEnvFile } from './core/env-file';
 import { seedDemoOnStart } from './demo/demo-start';
 import { trackConnections } from './server/graceful-close';
@@ -16,13 +17,13 @@ import { answerParserRefusals } from './server/parser-refusals';
  * On an empty database: organization "Default" and one FULL_ACCESS secret, printed once.
  * Returns the organization it created, or null when there were organizations already.
  */
-async function bootstrap(services: Services, config: Config): Promise<Organization | null> {
+async function bootstrap(services: Services, base: string): Promise<Organization | null> {
   const first = await services.organizations.createFirst('Default', 'bootstrap');
   if (!first) {
     return null;
   }
   const { organization, secret } = first;
-  const url = `http://localhost:${config.port}/graphql`;
+  const url = `${base}/graphql`;
   process.stdout.write(
     [
       '',
@@ -35,7 +36,7 @@ async function bootstrap(services: Services, config: Config): Promise<Organizati
       `Try it: curl -s ${url} -H 'Authorization: Bearer ${secret}' -H 'Content-Type: application/json' \\`,
       `         -d '{"query":"{ viewer { permission organization { name } } }"}'`,
       '',
-      `Token console, to manage tokens in a browser: http://localhost:${config.port}/console`,
+      `Token console, to manage tokens in a browser: ${base}/console`,
       '',
       `Organization id (for statusgraph token create --org): ${organization.id}`,
       '',
@@ -73,13 +74,15 @@ async function main(): Promise<void> {
   const server = await listen(app, config.port, config.host ?? DEFAULT_HOST);
   answerParserRefusals(server, services.metrics);
   const connections = trackConnections(server);
-  const bootstrapped = await bootstrap(services, config);
+  const host = config.host ?? DEFAULT_HOST;
+  const base = localBaseUrl(host, (server.address() as AddressInfo).port);
+  const bootstrapped = await bootstrap(services, base);
   if (process.argv.includes('--demo')) {
     process.stdout.write(`${await seedDemoOnStart(services, bootstrapped)}\n`);
   }
   logger.info(
-    { port: config.port, host: config.host ?? DEFAULT_HOST },
-    `statusgraph listening on http://localhost:${config.port}/graphql (token console: /console)`,
+    { port: config.port, host },
+    `statusgraph listening on ${base}/graphql (token console: /console)`,
   );
 
   let stopping = false;

@@ -215,6 +215,15 @@ export function parseHost(raw: string | undefined): string {
   return host;
 }
 
+/**
+ * The base URL a person on this machine types to reach the server: the address HOST names, or
+ * localhost when HOST is every interface (0.0.0.0, ::). IPv6 addresses are bracketed.
+ */
+export function localBaseUrl(host: string, port: number): string {
+  const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+  return `http://${isIP(shown) === 6 ? `[${shown}]` : shown}:${port}`;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const logLevel = (env.LOG_LEVEL ?? 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) {

@@ -145,6 +145,24 @@ describe('HOST', () => {
     expect(await accepts('127.0.0.2', port)).toBe(false);
   });
 
+  it("prints the address HOST names, so the banner's curl line reaches the server", async () => {
+    const port = await freePort();
+    const server = run(MAIN, workDir(), {
+      PORT: String(port),
+      HOST: '127.0.0.2',
+      DATABASE_URL: 'sqlite:./db.sqlite',
+      LOG_LEVEL: 'info',
+    });
+    await server.waitForStdout(LISTENING);
+    expect(server.stdout).toContain(
+      `GraphQL endpoint and playground: http://127.0.0.2:${port}/graphql`,
+    );
+    expect(server.stdout).toContain(`http://127.0.0.2:${port}/console`);
+    expect(server.stdout).toContain(`statusgraph listening on http://127.0.0.2:${port}/graphql`);
+    expect(server.stdout).not.toContain('localhost');
+    expect(await accepts('127.0.0.2', port)).toBe(true);
+  });
+
   it('refuses a HOST that is no address or host name with one clear line', async () => {
     const server = run(MAIN, workDir(), {
       HOST: 'http://example.com',

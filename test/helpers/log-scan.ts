@@ -32,7 +32,7 @@ export const sha256 = (text: string) => createHash('sha256').update(text).digest
 const BANNER_HEADER = 'Created organization "Default" and its first full-access API token.';
 const BANNER_INTRO = 'This secret is shown only now; store it safely:';
 const BANNER_SECRET = /^ {2}(sgp_[0-9A-Za-z]{36})$/;
-const BANNER_URL = /^GraphQL endpoint and playground: (http:\/\/localhost:\d+\/graphql)$/;
+const BANNER_URL = /^GraphQL endpoint and playground: (http:\/\/[^ /]+:\d+\/graphql)$/;
 const bannerTryIt = (url: string, secret: string) =>
   `Try it: curl -s ${url} -H 'Authorization: Bearer ${secret}' -H 'Content-Type: application/json' \\`;
 
