@@ -17,6 +17,7 @@ import { ErrorCode } from './core/errors';
 const COMMANDS: Record<string, string> = {
   'org create': 'statusgraph org create --name NAME [--json]',
   'org list': 'statusgraph org list [--json]',
+  'board list': 'statusgraph board list [--org ID] [--json]',
   'token create':
     'statusgraph token create [--org ID] --name NAME --permission read-only|full-access [--expires-at ISO] [--boards ID,ID...] [--json]',
   'token list': 'statusgraph token list [--org ID] [--json]',
@@ -37,7 +38,7 @@ ${Object.values(COMMANDS)
 
 --org may be left out when the database holds one organization. --permission also takes
 READ_ONLY and FULL_ACCESS, as in the API. --boards limits a token to those boards (API.md
-section 11); --all gives it every board again.
+section 11), by the ids board list shows; --all gives it every board again.
 Settings come from the environment, as for the server (DATABASE_URL, LOG_LEVEL).`;
 
 /** The usage line of the command in `argv`, or the whole usage when it names none. */
@@ -278,6 +279,14 @@ async function execute(services: Services, args: string[]): Promise<Result> {
         text: [`${'ID'.padEnd(36)}  NAME`, ...organizations.map((o) => `${o.id}  ${o.name}`)].join(
           '\n',
         ),
+      };
+    }
+    case 'board list': {
+      const org = await organizationOrOnly(services, values.org);
+      const boards = await services.boards.listAll(org.id);
+      return {
+        json: { boards: boards.map((board) => ({ id: board.id, name: board.name })) },
+        text: [`${'ID'.padEnd(36)}  NAME`, ...boards.map((b) => `${b.id}  ${b.name}`)].join('\n'),
       };
     }
     case 'token create': {

@@ -82,6 +82,14 @@ export class BoardService {
     );
   }
 
+  /** Every live board of an organization, oldest first: for the command line. */
+  listAll(organizationId: string): Promise<Board[]> {
+    return this.db.reader.find(Board, {
+      where: { organizationId, deletedAt: IsNull() },
+      order: { createdAt: 'ASC', id: 'ASC' },
+    });
+  }
+
   /** A new board, audited. */
   create(actor: Actor, input: CreateBoardInput): Promise<Board> {
     checkName(input.name);

@@ -1,4 +1,5 @@
 import { cli } from '../helpers/cli';
+import { seedBoard } from '../helpers/scope-fixture';
 import { TestApp } from '../helpers/test-app';
 
 // Issue 14 item 14: whoever lost the first token finds the organization's id with
@@ -53,5 +54,58 @@ describe('the command line and organizations', () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/--org is required when there are 2 organizations/);
     expect(run.stderr).toMatch(/statusgraph org list/);
+  });
+});
+
+// A token limited to boards (`token create --boards`) needs their ids: `board list` shows them.
+describe('the command line and boards', () => {
+  let app: TestApp;
+  beforeEach(async () => {
+    app = await TestApp.start();
+  });
+  afterEach(() => app.close());
+
+  it('lists the live boards of the organization, oldest first, as JSON and as a table', async () => {
+    const ops = await seedBoard(app, 'Ops, EU');
+    const web = await seedBoard(app, 'Web');
+    const gone = await seedBoard(app, 'Gone');
+    await app.data('mutation($id: ID!) { deleteBoard(id: $id) }', { id: gone.boardId });
+    await app.otherOrganization();
+
+    const json = await cli(app, 'board', 'list', '--org', app.organization.id, '--json');
+    expect(json).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(json.stdout)).toEqual({
+      boards: [
+        { id: ops.boardId, name: 'Ops, EU' },
+        { id: web.boardId, name: 'Web' },
+      ],
+    });
+    const text = await cli(app, 'board', 'list', '--org', app.organization.id);
+    expect(text.stdout.trim().split('\n')).toEqual([
+      `${'ID'.padEnd(36)}  NAME`,
+      `${ops.boardId}  Ops, EU`,
+      `${web.boardId}  Web`,
+    ]);
+
+    const scoped = await cli(
+      app,
+      'token',
+      'create',
+      '--org',
+      app.organization.id,
+      '--name',
+      'wallboard',
+      '--permission',
+      'read-only',
+      '--boards',
+      web.boardId,
+      '--json',
+    );
+    expect(scoped.code).toBe(0);
+    const { secret } = JSON.parse(scoped.stdout) as { secret: string };
+    const seen = await app
+      .client(secret)
+      .data<{ boards: { nodes: { name: string }[] } }>('{ boards { nodes { name } } }');
+    expect(seen.boards.nodes).toEqual([{ name: 'Web' }]);
   });
 });
