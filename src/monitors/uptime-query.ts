@@ -1,7 +1,7 @@
 import type { Actor } from '../core/context';
 import { inBoardScope } from '../db/board-scope';
 import type { Database } from '../db/database';
-import { epochMsSql, laterSql, timestampParamSql } from '../db/time-sql';
+import { instantSql, laterSql, timestampParamSql, totalMsSql } from '../db/time-sql';
 import { MonitorStatus } from './monitor-enums';
 import { Monitor } from './monitor.entity';
 
@@ -60,15 +60,15 @@ export async function uptimeSums(
     .setParameters({ uptimeSince: db.timestamp(since), uptimeUntil: db.timestamp(until) });
   inBoardScope(windows, actor, 'm.boardId');
   const [windowSql, parameters] = windows.getQueryAndParameters();
-  const ms = (expression: string) => epochMsSql(db, expression);
-  const sums = BUCKETS.map(
-    ([name, status]) => `SUM(CASE WHEN status = '${status}' THEN ms ELSE 0 END) AS ${name}`,
-  );
+  const instant = (timestamp: string) => instantSql(db, timestamp);
+  const total = (condition: string) =>
+    totalMsSql(db, `SUM(CASE WHEN ${condition} THEN elapsed END)`);
+  const sums = BUCKETS.map(([name, status]) => `${total(`status = '${status}'`)} AS ${name}`);
   const known = BUCKETS.map(([, status]) => `'${status}'`).join(', ');
   const sql = `
     WITH w AS (${windowSql}),
     points AS (
-      SELECT w.monitor_id, ${ms('w.since_at')} AS at_ms, CAST('' AS VARCHAR(36)) AS event_id,
+      SELECT w.monitor_id, ${instant('w.since_at')} AS at, CAST('' AS VARCHAR(36)) AS event_id,
         COALESCE(
           (SELECT b.status FROM status_event b
             WHERE b.monitor_id = w.monitor_id AND b.recorded_at <= w.since_at
@@ -77,20 +77,20 @@ export async function uptimeSums(
             WHERE f.monitor_id = w.monitor_id AND f.recorded_at > w.since_at
             ORDER BY f.recorded_at, f.id LIMIT 1),
           w.current_status) AS status,
-        ${ms('w.until_at')} AS until_ms
+        ${instant('w.until_at')} AS until_at
       FROM w
       UNION ALL
-      SELECT w.monitor_id, ${ms('e.recorded_at')}, e.id, e.status, ${ms('w.until_at')}
+      SELECT w.monitor_id, ${instant('e.recorded_at')}, e.id, e.status, ${instant('w.until_at')}
       FROM w JOIN status_event e ON e.monitor_id = w.monitor_id
         AND e.recorded_at > w.since_at AND e.recorded_at < w.until_at
     ),
     stretches AS (
       SELECT monitor_id, status,
-        LEAD(at_ms, 1, until_ms) OVER (PARTITION BY monitor_id ORDER BY at_ms, event_id) - at_ms AS ms
+        LEAD(at, 1, until_at) OVER (PARTITION BY monitor_id ORDER BY at, event_id) - at AS elapsed
       FROM points
     )
     SELECT monitor_id, ${sums.join(', ')},
-      SUM(CASE WHEN status IN (${known}) THEN 0 ELSE ms END) AS unknown_ms,
+      ${total(`status NOT IN (${known})`)} AS unknown_ms,
       COUNT(*) AS stretches
     FROM stretches GROUP BY monitor_id`;
   const rows: UptimeRow[] = await db.reader.query(sql, parameters);
