@@ -60,12 +60,30 @@ export async function uptimeSums(
     .setParameters({ uptimeSince: db.timestamp(since), uptimeUntil: db.timestamp(until) });
   inBoardScope(windows, actor, 'm.boardId');
   const [windowSql, parameters] = windows.getQueryAndParameters();
+  const rows: UptimeRow[] = await db.reader.query(uptimeSql(db, windowSql), parameters);
+  return new Map(
+    rows.map((row) => [
+      String(row.monitor_id),
+      {
+        up: Number(row.up_ms),
+        warn: Number(row.warn_ms),
+        down: Number(row.down_ms),
+        maintenance: Number(row.maintenance_ms),
+        unknown: Number(row.unknown_ms),
+        eventsRead: Number(row.stretches),
+      },
+    ]),
+  );
+}
+
+/** The statement over `windowSql` (a monitor's id, since_at, until_at and current_status). */
+function uptimeSql(db: Database, windowSql: string): string {
   const instant = (timestamp: string) => instantSql(db, timestamp);
   const total = (condition: string) =>
     totalMsSql(db, `SUM(CASE WHEN ${condition} THEN elapsed END)`);
   const sums = BUCKETS.map(([name, status]) => `${total(`status = '${status}'`)} AS ${name}`);
   const known = BUCKETS.map(([, status]) => `'${status}'`).join(', ');
-  const sql = `
+  return `
     WITH w AS (${windowSql}),
     points AS (
       SELECT w.monitor_id, ${instant('w.since_at')} AS at, CAST('' AS VARCHAR(36)) AS event_id,
@@ -93,18 +111,4 @@ export async function uptimeSums(
       ${total(`status NOT IN (${known})`)} AS unknown_ms,
       COUNT(*) AS stretches
     FROM stretches GROUP BY monitor_id`;
-  const rows: UptimeRow[] = await db.reader.query(sql, parameters);
-  return new Map(
-    rows.map((row) => [
-      String(row.monitor_id),
-      {
-        up: Number(row.up_ms),
-        warn: Number(row.warn_ms),
-        down: Number(row.down_ms),
-        maintenance: Number(row.maintenance_ms),
-        unknown: Number(row.unknown_ms),
-        eventsRead: Number(row.stretches),
-      },
-    ]),
-  );
 }
