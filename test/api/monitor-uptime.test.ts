@@ -246,7 +246,7 @@ describe('Monitor.uptime', () => {
     const scoped = await scopedToken(app, 'scoped', TokenPermission.READ_ONLY, [elsewhere.id]);
     const outside = await app.execute(scoped.secret, ONE, { id, since: iso(0) });
     expect(outside.data).toEqual({ monitor: null });
-    // The statement itself keeps to the organization: asked for under another one, it sums nothing.
+    // The statement itself keeps to the organization and the scope: outside them it sums nothing.
     const monitor = (await app.services.monitors.get(app.systemActor(), id)) as Monitor;
     const service = new MonitorUptimeService(app.services.db, clock);
     const mine = await service.uptime(app.systemActor(), monitor, at(0), null);
@@ -258,6 +258,9 @@ describe('Monitor.uptime', () => {
       null,
     );
     expect(seconds(theirs as unknown as Uptime)).toEqual([0, 0, 0, 0, 0]);
+    const outsideScope = { ...app.systemActor(), boardScope: [elsewhere.id] };
+    const unseen = await service.uptime(outsideScope, monitor, at(0), null);
+    expect(seconds(unseen as unknown as Uptime)).toEqual([0, 0, 0, 0, 0]);
   });
 
   async function run(query: string, variables: Record<string, unknown>) {
