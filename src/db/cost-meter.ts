@@ -37,6 +37,17 @@ export function metered<T>(meter: CostMeter, work: () => T): T {
   return current.run(meter, work);
 }
 
+/**
+ * Charges rows a statement read without returning them (the input of an aggregate computed in
+ * SQL, such as a monitor's status events summed into its uptime) to the running operation.
+ */
+export function chargeRowsRead(rows: number): void {
+  const meter = current.getStore();
+  if (meter) {
+    meter.rows += rows;
+  }
+}
+
 type Query = QueryRunner['query'];
 const counted = new WeakSet<QueryRunner>();
 

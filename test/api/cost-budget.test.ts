@@ -66,6 +66,10 @@ const CATALOGUE: [string, string][] = [
   ],
   ['monitors with their boards', '{ monitors(first: 1000) { nodes { id board { name } } } }'],
   [
+    'monitors with their uptime',
+    '{ monitors(first: 1000) { nodes { id uptime(since: "2026-01-01T00:00:00.000Z") { upPercent } } } }',
+  ],
+  [
     'tokens and audit events',
     '{ apiTokens { nodes { id } } auditEvents { totalCount nodes { id } } }',
   ],

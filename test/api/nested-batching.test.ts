@@ -59,6 +59,7 @@ describe('no statement per row under a list', () => {
     ['boards', `${aliases('monitors', 15)} ${aliases('incidents', 15)}`, 5],
     ['monitors', 'board { name }', 2],
     ['monitors', 'statusEvents { totalCount nodes { id status } }', 3],
+    ['monitors', 'uptime(since: "2026-01-01T00:00:00.000Z") { upPercent downSeconds }', 2],
     [
       'incidents',
       'board { name monitors(first: 0) { totalCount } incidents(first: 0) { totalCount } }',

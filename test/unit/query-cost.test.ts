@@ -67,6 +67,12 @@ describe('estimateCost', () => {
     );
   });
 
+  it('Monitor.uptime: a statement per level, its row and 100 status events per monitor', () => {
+    const uptime = 'uptime(since: "2026-01-01T00:00:00.000Z") { upPercent downSeconds }';
+    expect(costOf(`{ monitors(first: 1000) { nodes { ${uptime} } } }`)).toBe(1002 + 1 + 1000 * 101);
+    expect(costOf(`query($id: ID!) { monitor(id: $id) { ${uptime} } }`)).toBe(2 + 1 + 101);
+  });
+
   it('a lookup by id is its statement and its row; a mutation a fixed 10 plus its selection', () => {
     expect(costOf('{ board(id: "x") { id name } }')).toBe(2);
     expect(costOf('{ board(id: "x") { monitors(first: 3) { nodes { id } } } }')).toBe(2 + 5);
