@@ -1,3 +1,4 @@
+import { DEFAULT_LIMITS } from '../../src/core/config';
 import type { Timer } from '../../src/limits/fair-scheduler';
 import { insertStatusFixture } from '../helpers/status-fixture';
 import { TestApp } from '../helpers/test-app';
@@ -94,9 +95,9 @@ describe('a fair share', () => {
     expect(response.errors?.[0]?.extensions?.code).toBe('QUERY_TIMEOUT');
     expect(response.errors?.[0]?.message).toMatch(/could not start within 30 s/);
     expect(Number(response.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-    // Charged the minimum: it read nothing.
+    // Charged the base alone: it read nothing.
     const body = JSON.parse(response.text) as { extensions: { cost: { actualQueryCost: number } } };
-    expect(body.extensions.cost.actualQueryCost).toBe(1);
+    expect(body.extensions.cost.actualQueryCost).toBe(DEFAULT_LIMITS.costPerRequest);
     free();
   });
 });
