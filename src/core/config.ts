@@ -74,16 +74,16 @@ export interface LimitsConfig {
 /**
  * The budget is sized on BI pages (README, "Cost and budgets"): the bucket holds the largest
  * legitimate page (1000 incidents with every field, board, updates, monitors and their boards:
- * 112,307 points requested) and two of the README's pages (52,254 each), but not the review's
- * amplified requests (121,252 and more); it refills at over twice what one client is charged
- * paging such pages back to back (bench/cost-rates.ts: ~60,000 points a second on a busy 2-core
- * machine). Every request costs 250 points besides what it reads, so a flood of tiny requests
- * from one token is held to 600 a second, a fraction of what the server answers.
+ * 112,557 points requested) and two of the README's pages (52,504 each), but not the review's
+ * amplified requests (121,502 and more); it refills at over twice what one client is charged
+ * paging such pages back to back (bench/cost-rates.ts: up to ~70,000 points a second on a busy
+ * 2-core machine). Every request costs 500 points besides what it reads, so a flood of tiny
+ * requests from one token is held to 400 a second, a fraction of what the server answers.
  */
 export const DEFAULT_LIMITS: Omit<LimitsConfig, 'store'> = {
   costBucketSize: 120_000,
-  costRestoreRate: 150_000,
-  costPerRequest: 250,
+  costRestoreRate: 200_000,
+  costPerRequest: 500,
   authFailuresPerMinute: 60,
   queryTimeoutMs: 30_000,
   concurrentQueries: 2,

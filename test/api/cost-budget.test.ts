@@ -363,7 +363,7 @@ describe('the review’s amplified requests, with the default budget', () => {
         throttleStatus: {
           maximumAvailable: 120_000,
           currentlyAvailable: 120_000,
-          restoreRate: 150_000,
+          restoreRate: 200_000,
         },
       });
     },
@@ -394,7 +394,7 @@ describe('the review’s amplified requests, with the default budget', () => {
     expect(thirty.cost?.requestedQueryCost).toBe(BASE + 30 * perWalk);
   });
 
-  it('the README’s BI page fits: 52,254 requested, what it read charged', async () => {
+  it('the README’s BI page fits: 52,504 requested, what it read charged', async () => {
     const response = await run(
       app,
       app.identities.readOnly.secret,

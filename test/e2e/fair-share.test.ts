@@ -1,4 +1,5 @@
 import { DEFAULT_LIMITS } from '../../src/core/config';
+import type { CostReport } from '../../src/limits/cost-budget';
 import type { Timer } from '../../src/limits/fair-scheduler';
 import { insertStatusFixture } from '../helpers/status-fixture';
 import { TestApp } from '../helpers/test-app';
@@ -82,6 +83,26 @@ describe('a fair share', () => {
       expect(response.data?.boards.nodes).toHaveLength(20);
     }
     expect(answered).toHaveLength(3);
+  });
+
+  it('the lane follows what a query reads, not the base every request pays', async () => {
+    const free = await occupyExpensiveLane();
+    // 1 + 901 points read: cheap, though its requested cost, base included, is over 1000.
+    const READS_902 = '{ boards(first: 900) { nodes { id } } }';
+    let answered: Awaited<ReturnType<ReturnType<TestApp['asReadOnly']>['request']>> | undefined;
+    const pending = app
+      .asReadOnly()
+      .request(READS_902)
+      .then((response) => (answered = response));
+    await until(() => answered !== undefined || app.services.scheduler.waiting > 0);
+    const waited = app.services.scheduler.waiting;
+    free();
+    await pending;
+    expect(waited).toBe(0);
+    const cost = (JSON.parse(answered?.text ?? '{}') as { extensions: { cost: CostReport } })
+      .extensions.cost;
+    expect(cost.requestedQueryCost).toBe(DEFAULT_LIMITS.costPerRequest + 902);
+    expect(cost.requestedQueryCost).toBeGreaterThan(DEFAULT_LIMITS.cheapQueryCost);
   });
 
   it('a query that cannot start within QUERY_TIMEOUT_MS: 503 QUERY_TIMEOUT with Retry-After, nothing run', async () => {

@@ -23,8 +23,8 @@ describe('loadConfig', () => {
       trustedProxies: [],
       limits: {
         costBucketSize: 120_000,
-        costRestoreRate: 150_000,
-        costPerRequest: 250,
+        costRestoreRate: 200_000,
+        costPerRequest: 500,
         authFailuresPerMinute: 60,
         queryTimeoutMs: 30_000,
         concurrentQueries: 2,
@@ -35,8 +35,8 @@ describe('loadConfig', () => {
     expect(DEFAULT_DATABASE_URL).toBe('sqlite:./data/statusgraph.sqlite');
     expect(DEFAULT_LIMITS).toEqual({
       costBucketSize: 120_000,
-      costRestoreRate: 150_000,
-      costPerRequest: 250,
+      costRestoreRate: 200_000,
+      costPerRequest: 500,
       authFailuresPerMinute: 60,
       queryTimeoutMs: 30_000,
       concurrentQueries: 2,
