@@ -26,8 +26,9 @@ type Counts = Map<SelectionSetNode, WeakMap<object, number>>;
  * selection set visits in this schema (a type, a field, an argument, an enum value, a directive,
  * each step of a type reference), counted by graphql-js's own introspection resolvers on the real
  * schema, so the figure is what execution would build, with `includeDeprecated` taken as true.
- * Introspection reads no rows, but an aliased or deeply nested walk (`fields { type { fields … }`,
- * exempt from the depth limit) builds as many objects as a large page: it is priced by them.
+ * Introspection reads no rows, but thirty aliased walks of the whole schema, or a nested one
+ * (`fields { type { ofType { fields … }`), build as many objects as a large page: they are
+ * priced by them.
  * Each selection set is counted once per schema object it meets, so the count stays linear in
  * the document even where the walk it prices is exponential.
  */
