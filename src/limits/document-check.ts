@@ -20,9 +20,6 @@ export interface CheckedDocument {
   variables: Record<string, unknown>;
 }
 
-// As Apollo's hideSchemaDetailsFromClientErrors: no "Did you mean …?" walks through the schema.
-const withoutSuggestions = (message: string) => message.replace(/ ?Did you mean(.+?)\?$/, '');
-
 const DOCUMENT_RULES = documentRules(() => undefined);
 
 /**
@@ -32,7 +29,8 @@ const DOCUMENT_RULES = documentRules(() => undefined);
  * that `queryCost` prices instead of running. A document the request would refuse is
  * BAD_USER_INPUT (argument `query`, `variables` or `operationName`) with the message the request
  * would get. Page bounds, which the request checks as its lists run, are checked by the estimate
- * itself (query-cost.ts, `strictPages`).
+ * itself (query-cost.ts, `strictPages`). The messages are then worded for the client as every
+ * error is (server/format-error.ts: no suggestions, no echoed values), the request's alike.
  */
 export function checkDocument(
   schema: GraphQLSchema,
@@ -49,21 +47,22 @@ export function checkDocument(
   }
   const [invalid] = validate(schema, document, [...specifiedRules, ...DOCUMENT_RULES]);
   if (invalid) {
-    throw new UserInputError(withoutSuggestions(invalid.message), 'query');
+    throw new UserInputError(invalid.message, 'query');
   }
   const operation = getOperationAST(document, operationName);
   if (!operation) {
+    // graphql-js's words, as the request gets them.
     throw new UserInputError(
       operationName
-        ? 'operationName names no operation of the query.'
-        : 'query has several operations: pass operationName.',
+        ? `Unknown operation named "${operationName}".`
+        : 'Must provide operation name if query contains multiple operations.',
       'operationName',
     );
   }
   const values = variablesOf(variables);
   const { errors } = getVariableValues(schema, operation.variableDefinitions ?? [], values);
   if (errors?.length) {
-    throw new UserInputError(withoutSuggestions(errors[0].message), 'variables');
+    throw new UserInputError(errors[0].message, 'variables');
   }
   return { document, operation, variables: values };
 }

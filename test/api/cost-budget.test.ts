@@ -300,7 +300,7 @@ describe('budgets per token', () => {
       [
         'query A { viewer { permission } } query B { viewer { permission } }',
         null,
-        /operationName/,
+        /Must provide operation name/,
       ],
       ['{ viewer { permission } }', '[1', /variables must be a JSON object/],
     ] as const) {
@@ -443,12 +443,18 @@ describe('queryCost refuses what the request would refuse, in the same words', (
     ['too many aliases', aliases(31), undefined],
     ['too deep', `{ boards { nodes { ${deep(4)} } } }`, undefined],
     ['an unknown field', '{ boards { nodes { nope } } }', undefined],
+    ['a misspelt field (no suggestion)', '{ boards { nodes { nam } } }', undefined],
     [
       'a variable of the wrong type',
       'query($n: Int) { boards(first: $n) { nodes { id } } }',
       { n: 'x' },
     ],
     ['not a document', '{ boards { ', undefined],
+    [
+      'several operations without an operationName',
+      'query A { viewer { permission } } query B { boards { totalCount } }',
+      undefined,
+    ],
   ])(
     'queryCost of a document the request refuses (%s): BAD_USER_INPUT with the request’s message',
     async (_name, q, variables) => {
