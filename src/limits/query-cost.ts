@@ -261,20 +261,20 @@ export function fragmentsOf(document: DocumentNode): Map<string, FragmentDefinit
   return fragments;
 }
 
-/** Root fields of a request that costs exactly `COST.minimum` whatever the base (API.md: `queryCost` "costs 1"). */
-const MINIMUM_ROOT_FIELDS: ReadonlySet<string> = new Set(['queryCost', '__typename']);
-
 /**
  * The points a request costs besides what it reads, in its requested and its actual cost alike:
  * `base` (the COST_PER_REQUEST setting: its authentication, budget and last use), but exactly
- * `COST.minimum` for a request that asks only `queryCost`, which the contract prices at 1.
+ * `COST.minimum` for a request that asks `queryCost` and nothing else (`__typename` aside), which
+ * API.md prices at 1.
  */
 export function requestBase(operation: OperationDefinitionNode, base: number): number {
+  const roots = operation.selectionSet.selections.map((selection) =>
+    selection.kind === Kind.FIELD ? selection.name.value : '',
+  );
   const onlyQueryCost =
     operation.operation === 'query' &&
-    operation.selectionSet.selections.every(
-      (selection) => selection.kind === Kind.FIELD && MINIMUM_ROOT_FIELDS.has(selection.name.value),
-    );
+    roots.includes('queryCost') &&
+    roots.every((name) => name === 'queryCost' || name === '__typename');
   return onlyQueryCost ? COST.minimum : Math.max(COST.minimum, base);
 }
 

@@ -33,6 +33,26 @@ describe('estimateCost', () => {
     ).toBe(1);
   });
 
+  it('with a base: every request pays it once, a request for queryCost alone exactly 1', () => {
+    const priced = (query: string) => {
+      const document = parse(query);
+      const operation = document.definitions[0] as OperationDefinitionNode;
+      return estimateCost(schema, document, operation, {}, 500);
+    };
+    expect(priced('{ viewer { permission } }')).toBe(500);
+    expect(priced('{ __typename }')).toBe(500);
+    expect(priced('{ boards(first: 10) { nodes { id } } }')).toBe(500 + 12);
+    expect(priced('{ queryCost(query: "{ viewer { permission } }") { requestedQueryCost } }')).toBe(
+      1,
+    );
+    expect(
+      priced('{ __typename a: queryCost(query: "{ __typename }") { requestedQueryCost } }'),
+    ).toBe(1);
+    expect(
+      priced('{ viewer { permission } queryCost(query: "{ __typename }") { requestedQueryCost } }'),
+    ).toBe(500);
+  });
+
   it('a connection: its statement and first + 1 rows (the row that tells a page follows)', () => {
     expect(costOf('{ boards(first: 10) { nodes { id } } }')).toBe(1 + 11);
     // `first` left out is the default page of 50, as a variable or not.
