@@ -38,7 +38,7 @@ describe('a fair share', () => {
   });
   afterEach(() => app.close());
 
-  // 1 + 1001 points: over the cheap lane's 1000.
+  // 1 + 1001 points read: over the cheap lane's 1000.
   const EXPENSIVE = '{ boards(first: 1000) { nodes { id name } } }';
   const SMALL = '{ incidents(first: 5) { nodes { id name } } }';
 
