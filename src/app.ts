@@ -83,7 +83,10 @@ export const DATABASE_MAPPING: DatabaseMapping = {
 /** The features' resolvers and those of the layers above them (the cost budget's queries). */
 const RESOLVER_REGISTRATIONS: readonly ResolverRegistration<Services>[] = [
   ...FEATURES.flatMap((feature) => feature.resolvers),
-  resolver(CostResolver, (services) => new CostResolver(services.costBudget)),
+  resolver(
+    CostResolver,
+    (services) => new CostResolver(services.costBudget, services.limits.costPerRequest),
+  ),
 ];
 
 /** Every resolver class, for the schema. */

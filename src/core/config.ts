@@ -48,6 +48,11 @@ export interface LimitsConfig {
   costBucketSize: number;
   /** Points a second a token's budget refills. */
   costRestoreRate: number;
+  /**
+   * Points every request costs besides what it reads (its hot path: authentication, the budget,
+   * last use), so a flood of tiny requests is bounded too (README, "Cost and budgets").
+   */
+  costPerRequest: number;
   /** Failed authentications one client address may cause in a minute before it gets 429. */
   authFailuresPerMinute: number;
   /**
@@ -69,13 +74,16 @@ export interface LimitsConfig {
 /**
  * The budget is sized on BI pages (README, "Cost and budgets"): the bucket holds the largest
  * legitimate page (1000 incidents with every field, board, updates, monitors and their boards:
- * 112,057 points requested) and two of the README's pages (52,004 each), but not the review's
- * amplified requests (121,002 and more); it refills faster than one client reads such pages back
- * to back (3,064 points read per page, 124 ms a page measured: ~25,000 points a second).
+ * 112,557 points requested) and two of the README's pages (52,504 each), but not the review's
+ * amplified requests (121,502 and more); it refills at over twice what one client is charged
+ * paging such pages back to back (bench/cost-rates.ts: up to ~70,000 points a second on a busy
+ * 2-core machine). Every request costs 500 points besides what it reads, so a flood of tiny
+ * requests from one token is held to 400 a second, a fraction of what the server answers.
  */
 export const DEFAULT_LIMITS: Omit<LimitsConfig, 'store'> = {
   costBucketSize: 120_000,
-  costRestoreRate: 100_000,
+  costRestoreRate: 200_000,
+  costPerRequest: 500,
   authFailuresPerMinute: 60,
   queryTimeoutMs: 30_000,
   concurrentQueries: 2,
@@ -254,6 +262,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         env,
         'COST_RESTORE_RATE',
         DEFAULT_LIMITS.costRestoreRate,
+        1,
+        1_000_000_000,
+      ),
+      costPerRequest: integer(
+        env,
+        'COST_PER_REQUEST',
+        DEFAULT_LIMITS.costPerRequest,
         1,
         1_000_000_000,
       ),

@@ -2,8 +2,8 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import type { RequestContext } from '../core/context';
 import type { Metrics } from '../core/metrics';
 import { BudgetExhaustedError, type CostBudget, QueryTooCostlyError } from './cost-budget';
-import { COST, estimateCost } from './query-cost';
-import { requestCostOf, startRequestCost } from './request-cost';
+import { estimateCost, requestBase } from './query-cost';
+import { actualCostOf, requestCostOf, startRequestCost } from './request-cost';
 
 /**
  * API.md section 9 around each authenticated operation: its cost estimated from the document
@@ -16,6 +16,8 @@ import { requestCostOf, startRequestCost } from './request-cost';
 export function costBudgetPlugin(
   budget: CostBudget,
   metrics: Metrics,
+  /** COST_PER_REQUEST: the points of every request besides what it reads. */
+  base: number,
 ): ApolloServerPlugin<RequestContext> {
   return {
     async requestDidStart() {
@@ -24,8 +26,8 @@ export function costBudgetPlugin(
           if (!operation) {
             return;
           }
-          const requested = estimateCost(schema, document, operation, request.variables);
-          const cost = startRequestCost(contextValue, requested, 0);
+          const requested = estimateCost(schema, document, operation, request.variables, base);
+          const cost = startRequestCost(contextValue, requested, requestBase(operation, base));
           const tokenId = contextValue.token.id;
           try {
             cost.available = await budget.reserve(tokenId, requested);
@@ -54,8 +56,8 @@ export function costBudgetPlugin(
           let settled: Promise<number> | undefined;
           if (cost.reserved) {
             cost.reserved = false;
-            // Every request that ran costs at least the minimum, even one that read nothing.
-            actual = Math.max(COST.minimum, cost.meter.points);
+            // Every request that ran costs its base, even one that read nothing.
+            actual = actualCostOf(cost);
             cost.available = Math.min(
               budget.settings.size,
               cost.available + cost.requested - actual,
@@ -65,9 +67,14 @@ export function costBudgetPlugin(
           for (const [name, value] of budget.headers(cost.available)) {
             response.http.headers.set(name, value);
           }
-          // A replayed response (Idempotency-Key) is the stored one, unchanged.
+          // A replayed response (Idempotency-Key) is the stored one, unchanged, figures of its
+          // first run included. One stored without figures (the 409 that withholds a token
+          // secret, or a response stored before they existed) gets this request's.
           const replayed = response.http.headers.get('idempotency-replayed') === 'true';
-          if (response.body.kind === 'single' && !replayed) {
+          if (
+            response.body.kind === 'single' &&
+            (!replayed || response.body.singleResult.extensions?.cost === undefined)
+          ) {
             const result = response.body.singleResult;
             result.extensions = {
               ...result.extensions,

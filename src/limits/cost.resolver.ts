@@ -1,9 +1,8 @@
-import { GraphQLError, type GraphQLSchema, getOperationAST, parse, validate } from 'graphql';
 import { Arg, Ctx, Info, Query, Resolver } from 'type-graphql';
 import type { GraphQLResolveInfo } from 'graphql';
 import type { RequestContext } from '../core/context';
-import { UserInputError } from '../core/errors';
 import type { CostBudget } from './cost-budget';
+import { checkDocument } from './document-check';
 import { QueryCost, RateLimit } from './cost.types';
 import { estimateCost } from './query-cost';
 import { requestCostOf } from './request-cost';
@@ -11,7 +10,11 @@ import { requestCostOf } from './request-cost';
 /** A token's budget and the estimate of a document, read without running anything else. */
 @Resolver()
 export class CostResolver {
-  constructor(private readonly budget: CostBudget) {}
+  constructor(
+    private readonly budget: CostBudget,
+    /** COST_PER_REQUEST, in the estimate as in the request's own. */
+    private readonly base: number,
+  ) {}
 
   @Query(() => RateLimit, {
     description: 'This token’s cost budget after this operation’s charge (API.md section 9).',
@@ -42,7 +45,16 @@ export class CostResolver {
     @Ctx() ctx: RequestContext,
     @Info() info: GraphQLResolveInfo,
   ): Promise<QueryCost> {
-    const requested = estimateOf(info.schema, query, variables, operationName);
+    // Refused as the request itself would be refused before it ran, in the same words.
+    const checked = checkDocument(info.schema, query, variables, operationName);
+    const requested = estimateCost(
+      info.schema,
+      checked.document,
+      checked.operation,
+      checked.variables,
+      this.base,
+      true,
+    );
     return {
       requestedQueryCost: requested,
       maximumAvailable: this.budget.settings.size,
@@ -50,45 +62,3 @@ export class CostResolver {
     };
   }
 }
-
-function estimateOf(
-  schema: GraphQLSchema,
-  query: string,
-  variables: string | null | undefined,
-  operationName: string | null | undefined,
-): number {
-  let document;
-  try {
-    document = parse(query, { maxTokens: 5000 });
-  } catch (error) {
-    throw new UserInputError(`query is not a GraphQL document: ${messageOf(error)}`, 'query');
-  }
-  const [invalid] = validate(schema, document);
-  if (invalid) {
-    throw new UserInputError(`query is not valid against this schema: ${invalid.message}`, 'query');
-  }
-  const operation = getOperationAST(document, operationName);
-  if (!operation) {
-    throw new UserInputError(
-      operationName
-        ? 'operationName names no operation of the query.'
-        : 'query has several operations: pass operationName.',
-      'operationName',
-    );
-  }
-  let values: unknown = {};
-  if (variables) {
-    try {
-      values = JSON.parse(variables);
-    } catch {
-      throw new UserInputError('variables must be a JSON object, as text.', 'variables');
-    }
-  }
-  if (values === null || typeof values !== 'object' || Array.isArray(values)) {
-    throw new UserInputError('variables must be a JSON object, as text.', 'variables');
-  }
-  return estimateCost(schema, document, operation, values as Record<string, unknown>);
-}
-
-const messageOf = (error: unknown) =>
-  error instanceof GraphQLError ? error.message.replace(/^Syntax Error: /, '') : 'unreadable';

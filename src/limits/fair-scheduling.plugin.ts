@@ -23,7 +23,8 @@ export function fairScheduling(
             return null;
           }
           try {
-            end = await scheduler.start(contextValue.token.id, cost.requested, () =>
+            // The lane follows what the query reads: every request's base is the same.
+            end = await scheduler.start(contextValue.token.id, cost.requested - cost.base, () =>
               metrics.queuedQueries.inc(),
             );
             return null;

@@ -16,7 +16,9 @@ import {
   isListType,
   isObjectType,
 } from 'graphql';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../db/pagination';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, pageSize } from '../db/pagination';
+import { introspectionCost } from './introspection-cost';
+import { mutationCost } from './mutation-cost';
 
 /**
  * API.md section 9's estimate, in points: a point is one SQL statement or one row read, which is
@@ -24,10 +26,8 @@ import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../db/pagination';
  * upper bound of that count wherever the data keeps to its documented bounds.
  */
 export const COST = {
-  /** Every request costs at least this (a flood of tiny requests is bounded too). */
+  /** Every request costs at least this (API.md section 9); `queryCost` alone costs exactly this. */
   minimum: 1,
-  /** A mutation's own work (its transaction: a look-up, a write, the audit event) before its selection. */
-  mutation: 10,
   /** A single object fetched by id at the root (`board(id:)`): its statement and its row. */
   rootLookup: 2,
   /** Rows read per DataLoader statement (core/loaders.ts batches at most this many keys). */
@@ -55,6 +55,9 @@ const LOADED_PER_PARENT: Readonly<Record<string, number>> = {
 /** Root fields answered from the request itself, reading nothing. */
 const FREE_ROOT_FIELDS: ReadonlySet<string> = new Set(['viewer', 'rateLimit', 'queryCost']);
 
+/** The root fields that walk the schema (`__typename` only names the object it sits in). */
+const INTROSPECTION_ROOTS: ReadonlySet<string> = new Set(['__schema', '__type']);
+
 /** A plain list not listed above: as many rows as a default page, per parent. */
 const UNKNOWN_LIST_BOUND = DEFAULT_PAGE_SIZE;
 
@@ -64,22 +67,33 @@ interface CostInput {
   /** The request's variables as coerced for execution: defaults of the document included. */
   variables: Record<string, unknown>;
   /**
+   * true: a `first` out of range is refused as the list would refuse it when it runs
+   * (`queryCost` prices only documents that can run); false: it counts as the bound.
+   */
+  strictPages?: boolean;
+  /**
    * Each fragment's cost under a number of parents, reckoned once: a fragment spread twice by one
    * spread twice by … would otherwise be walked 2^n times (a 900-character document, seconds).
    */
   fragmentCosts?: Map<string, number>;
 }
 
-/** `first` as the list will read it: its default when left out, out of range as 1000 (refused there). */
-function firstOf(value: ValueNode | undefined, variables: Record<string, unknown>): number {
+/**
+ * `first` as the list will read it: its default when left out, out of range as 1000 (the list
+ * refuses it when it runs) or, `strict`, refused now in the list's own words (`pageSize`).
+ */
+function firstOf(value: ValueNode | undefined, input: CostInput): number {
   let first: unknown = null;
   if (value?.kind === Kind.INT) {
     first = Number(value.value);
   } else if (value?.kind === Kind.VARIABLE) {
-    first = variables[value.name.value];
+    first = input.variables[value.name.value];
   }
   if (typeof first !== 'number' || !Number.isInteger(first)) {
     return DEFAULT_PAGE_SIZE;
+  }
+  if (input.strictPages) {
+    return pageSize(first);
   }
   return first < 0 ? 0 : Math.min(first, MAX_PAGE_SIZE);
 }
@@ -113,9 +127,15 @@ export function selectionCost(
   let cost = 0;
   for (const selection of selectionSet.selections) {
     if (selection.kind === Kind.FIELD) {
-      const field = fieldOf(parent, selection.name.value);
-      if (!field || selection.name.value.startsWith('__')) {
-        // Introspection reads no rows: the schema bounds it.
+      const name = selection.name.value;
+      if (INTROSPECTION_ROOTS.has(name) && parent === input.schema.getQueryType()) {
+        // Introspection reads no rows, but builds an object for everything it walks.
+        cost += parents * introspectionCost(selection, input);
+        continue;
+      }
+      const field = fieldOf(parent, name);
+      if (!field || name.startsWith('__')) {
+        // `__typename`: the name of the object already counted.
         continue;
       }
       cost += fieldCost(
@@ -169,7 +189,7 @@ function fieldCost(
   const inner = (perParent: number, of: GraphQLNamedType = type) =>
     selectionSet ? selectionCost(selectionSet, of, parents * perParent, input, seen) : 0;
   if (isConnection(type)) {
-    const first = firstOf(args?.find((arg) => arg.name.value === 'first')?.value, input.variables);
+    const first = firstOf(args?.find((arg) => arg.name.value === 'first')?.value, input);
     return (
       parents * (1 + first + 1) +
       (selectionSet ? connectionCost(selectionSet, type, parents, first, input, seen) : 0)
@@ -183,7 +203,7 @@ function fieldCost(
     return (FREE_ROOT_FIELDS.has(field.name) ? 0 : COST.rootLookup) + inner(1);
   }
   if (parent === input.schema.getMutationType()) {
-    return COST.mutation + inner(1);
+    return mutationCost(field.name, args, input.variables) + inner(1);
   }
   if (selectionSet && isList(field.type)) {
     return statementsFor(parents) + parents * UNKNOWN_LIST_BOUND + inner(UNKNOWN_LIST_BOUND);
@@ -245,15 +265,35 @@ export function fragmentsOf(document: DocumentNode): Map<string, FragmentDefinit
 }
 
 /**
- * `requestedQueryCost`: the operation's estimate with its variables as execution will coerce them
- * (`$n: Int = 1000` left out is 1000, not the default page), at least `COST.minimum`. Per request,
- * in microseconds: a document is a few dozen fields.
+ * The points a request costs besides what it reads, in its requested and its actual cost alike:
+ * `base` (the COST_PER_REQUEST setting: its authentication, budget and last use), but exactly
+ * `COST.minimum` for a request that asks `queryCost` and nothing else (`__typename` aside), which
+ * API.md prices at 1.
+ */
+export function requestBase(operation: OperationDefinitionNode, base: number): number {
+  const roots = operation.selectionSet.selections.map((selection) =>
+    selection.kind === Kind.FIELD ? selection.name.value : '',
+  );
+  const onlyQueryCost =
+    operation.operation === 'query' &&
+    roots.includes('queryCost') &&
+    roots.every((name) => name === 'queryCost' || name === '__typename');
+  return onlyQueryCost ? COST.minimum : Math.max(COST.minimum, base);
+}
+
+/**
+ * `requestedQueryCost`: the request's base (`requestBase`; 0 here prices what the document reads
+ * alone) plus the operation's estimate with its variables as execution will coerce them
+ * (`$n: Int = 1000` left out is 1000, not the default page), at least `COST.minimum`. Per
+ * request, in microseconds: a document is a few dozen fields.
  */
 export function estimateCost(
   schema: GraphQLSchema,
   document: DocumentNode,
   operation: OperationDefinitionNode,
   variables: Record<string, unknown> | undefined,
+  base = 0,
+  strictPages = false,
 ): number {
   const root =
     operation.operation === 'mutation' ? schema.getMutationType() : schema.getQueryType();
@@ -266,6 +306,8 @@ export function estimateCost(
     schema,
     fragments: fragmentsOf(document),
     variables: coerced ?? {},
+    strictPages,
   });
-  return Math.max(COST.minimum, Math.ceil(cost));
+  const fixed = base > 0 ? requestBase(operation, base) : 0;
+  return Math.max(COST.minimum, fixed + Math.ceil(cost));
 }

@@ -37,12 +37,12 @@ const ADVICE: Record<Limit, string> = {
  * Armor reports a refusal as "Syntax Error: …"; the client gets what was exceeded and what to
  * do instead, and the refusal is counted by limit. Apollo answers 400 GRAPHQL_VALIDATION_FAILED.
  */
-function reportTo(limit: Limit, metrics: Metrics) {
+function reportTo(limit: Limit, refused: (limit: Limit) => void) {
   return {
     propagateOnRejection: false,
     onReject: [
       (context: ValidationContext | null, error: GraphQLError) => {
-        metrics.queryLimitRefusals.inc({ limit });
+        refused(limit);
         context?.reportError(
           new GraphQLError(
             `${error.message.replace(/^Syntax Error: /, '')} Please ${ADVICE[limit]}.`,
@@ -61,10 +61,22 @@ export interface QueryLimits {
 
 /** GraphQL Armor's validation rules and the parser's token limit, for Apollo's options. */
 export function queryLimits(metrics: Metrics): QueryLimits {
+  return {
+    validationRules: documentRules((limit) => metrics.queryLimitRefusals.inc({ limit })),
+    plugins: [tokenLimitReport(metrics)],
+    parseOptions: { maxTokens: QUERY_LIMITS.maxTokens },
+  };
+}
+
+/**
+ * The document limits as validation rules, `refused` told of each refusal: Apollo's (counted in
+ * the metrics) and `queryCost`'s (document-check.ts) are the same rules, in the same words.
+ */
+export function documentRules(refused: (limit: Limit) => void): ValidationRule[] {
   const { validationRules } = new ApolloArmor({
-    maxAliases: { n: QUERY_LIMITS.maxAliases, ...reportTo('aliases', metrics) },
-    maxDepth: { n: QUERY_LIMITS.maxDepth, flattenFragments: true, ...reportTo('depth', metrics) },
-    maxDirectives: { n: QUERY_LIMITS.maxDirectives, ...reportTo('directives', metrics) },
+    maxAliases: { n: QUERY_LIMITS.maxAliases, ...reportTo('aliases', refused) },
+    maxDepth: { n: QUERY_LIMITS.maxDepth, flattenFragments: true, ...reportTo('depth', refused) },
+    maxDirectives: { n: QUERY_LIMITS.maxDirectives, ...reportTo('directives', refused) },
     // The cost is API.md section 9's, per request with its variables, against the token's
     // budget (query-cost.ts, cost-plugin.ts): Armor reads the document alone, so `first: $n`
     // and a left-out `first` count as 1, and nested lists once instead of once per parent.
@@ -75,29 +87,36 @@ export function queryLimits(metrics: Metrics): QueryLimits {
     // Apollo's hideSchemaDetailsFromClientErrors removes the suggestions without a regex.
     blockFieldSuggestion: { enabled: false },
   }).protect();
-  return {
-    validationRules: validationRules as ValidationRule[],
-    plugins: [tokenLimitReport(metrics)],
-    parseOptions: { maxTokens: QUERY_LIMITS.maxTokens },
-  };
+  return validationRules as ValidationRule[];
 }
 
 const TOO_MANY_TOKENS =
   /^Syntax Error: Document contains more that (\d+) tokens\. Parsing aborted\.$/;
 
-/** graphql-js's refusal of a document over `maxTokens`, counted, in words that say what to do. */
+/**
+ * graphql-js's refusal of a document over `maxTokens` in words that say what to do (true), or
+ * false for another parse error.
+ */
+export function rewordTokenLimit(error: unknown): boolean {
+  const limit = error instanceof Error && TOO_MANY_TOKENS.exec(error.message)?.[1];
+  if (limit && error instanceof GraphQLError) {
+    error.message =
+      `The document has more than ${limit} tokens, the limit. Please ask for fewer ` +
+      'fields (repeated fields count each time), or split the request.';
+    return true;
+  }
+  return false;
+}
+
+/** graphql-js's refusal of a document over `maxTokens`, counted, reworded. */
 function tokenLimitReport(metrics: Metrics): ApolloServerPlugin {
   return {
     async requestDidStart() {
       return {
         async parsingDidStart() {
           return async (error?: Error) => {
-            const limit = error && TOO_MANY_TOKENS.exec(error.message)?.[1];
-            if (limit && error instanceof GraphQLError) {
+            if (rewordTokenLimit(error)) {
               metrics.queryLimitRefusals.inc({ limit: 'tokens' });
-              error.message =
-                `The document has more than ${limit} tokens, the limit. Please ask for fewer ` +
-                'fields (repeated fields count each time), or split the request.';
             }
           };
         },

@@ -86,7 +86,7 @@ export async function createApolloServer(
         services.deadlineTimer,
       ),
       // After the timeout's answer replaces a body, before the idempotency plugin stores it.
-      costBudgetPlugin(services.costBudget, services.metrics),
+      costBudgetPlugin(services.costBudget, services.metrics, services.limits.costPerRequest),
       auditPlugin(services.audit, services.logger),
       auditRetentionPlugin(services.auditRetention, services.logger),
       idempotencyPlugin(services.idempotency, services.logger),

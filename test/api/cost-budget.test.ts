@@ -1,3 +1,5 @@
+import { getIntrospectionQuery } from 'graphql';
+import { DEFAULT_LIMITS } from '../../src/core/config';
 import type { CostReport } from '../../src/limits/cost-budget';
 import { insertStatusFixture } from '../helpers/status-fixture';
 import { TestApp } from '../helpers/test-app';
@@ -7,6 +9,9 @@ import { TestApp } from '../helpers/test-app';
  * cost before it runs, what it is counted to cost while it runs, and the budget of its token —
  * with a clock the test moves, never waits for.
  */
+
+/** COST_PER_REQUEST's default: every request costs it besides what it reads. */
+const BASE = DEFAULT_LIMITS.costPerRequest;
 
 interface Response<T = Record<string, unknown>> {
   status: number | undefined;
@@ -108,20 +113,20 @@ describe('cost: estimated before, counted during', () => {
       app.identities.readOnly.secret,
       '{ boards(first: 20) { nodes { id } } }',
     );
-    expect(response.cost?.actualQueryCost).toBe(13);
-    expect(response.cost?.requestedQueryCost).toBe(1 + 21);
+    expect(response.cost?.actualQueryCost).toBe(BASE + 13);
+    expect(response.cost?.requestedQueryCost).toBe(BASE + 1 + 21);
     const withCount = await run(
       app,
       app.identities.readOnly.secret,
       '{ boards(first: 20) { totalCount nodes { id } } }',
     );
     // The count: one more statement, one more row.
-    expect(withCount.cost?.actualQueryCost).toBe(15);
+    expect(withCount.cost?.actualQueryCost).toBe(BASE + 15);
   });
 
-  it('a viewer reads nothing and costs the minimum, 1', async () => {
+  it('a viewer reads nothing and costs the base alone', async () => {
     const response = await run(app, app.identities.readOnly.secret, '{ viewer { permission } }');
-    expect(response.cost).toMatchObject({ requestedQueryCost: 1, actualQueryCost: 1 });
+    expect(response.cost).toMatchObject({ requestedQueryCost: BASE, actualQueryCost: BASE });
   });
 });
 
@@ -131,13 +136,20 @@ describe('budgets per token', () => {
   let app: TestApp;
   const BUCKET = 1000;
   const RATE = 10;
+  /** COST_PER_REQUEST in these tests: every figure below includes it. */
+  const BASE_HERE = 10;
   const PAGE = '{ boards(first: 500) { nodes { id monitors(first: 5) { nodes { id } } } } }';
-  const PAGE_COST = 1 + 501 + 500 * 7;
+  const PAGE_COST = BASE_HERE + 1 + 501 + 500 * 7;
 
   beforeEach(async () => {
     now = T0;
     app = await TestApp.start({
-      limits: { costBucketSize: BUCKET, costRestoreRate: RATE, authFailuresPerMinute: 1000 },
+      limits: {
+        costBucketSize: BUCKET,
+        costRestoreRate: RATE,
+        costPerRequest: BASE_HERE,
+        authFailuresPerMinute: 1000,
+      },
       clock: { now: () => new Date(now) },
     });
     await insertStatusFixture(app, {
@@ -153,7 +165,7 @@ describe('budgets per token', () => {
   const reader = () => app.identities.readOnly.secret;
   // Estimated at a statement and 101 rows; reads the 3 incidents there are.
   const SMALL = '{ incidents(first: 100) { nodes { id } } }';
-  const SMALL_COST = 1 + 101;
+  const SMALL_COST = BASE_HERE + 1 + 101;
 
   it('an operation over the whole bucket: 400 QUERY_TOO_COSTLY with the figures, charged nothing', async () => {
     expect(PAGE_COST).toBeGreaterThan(BUCKET);
@@ -175,49 +187,49 @@ describe('budgets per token', () => {
   it('reserves the requested cost, settles to the actual one, and reports it in extensions and headers', async () => {
     const response = await run(app, reader(), SMALL);
     expect(response.errors).toBeUndefined();
-    // 1 statement and 3 rows were read: that is what the token is charged.
+    // The base, 1 statement and 3 rows were read: that is what the token is charged.
     expect(response.cost).toEqual({
       requestedQueryCost: SMALL_COST,
-      actualQueryCost: 4,
+      actualQueryCost: BASE_HERE + 4,
       throttleStatus: {
         maximumAvailable: BUCKET,
-        currentlyAvailable: BUCKET - 4,
+        currentlyAvailable: BUCKET - 14,
         restoreRate: RATE,
       },
     });
     expect(response.headers.get('ratelimit-limit')).toBe(String(BUCKET));
-    expect(response.headers.get('ratelimit-remaining')).toBe(String(BUCKET - 4));
-    // 4 points at 10 a second: full again within a second.
-    expect(response.headers.get('ratelimit-reset')).toBe('1');
+    expect(response.headers.get('ratelimit-remaining')).toBe(String(BUCKET - 14));
+    // 14 points at 10 a second: full again within 2 seconds.
+    expect(response.headers.get('ratelimit-reset')).toBe('2');
   });
 
   it('a spent budget: 429 with Retry-After until the query fits, charged nothing, while another token is served', async () => {
-    // 298 boards and the look-ahead row: estimated and read alike, 300 points.
+    // The base, 298 boards and the look-ahead row: estimated and read alike, 310 points.
     const SPEND = '{ boards(first: 298) { nodes { id } } }';
-    for (const left of [700, 400, 100]) {
+    for (const left of [690, 380, 70]) {
       const spent = await run(app, reader(), SPEND);
-      expect(spent.cost).toMatchObject({ requestedQueryCost: 300, actualQueryCost: 300 });
+      expect(spent.cost).toMatchObject({ requestedQueryCost: 310, actualQueryCost: 310 });
       expect(spent.cost?.throttleStatus.currentlyAvailable).toBe(left);
     }
     const refused = await run(app, reader(), SPEND);
     expect(refused.status).toBe(429);
     expect(refused.data).toBeUndefined();
     expect(refused.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
-    // 200 points short at 10 a second.
-    expect(refused.headers.get('retry-after')).toBe('20');
+    // 240 points short at 10 a second.
+    expect(refused.headers.get('retry-after')).toBe('24');
     expect(refused.errors?.[0]?.extensions?.cost).toEqual({
-      requestedQueryCost: 300,
+      requestedQueryCost: 310,
       actualQueryCost: 0,
-      throttleStatus: { maximumAvailable: BUCKET, currentlyAvailable: 100, restoreRate: RATE },
+      throttleStatus: { maximumAvailable: BUCKET, currentlyAvailable: 70, restoreRate: RATE },
     });
-    expect(await app.services.costBudget.available(app.identities.readOnly.token.id)).toBe(100);
+    expect(await app.services.costBudget.available(app.identities.readOnly.token.id)).toBe(70);
 
     // Another token of the same organization is served meanwhile.
     const other = await run(app, app.identities.full.secret, SPEND);
     expect(other.errors).toBeUndefined();
-    expect(other.cost?.throttleStatus.currentlyAvailable).toBe(700);
+    expect(other.cost?.throttleStatus.currentlyAvailable).toBe(690);
 
-    now += 19_000;
+    now += 23_000;
     const early = await run(app, reader(), SPEND);
     expect(early.status).toBe(429);
     expect(early.headers.get('retry-after')).toBe('1');
@@ -273,12 +285,12 @@ describe('budgets per token', () => {
     );
     expect(response.errors).toBeUndefined();
     expect(response.data?.queryCost).toEqual({
-      requestedQueryCost: 1 + 8,
+      requestedQueryCost: BASE_HERE + 1 + 8,
       maximumAvailable: BUCKET,
       // After this request's own reservation of 1.
       currentlyAvailable: BUCKET - 1,
     });
-    // Nothing ran: no statement, no row; the charge is the minimum of 1.
+    // Nothing ran: no statement, no row; the charge is 1 (API.md), not the base.
     expect(response.cost).toMatchObject({ requestedQueryCost: 1, actualQueryCost: 1 });
     const estimate = await run<{ queryCost: { requestedQueryCost: number } }>(
       app,
@@ -290,15 +302,9 @@ describe('budgets per token', () => {
 
     for (const [q, v, message] of [
       [
-        '{ boards { nodes { nope } } }',
-        null,
-        /not valid against this schema: Cannot query field "nope"/,
-      ],
-      ['{ boards { ', null, /not a GraphQL document/],
-      [
         'query A { viewer { permission } } query B { viewer { permission } }',
         null,
-        /operationName/,
+        /Must provide operation name/,
       ],
       ['{ viewer { permission } }', '[1', /variables must be a JSON object/],
     ] as const) {
@@ -356,25 +362,119 @@ describe('the review’s amplified requests, with the default budget', () => {
       expect(response.status).toBe(400);
       expect(response.errors?.[0]?.extensions?.code).toBe('QUERY_TOO_COSTLY');
       expect(response.cost).toEqual({
-        requestedQueryCost: cost,
+        requestedQueryCost: BASE + cost,
         actualQueryCost: 0,
         throttleStatus: {
           maximumAvailable: 120_000,
           currentlyAvailable: 120_000,
-          restoreRate: 100_000,
+          restoreRate: 200_000,
         },
       });
     },
   );
 
-  it('the README’s BI page fits: 52,004 requested, what it read charged', async () => {
+  it('GraphiQL’s introspection query runs, charged what it walks (issue 13’s probe)', async () => {
+    const response = await run(app, app.identities.readOnly.secret, getIntrospectionQuery());
+    expect(response.errors).toBeUndefined();
+    // A point for every type, field, argument, enum value and type reference it builds.
+    const walk = response.cost?.requestedQueryCost ?? 0;
+    expect(walk).toBeGreaterThan(BASE + 500);
+    expect(walk).toBeLessThan(DEFAULT_LIMITS.costBucketSize / 10);
+    // It reads no rows: the base.
+    expect(response.cost?.actualQueryCost).toBe(BASE);
+  });
+
+  it('thirty aliased schema walks cost thirty walks, charged before they run', async () => {
+    const walk = '__schema { types { fields { args { type { ofType { ofType { name } } } } } } }';
+    const one = await run(app, app.identities.readOnly.secret, `{ ${walk} }`);
+    const thirty = await run(
+      app,
+      app.identities.readOnly.secret,
+      `{ ${Array.from({ length: 30 }, (_, i) => `w${i}: ${walk}`).join(' ')} }`,
+    );
+    expect(thirty.errors).toBeUndefined();
+    const perWalk = (one.cost?.requestedQueryCost ?? 0) - BASE;
+    expect(perWalk).toBeGreaterThan(100);
+    expect(thirty.cost?.requestedQueryCost).toBe(BASE + 30 * perWalk);
+  });
+
+  it('the README’s BI page fits: 52,504 requested, what it read charged', async () => {
     const response = await run(
       app,
       app.identities.readOnly.secret,
       '{ incidents(first: 1000) { nodes { id name severity phase startedAt resolvedAt board { name } monitors { displayName } } pageInfo { hasNextPage endCursor } } }',
     );
     expect(response.errors).toBeUndefined();
-    expect(response.cost?.requestedQueryCost).toBe(52_004);
-    expect(response.cost?.actualQueryCost).toBeLessThan(100);
+    expect(response.cost?.requestedQueryCost).toBe(BASE + 52_004);
+    expect(response.cost?.actualQueryCost).toBeLessThan(BASE + 100);
   });
+});
+
+describe('queryCost refuses what the request would refuse, in the same words', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await TestApp.start({ limits: { authFailuresPerMinute: 1000 } });
+    // A board, so that the request's nested list runs (and refuses its `first`).
+    await insertStatusFixture(app, {
+      boards: 1,
+      monitorsPerBoard: 1,
+      eventsPerMonitor: 0,
+      incidents: 0,
+      updatesPerIncident: 0,
+    });
+  });
+  afterAll(() => app.close());
+
+  const aliases = (n: number) =>
+    `{ ${Array.from({ length: n }, (_, i) => `v${i}: viewer { permission }`).join(' ')} }`;
+  // Two levels a step: boards → nodes → monitors → nodes → board → monitors → …
+  const deep = (steps: number): string =>
+    steps === 0 ? 'id' : `monitors { nodes { board { ${deep(steps - 1)} } } }`;
+
+  it.each([
+    ['a first beyond the largest page', '{ boards(first: 5000) { nodes { id } } }', undefined],
+    ['a negative first', '{ incidents(first: -1) { nodes { id } } }', undefined],
+    [
+      'a first beyond the largest page in a variable',
+      'query($n: Int) { monitors(first: $n) { nodes { id } } }',
+      { n: 1001 },
+    ],
+    [
+      'a nested first beyond',
+      '{ boards { nodes { monitors(first: 2000) { totalCount } } } }',
+      undefined,
+    ],
+    ['too many aliases', aliases(31), undefined],
+    ['too deep', `{ boards { nodes { ${deep(4)} } } }`, undefined],
+    ['an unknown field', '{ boards { nodes { nope } } }', undefined],
+    ['a misspelt field (no suggestion)', '{ boards { nodes { nam } } }', undefined],
+    [
+      'a variable of the wrong type',
+      'query($n: Int) { boards(first: $n) { nodes { id } } }',
+      { n: 'x' },
+    ],
+    ['not a document', '{ boards { ', undefined],
+    [
+      'several operations without an operationName',
+      'query A { viewer { permission } } query B { boards { totalCount } }',
+      undefined,
+    ],
+  ])(
+    'queryCost of a document the request refuses (%s): BAD_USER_INPUT with the request’s message',
+    async (_name, q, variables) => {
+      const request = await run(app, app.identities.full.secret, q, variables);
+      const message = request.errors?.[0]?.message;
+      expect(message).toBeDefined();
+      const priced = await run(
+        app,
+        app.identities.readOnly.secret,
+        'query($q: String!, $v: String) { queryCost(query: $q, variables: $v) { requestedQueryCost } }',
+        { q, v: variables === undefined ? null : JSON.stringify(variables) },
+      );
+      expect(priced.data).toBeNull();
+      expect(priced.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      expect(priced.errors?.[0]?.message).toBe(message);
+      expect(priced.cost).toMatchObject({ requestedQueryCost: 1, actualQueryCost: 1 });
+    },
+  );
 });

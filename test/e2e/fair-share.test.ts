@@ -1,3 +1,5 @@
+import { DEFAULT_LIMITS } from '../../src/core/config';
+import type { CostReport } from '../../src/limits/cost-budget';
 import type { Timer } from '../../src/limits/fair-scheduler';
 import { insertStatusFixture } from '../helpers/status-fixture';
 import { TestApp } from '../helpers/test-app';
@@ -36,7 +38,7 @@ describe('a fair share', () => {
   });
   afterEach(() => app.close());
 
-  // 1 + 1001 points: over the cheap lane's 1000.
+  // 1 + 1001 points read: over the cheap lane's 1000.
   const EXPENSIVE = '{ boards(first: 1000) { nodes { id name } } }';
   const SMALL = '{ incidents(first: 5) { nodes { id name } } }';
 
@@ -83,6 +85,26 @@ describe('a fair share', () => {
     expect(answered).toHaveLength(3);
   });
 
+  it('the lane follows what a query reads, not the base every request pays', async () => {
+    const free = await occupyExpensiveLane();
+    // 1 + 901 points read: cheap, though its requested cost, base included, is over 1000.
+    const READS_902 = '{ boards(first: 900) { nodes { id } } }';
+    let answered: Awaited<ReturnType<ReturnType<TestApp['asReadOnly']>['request']>> | undefined;
+    const pending = app
+      .asReadOnly()
+      .request(READS_902)
+      .then((response) => (answered = response));
+    await until(() => answered !== undefined || app.services.scheduler.waiting > 0);
+    const waited = app.services.scheduler.waiting;
+    free();
+    await pending;
+    expect(waited).toBe(0);
+    const cost = (JSON.parse(answered?.text ?? '{}') as { extensions: { cost: CostReport } })
+      .extensions.cost;
+    expect(cost.requestedQueryCost).toBe(DEFAULT_LIMITS.costPerRequest + 902);
+    expect(cost.requestedQueryCost).toBeGreaterThan(DEFAULT_LIMITS.cheapQueryCost);
+  });
+
   it('a query that cannot start within QUERY_TIMEOUT_MS: 503 QUERY_TIMEOUT with Retry-After, nothing run', async () => {
     const free = await occupyExpensiveLane();
     const refused = app.asReadOnly().request(EXPENSIVE);
@@ -94,9 +116,9 @@ describe('a fair share', () => {
     expect(response.errors?.[0]?.extensions?.code).toBe('QUERY_TIMEOUT');
     expect(response.errors?.[0]?.message).toMatch(/could not start within 30 s/);
     expect(Number(response.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-    // Charged the minimum: it read nothing.
+    // Charged the base alone: it read nothing.
     const body = JSON.parse(response.text) as { extensions: { cost: { actualQueryCost: number } } };
-    expect(body.extensions.cost.actualQueryCost).toBe(1);
+    expect(body.extensions.cost.actualQueryCost).toBe(DEFAULT_LIMITS.costPerRequest);
     free();
   });
 });

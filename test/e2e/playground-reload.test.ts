@@ -1,3 +1,4 @@
+import { DEFAULT_LIMITS } from '../../src/core/config';
 import { TestApp } from '../helpers/test-app';
 
 /** What a browser sends when it navigates to (or reloads) a page. */
@@ -35,7 +36,7 @@ describe('reloading the playground', () => {
     expect(response.status).toBe(200);
     expect(JSON.parse(await response.text())).toMatchObject({
       data: { viewer: { permission: 'FULL_ACCESS' } },
-      extensions: { cost: { requestedQueryCost: 1 } },
+      extensions: { cost: { requestedQueryCost: DEFAULT_LIMITS.costPerRequest } },
     });
   });
 });

@@ -19,7 +19,7 @@ import { TestApp } from '../helpers/test-app';
 
 /**
  * Rate limits over real HTTP: a token's cost budget (RateLimit-* headers in points, 429 with
- * Retry-After once spent; `{ viewer }` costs the minimum, 1 point, and the budgets' clock stands
+ * Retry-After once spent; `{ viewer }` costs the base, set to 1 point here, and the budgets' clock stands
  * still, so nothing refills during a test), failed authentications per client address per
  * minute (429 before the token is even looked up), both counted in metrics. The budget shared by
  * instances on one PostgreSQL database: rate-limits.postgres.test.ts.
@@ -85,7 +85,7 @@ describe('a cost budget per token', () => {
     expectQuotaHeaders(other, 5, 4);
   });
 
-  it('a refused mutation changes nothing: over the whole budget (a mutation costs 10) it is QUERY_TOO_COSTLY', async () => {
+  it('a refused mutation changes nothing: over the whole budget (createBoard’s own work alone is 8) it is QUERY_TOO_COSTLY', async () => {
     const refused = await app
       .asFullAccess()
       .request('mutation { createBoard(input: { name: "late" }) { id } }');

@@ -19,10 +19,14 @@ export const RATE_LIMIT_HEADERS = [
  */
 export const frozenClock = (): Clock => new ManualClock();
 
-/** Limits for one test: the default timeout; the counters are the test's business. */
+/**
+ * Limits for one test: the default timeout; the counters are the test's business. A request
+ * costs 1 point besides what it reads, so a bucket of 5 is five `{ viewer }` requests.
+ */
 export const limits = (overrides: Partial<LimitsConfig>): Partial<LimitsConfig> => ({
   costBucketSize: 1_000_000,
   costRestoreRate: 1,
+  costPerRequest: 1,
   authFailuresPerMinute: 1_000_000,
   ...overrides,
 });

@@ -23,7 +23,8 @@ describe('loadConfig', () => {
       trustedProxies: [],
       limits: {
         costBucketSize: 120_000,
-        costRestoreRate: 100_000,
+        costRestoreRate: 200_000,
+        costPerRequest: 500,
         authFailuresPerMinute: 60,
         queryTimeoutMs: 30_000,
         concurrentQueries: 2,
@@ -34,7 +35,8 @@ describe('loadConfig', () => {
     expect(DEFAULT_DATABASE_URL).toBe('sqlite:./data/statusgraph.sqlite');
     expect(DEFAULT_LIMITS).toEqual({
       costBucketSize: 120_000,
-      costRestoreRate: 100_000,
+      costRestoreRate: 200_000,
+      costPerRequest: 500,
       authFailuresPerMinute: 60,
       queryTimeoutMs: 30_000,
       concurrentQueries: 2,
@@ -53,6 +55,7 @@ describe('loadConfig', () => {
       CORS_ORIGINS: 'https://dash.example.com, http://localhost:3000',
       COST_BUCKET_SIZE: '3000',
       COST_RESTORE_RATE: '50',
+      COST_PER_REQUEST: '5',
       AUTH_FAILURES_PER_MINUTE: '10',
       RATE_LIMIT_STORE: 'memory',
       QUERY_TIMEOUT_MS: '5000',
@@ -70,6 +73,7 @@ describe('loadConfig', () => {
       limits: {
         costBucketSize: 3000,
         costRestoreRate: 50,
+        costPerRequest: 5,
         authFailuresPerMinute: 10,
         store: 'memory',
         queryTimeoutMs: 5000,
@@ -168,6 +172,7 @@ describe('loadConfig', () => {
     const LIMIT_VARIABLES = [
       ['COST_BUCKET_SIZE', 'costBucketSize', 1_000_000_000],
       ['COST_RESTORE_RATE', 'costRestoreRate', 1_000_000_000],
+      ['COST_PER_REQUEST', 'costPerRequest', 1_000_000_000],
       ['AUTH_FAILURES_PER_MINUTE', 'authFailuresPerMinute', 1_000_000_000],
       ['QUERY_TIMEOUT_MS', 'queryTimeoutMs', 3_600_000],
       ['MAX_CONCURRENT_QUERIES', 'concurrentQueries', 1000],

@@ -1,5 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { Kind, type OperationDefinitionNode, buildSchema, parse } from 'graphql';
+import {
+  Kind,
+  type OperationDefinitionNode,
+  buildSchema,
+  execute,
+  getIntrospectionQuery,
+  parse,
+} from 'graphql';
+import { DEFAULT_LIMITS } from '../../src/core/config';
 import { estimateCost } from '../../src/limits/query-cost';
 
 const schema = buildSchema(readFileSync('schema/schema.graphql', 'utf8'));
@@ -23,6 +31,26 @@ describe('estimateCost', () => {
     expect(
       costOf('{ queryCost(query: "{ boards { nodes { id } } }") { requestedQueryCost } }'),
     ).toBe(1);
+  });
+
+  it('with a base: every request pays it once, a request for queryCost alone exactly 1', () => {
+    const priced = (query: string) => {
+      const document = parse(query);
+      const operation = document.definitions[0] as OperationDefinitionNode;
+      return estimateCost(schema, document, operation, {}, 500);
+    };
+    expect(priced('{ viewer { permission } }')).toBe(500);
+    expect(priced('{ __typename }')).toBe(500);
+    expect(priced('{ boards(first: 10) { nodes { id } } }')).toBe(500 + 12);
+    expect(priced('{ queryCost(query: "{ viewer { permission } }") { requestedQueryCost } }')).toBe(
+      1,
+    );
+    expect(
+      priced('{ __typename a: queryCost(query: "{ __typename }") { requestedQueryCost } }'),
+    ).toBe(1);
+    expect(
+      priced('{ viewer { permission } queryCost(query: "{ __typename }") { requestedQueryCost } }'),
+    ).toBe(500);
   });
 
   it('a connection: its statement and first + 1 rows (the row that tells a page follows)', () => {
@@ -73,16 +101,23 @@ describe('estimateCost', () => {
     expect(costOf(`query($id: ID!) { monitor(id: $id) { ${uptime} } }`)).toBe(2 + 1 + 101);
   });
 
-  it('a lookup by id is its statement and its row; a mutation a fixed 10 plus its selection', () => {
+  it('a lookup by id is its statement and its row; a mutation its own work plus its selection', () => {
     expect(costOf('{ board(id: "x") { id name } }')).toBe(2);
     expect(costOf('{ board(id: "x") { monitors(first: 3) { nodes { id } } } }')).toBe(2 + 5);
-    expect(costOf('mutation { createBoard(input: { name: "x" }) { id } }')).toBe(10);
+    // createBoard's own work is 8 (mutation-cost.ts).
+    expect(costOf('mutation { createBoard(input: { name: "x" }) { id } }')).toBe(8);
     expect(
       costOf('mutation { createBoard(input: { name: "x" }) { incidents { totalCount } } }'),
-    ).toBe(10 + 52 + 2);
+    ).toBe(8 + 52 + 2);
+    // A row for every id a list argument names, as a literal or in a variable.
+    expect(
+      costOf('mutation($m: [ID!]) { updateIncident(id: "i", input: { monitorIds: $m }) { id } }', {
+        m: ['a', 'b', 'c'],
+      }),
+    ).toBe(14 + 3);
   });
 
-  it('counts the selections of fragments where they are spread, and ignores introspection', () => {
+  it('counts the selections of fragments where they are spread', () => {
     const spread =
       'query { incidents(first: 10) { nodes { ...F } } } fragment F on Incident { id name monitors { id } }';
     const inline = '{ incidents(first: 10) { nodes { id name monitors { id } } } }';
@@ -92,7 +127,6 @@ describe('estimateCost', () => {
         '{ incidents(first: 10) { ...C } } fragment C on IncidentConnection { totalCount nodes { id } }',
       ),
     ).toBe(costOf('{ incidents(first: 10) { totalCount nodes { id } } }'));
-    expect(costOf('{ __schema { types { name fields { name } } } }')).toBe(1);
   });
 
   it('a fragment spread 2^n times is reckoned once per number of parents', () => {
@@ -103,5 +137,68 @@ describe('estimateCost', () => {
     ).join(' ');
     const query = `{ boards(first: 2) { nodes { ...F0 } } } ${fragments} fragment F${levels} on Board { id }`;
     expect(costOf(query)).toBe(1 + 3);
+  });
+});
+
+/** Every object in an execution result below `data` (each list item, each nested object). */
+function objectsIn(value: unknown): number {
+  if (Array.isArray(value)) {
+    return value.reduce<number>(
+      (sum, item) => sum + (item !== null && typeof item === 'object' ? 1 : 0) + objectsIn(item),
+      0,
+    );
+  }
+  if (value !== null && typeof value === 'object') {
+    return Object.values(value).reduce<number>(
+      (sum, item) =>
+        sum +
+        (item !== null && typeof item === 'object' && !Array.isArray(item) ? 1 : 0) +
+        objectsIn(item),
+      0,
+    );
+  }
+  return 0;
+}
+
+/** Issue 13's probe: introspection walks the schema, and is priced by what it walks. */
+describe('estimateCost of introspection', () => {
+  const walked = (query: string) => {
+    const result = execute({ schema, document: parse(query) });
+    expect(result).not.toHaveProperty('then');
+    return objectsIn((result as { data: unknown }).data);
+  };
+
+  it.each([
+    ['GraphiQL’s introspection query', getIntrospectionQuery()],
+    [
+      'a walk of every argument type',
+      '{ __schema { types { fields { args { type { ofType { ofType { name } } } } } } } }',
+    ],
+    [
+      'one type',
+      '{ __type(name: "Incident") { name fields { name type { name ofType { name } } } } }',
+    ],
+    ['an unknown type', '{ __type(name: "Nope") { name fields { name } } }'],
+    ['__typename alone', '{ __typename }'],
+  ])('%s: a point for every object it builds', (_name, query) => {
+    expect(costOf(query)).toBe(Math.max(1, walked(query)));
+  });
+
+  it('thirty aliased walks cost thirty walks', () => {
+    const walk = '__schema { types { fields { args { type { ofType { ofType { name } } } } } } }';
+    const thirty = `{ ${Array.from({ length: 30 }, (_, i) => `w${i}: ${walk}`).join(' ')} }`;
+    expect(costOf(thirty)).toBe(30 * costOf(`{ ${walk} }`));
+    expect(costOf(thirty)).toBe(walked(thirty));
+  });
+
+  it('a walk that grows with every level is priced as it grows', () => {
+    const level = (depth: number): string =>
+      depth === 0 ? 'name' : `fields { type { ofType { ofType { ${level(depth - 1)} } } } }`;
+    const shallow = `{ __schema { types { ${level(3)} } } }`;
+    expect(costOf(shallow)).toBe(walked(shallow));
+    // Twelve levels: more than the default bucket, refused before it runs.
+    expect(costOf(`{ __schema { types { ${level(12)} } } }`)).toBeGreaterThan(
+      DEFAULT_LIMITS.costBucketSize,
+    );
   });
 });
