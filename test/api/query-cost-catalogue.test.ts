@@ -119,6 +119,10 @@ const CATALOGUE: Record<string, Request> = {
     query:
       '{ monitors(first: 200) { nodes { id statusEvents(first: 3) { totalCount nodes { id status monitor { id } } } } } }',
   }),
+  'Monitor.uptime': () => ({
+    query:
+      '{ monitors(first: 200) { nodes { id uptime(since: "2020-01-01T00:00:00.000Z") { since until upPercent upSeconds downSeconds } } } }',
+  }),
   'StatusEvent.monitor': () => ({
     query: '{ statusEvents(first: 200) { nodes { id monitor { id board { name } } } } }',
   }),
