@@ -1,0 +1,59 @@
+import { everyStatementOf } from '../helpers/statements';
+import { TestApp } from '../helpers/test-app';
+import { TEST_DB } from '../helpers/test-database';
+
+/**
+ * The hot path of every request (issue 17): authentication, the address's auth-failure count,
+ * the token's cost budget and last use cost at most two SQL statements besides the query's own,
+ * on SQLite and on PostgreSQL (`STATUSGRAPH_TEST_DB=postgres`, where the budget and the counters
+ * are shared rows). Counted over real HTTP requests, every statement sent to the database
+ * observed (TypeORM's and those sent straight to PostgreSQL's pool), nothing mocked.
+ */
+describe(`statements on the hot path (${TEST_DB})`, () => {
+  let app: TestApp;
+  let boardId: string;
+
+  beforeAll(async () => {
+    app = await TestApp.start();
+    ({
+      createBoard: { id: boardId },
+    } = await app.data<{ createBoard: { id: string } }>(
+      'mutation { createBoard(input: { name: "Ops" }) { id } }',
+    ));
+  });
+  afterAll(() => app.close());
+
+  /**
+   * The statements of one request with the read-only token, after one request before it (the
+   * token's first use is written at once, in the background: flushed before counting).
+   */
+  async function statementsOfRequest(query: string, variables?: Record<string, unknown>) {
+    const client = app.asReadOnly();
+    await client.data(query, variables);
+    await app.services.lastUse.flush();
+    let data: unknown;
+    const statements = await everyStatementOf(app.services.db, async () => {
+      data = await client.data(query, variables);
+    });
+    return { data, statements };
+  }
+
+  it('{ viewer { permission } }: the token look-up and the budget, nothing else', async () => {
+    const { data, statements } = await statementsOfRequest('{ viewer { permission } }');
+    expect(data).toEqual({ viewer: { permission: 'READ_ONLY' } });
+    // The query itself reads nothing: what is left is the hot path.
+    expect(statements.length).toBeLessThanOrEqual(2);
+    expect(statements.filter((sql) => /api_token/.test(sql))).toHaveLength(1);
+  });
+
+  it('board(id) { name }: at most two statements besides the board read', async () => {
+    const { data, statements } = await statementsOfRequest(
+      'query($id: ID!) { board(id: $id) { name } }',
+      { id: boardId },
+    );
+    expect(data).toEqual({ board: { name: 'Ops' } });
+    const query = statements.filter((sql) => /FROM "board"/.test(sql));
+    expect(query).toHaveLength(1);
+    expect(statements.length - query.length).toBeLessThanOrEqual(2);
+  });
+});
