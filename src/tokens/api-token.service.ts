@@ -24,6 +24,7 @@ import {
 } from './api-token.inputs';
 import type { LastUseRecorder } from './last-use';
 import { expiresWithinHorizon, guardLastFullAccess } from './lockout-guard';
+import { SecretLookup } from './secret-lookup';
 import { displayPrefix, generateSecret, hashSecret, isHashOf } from './secret';
 import type { ApiTokenStatus } from './token-permission';
 import { TokenPermission } from './token-permission';
@@ -54,16 +55,21 @@ export class ApiTokenService {
     throw new Error('Board-scoped tokens need boards/ to register checkScopeBoardsWith().');
   };
 
+  private readonly secretLookup: SecretLookup;
+
   constructor(
     private readonly db: Database,
     private readonly changes: AuditedChanges,
     private readonly lastUse: LastUseRecorder,
     // The rules that depend on time (expiry, a rotation's grace period) read it; tests move it.
     private readonly clock: Clock = systemClock,
-  ) {}
+  ) {
+    this.secretLookup = new SecretLookup(db);
+  }
 
   /**
-   * The token a secret belongs to, with its organization, in one indexed query; or the token
+   * The token a secret belongs to, with its organization, in one indexed statement written once
+   * (secret-lookup.ts); or the token
    * whose previous secret it is, within a rotation's grace period (asked only when the first
    * misses: an OR of the two costs every request half as much again on SQLite). `alongside` is
    * read in the same statement; its values come back with the row that was found (none: none).
@@ -73,22 +79,8 @@ export class ApiTokenService {
     alongside?: SideRead,
   ): Promise<{ token: ApiToken | null; alongside?: SideValues }> {
     const hash = hashSecret(secret);
-    const byHash = async (column: 'secretHash' | 'previousSecretHash') => {
-      const query = this.db.reader
-        .createQueryBuilder(ApiToken, 't')
-        .innerJoinAndSelect('t.organization', 'o')
-        .where(`t.${column} = :hash`, { hash });
-      if (alongside === undefined) {
-        return { token: await query.getOne() };
-      }
-      for (const [alias, sql] of Object.entries(alongside.columns)) {
-        query.addSelect(`(${sql})`, alias);
-      }
-      const { entities, raw } = await query
-        .setParameters(alongside.parameters)
-        .getRawAndEntities<SideValues>();
-      return { token: entities[0] ?? null, alongside: raw[0] };
-    };
+    const byHash = (column: 'secretHash' | 'previousSecretHash') =>
+      this.secretLookup.find(column, hash, alongside);
     const current = await byHash('secretHash');
     if (current.token && isHashOf(current.token.secretHash, hash)) {
       return { token: await this.withScope(current.token), alongside: current.alongside };
