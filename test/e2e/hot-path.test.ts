@@ -43,8 +43,21 @@ describe(`statements on the hot path (${TEST_DB})`, () => {
     expect(data).toEqual({ viewer: { permission: 'READ_ONLY' } });
     // The query itself reads nothing: what is left is the hot path.
     expect(statements.length).toBeLessThanOrEqual(2);
-    expect(statements.filter((sql) => /api_token/.test(sql))).toHaveLength(1);
+    expectHotPath(statements);
   });
+
+  /**
+   * One token look-up (carrying the address's failure count on PostgreSQL: no read of its own),
+   * at most one budget statement (none on SQLite, where budgets are in memory), no last-use write.
+   */
+  function expectHotPath(statements: string[]) {
+    expect(statements.filter((sql) => /"api_token"/.test(sql))).toHaveLength(1);
+    expect(
+      statements.filter((sql) => /rate_limit_counter/.test(sql) && !/"api_token"/.test(sql)),
+    ).toEqual([]);
+    expect(statements.filter((sql) => /cost_budget/.test(sql)).length).toBeLessThanOrEqual(1);
+    expect(statements.filter((sql) => /^\s*UPDATE/i.test(sql))).toEqual([]);
+  }
 
   it('board(id) { name }: at most two statements besides the board read', async () => {
     const { data, statements } = await statementsOfRequest(
@@ -55,5 +68,6 @@ describe(`statements on the hot path (${TEST_DB})`, () => {
     const query = statements.filter((sql) => /FROM "board"/.test(sql));
     expect(query).toHaveLength(1);
     expect(statements.length - query.length).toBeLessThanOrEqual(2);
+    expectHotPath(statements);
   });
 });
