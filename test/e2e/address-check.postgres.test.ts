@@ -1,5 +1,5 @@
 import { generateSecret } from '../../src/tokens/secret';
-import { HttpClient } from '../helpers/http-client';
+import { type GraphQLResponse, HttpClient } from '../helpers/http-client';
 import { type Instance, startInstance } from '../helpers/instance';
 import { ADDRESS_BLOCKED, expectRateLimited, limits, VIEWER } from '../helpers/rate-limit-checks';
 import { everyStatementOf } from '../helpers/statements';
@@ -38,12 +38,12 @@ describe('the address check read along the token look-up', () => {
       const guess = new HttpClient(`${a.url}/graphql`, generateSecret());
       expect((await guess.request(VIEWER)).status).toBe(401);
     }
-    let refused: Awaited<ReturnType<HttpClient['request']>> | undefined;
+    let refused: GraphQLResponse | undefined;
     const statements = await everyStatementOf(b.services.db, async () => {
       refused = await onB.request(VIEWER);
     });
     expect(refused).toBeDefined();
-    expectRateLimited(refused as NonNullable<typeof refused>, ADDRESS_BLOCKED);
+    expectRateLimited(refused as GraphQLResponse, ADDRESS_BLOCKED);
     expect(statements).toHaveLength(1);
     expect(statements[0]).toMatch(/rate_limit_counter/);
 
