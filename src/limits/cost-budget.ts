@@ -87,6 +87,15 @@ export class MemoryBudgetStore implements BudgetStore {
 }
 
 /**
+ * Makes the statement's own transaction commit without waiting for its WAL flush (as `SET LOCAL
+ * synchronous_commit = off`; the connection's setting is untouched): a budget upsert then costs
+ * tens of microseconds instead of a disk flush (~1.5 ms here) on every request. A PostgreSQL
+ * crash may forget the charges of its last fraction of a second; a budget is a pace, not a
+ * record, and an unreachable database already lets each instance count alone.
+ */
+const ASYNC_COMMIT = `WITH async_commit AS (SELECT set_config('synchronous_commit', 'off', true))`;
+
+/**
  * One bucket per token for every instance: each charge is one statement that refills, gives
  * back what the token's previous request on this instance left over, and takes, in the same row
  * update, so two instances never both spend the same points.
@@ -102,10 +111,11 @@ export class PostgresBudgetStore implements BudgetStore {
     const { rows } = await this.pool.query<{ available: number }>({
       // A named statement: parsed and planned once per connection, then only bound.
       name: 'cost-budget-take',
-      text: `INSERT INTO ${COST_BUDGET_TABLE} AS b (token_id, available, updated_at)
-       VALUES ($1, LEAST($2::float8, $2::float8 + $6::float8) - $3::float8, $4)
+      text: `${ASYNC_COMMIT} INSERT INTO ${COST_BUDGET_TABLE} AS b (token_id, available, updated_at)
+       SELECT $1::varchar, LEAST($2::float8, $2::float8 + $6::float8) - $3::float8, $4::bigint
+       FROM async_commit
        ON CONFLICT (token_id) DO UPDATE SET available = ${level} - $3::float8,
-         updated_at = GREATEST(b.updated_at, $4)
+         updated_at = GREATEST(b.updated_at, $4::bigint)
        WHERE ${level} >= $3::float8
        RETURNING available`,
       values: [tokenId, this.settings.size, points, now, this.settings.restoreRate, carried],
