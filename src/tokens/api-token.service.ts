@@ -68,10 +68,10 @@ export class ApiTokenService {
   }
 
   /**
-   * The token a secret belongs to, with its organization, in one indexed statement written once
-   * (secret-lookup.ts); or the token
-   * whose previous secret it is, within a rotation's grace period (asked only when the first
-   * misses: an OR of the two costs every request half as much again on SQLite). `alongside` is
+   * The token a secret belongs to, with its organization (and a board-scoped token's boards), in
+   * one indexed statement written once (secret-lookup.ts); or the token whose previous secret it
+   * is, within a rotation's grace period (asked only when the first misses: an OR of the two
+   * costs every request half as much again on SQLite). `alongside` is
    * read in the same statement; its values come back with the row that was found (none: none).
    */
   async findBySecret(
@@ -83,7 +83,7 @@ export class ApiTokenService {
       this.secretLookup.find(column, hash, alongside);
     const current = await byHash('secretHash');
     if (current.token && isHashOf(current.token.secretHash, hash)) {
-      return { token: await this.withScope(current.token), alongside: current.alongside };
+      return current;
     }
     const previous = await byHash('previousSecretHash');
     const token = previous.token;
@@ -92,7 +92,7 @@ export class ApiTokenService {
       isHashOf(token.previousSecretHash, hash) &&
       graceEnds &&
       graceEnds.getTime() > this.clock.now().getTime()
-      ? { token: await this.withScope(token), alongside: previous.alongside }
+      ? previous
       : { token: null, alongside: previous.alongside ?? current.alongside };
   }
 
@@ -140,15 +140,6 @@ export class ApiTokenService {
   /** Takes deleted boards out of every scope (a board hook): a scope never widens by it. */
   async removeBoardFromScopes(manager: EntityManager, boardId: string): Promise<void> {
     await manager.delete(ApiTokenBoard, { boardId });
-  }
-
-  /** Authentication's token with the boards it is limited to, if it is. */
-  private async withScope(token: ApiToken): Promise<ApiToken> {
-    if (token.boardScoped) {
-      const links = await this.db.reader.findBy(ApiTokenBoard, { tokenId: token.id });
-      token.scopeBoardIds = links.map((link) => link.boardId);
-    }
-    return token;
   }
 
   /**

@@ -3,12 +3,17 @@ import type { Database } from '../db/database';
 import type { SideRead, SideValues } from '../db/side-read';
 import { Organization } from '../organizations/organization.entity';
 import { ApiToken } from './api-token.entity';
+import { ApiTokenBoard } from './api-token-board.entity';
 
 type HashColumn = 'secretHash' | 'previousSecretHash';
 
+/** The column of a board-scoped token's boards, comma-separated. */
+const SCOPE = 'scope_board_ids';
+
 /**
  * Authentication's look-up, the one statement on every request: a token by a hash of its
- * secret, with its organization and whatever rides along (auth's failure count). Its SQL is
+ * secret, with its organization, the boards of a board-scoped token, and whatever rides along
+ * (auth's failure count). Its SQL is
  * written once per shape from the entities' metadata, not by a query builder per request; on
  * PostgreSQL it is a named statement (parsed and planned once per connection), sent straight to
  * the pool. Rows are hydrated as TypeORM hydrates them (the driver's own value conversions).
@@ -40,6 +45,10 @@ export class SecretLookup {
     }
     const token = this.hydrate(new ApiToken(), this.metadata(ApiToken), 't', row);
     token.organization = this.hydrate(new Organization(), this.metadata(Organization), 'o', row);
+    if (token.boardScoped) {
+      const boards = row[SCOPE];
+      token.scopeBoardIds = typeof boards === 'string' && boards !== '' ? boards.split(',') : [];
+    }
     return { token, alongside: alongside === undefined ? undefined : row };
   }
 
@@ -57,10 +66,17 @@ export class SecretLookup {
       const token = this.metadata(ApiToken);
       const organization = this.metadata(Organization);
       const hashColumn = token.findColumnWithPropertyName(column)?.databaseName ?? column;
+      const concat = this.db.isSqlite ? 'group_concat' : 'string_agg';
+      // A board-scoped token's boards (ids never hold a comma), in the same statement.
+      const scope =
+        `CASE WHEN ${q('t')}.${q('board_scoped')} THEN (SELECT ${concat}(${q('s')}.${q('board_id')}, ',') ` +
+        `FROM ${q(this.metadata(ApiTokenBoard).tableName)} ${q('s')} ` +
+        `WHERE ${q('s')}.${q('token_id')} = ${q('t')}.${q('id')}) END AS ${q(SCOPE)}`;
       const sql =
         `SELECT ${[
           ...select('t', token),
           ...select('o', organization),
+          scope,
           ...sides.map(([alias, subquery]) => `(${subquery}) AS ${q(alias)}`),
         ].join(', ')} ` +
         `FROM ${q(token.tableName)} ${q('t')} ` +
@@ -72,7 +88,9 @@ export class SecretLookup {
     return statement;
   }
 
-  private metadata(entity: typeof ApiToken | typeof Organization): EntityMetadata {
+  private metadata(
+    entity: typeof ApiToken | typeof Organization | typeof ApiTokenBoard,
+  ): EntityMetadata {
     return this.db.readSource.getMetadata(entity);
   }
 

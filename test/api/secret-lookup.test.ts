@@ -32,6 +32,28 @@ describe('the secret look-up', () => {
     expect(token?.organization?.name).toBe('Acme');
   });
 
+  it('reads a board-scoped token’s boards in the same statement; an organization-wide one has none', async () => {
+    const board = (name: string) =>
+      app
+        .data<{ createBoard: { id: string } }>(
+          'mutation($name: String!) { createBoard(input: { name: $name }) { id } }',
+          { name },
+        )
+        .then((data) => data.createBoard.id);
+    const boardIds = [await board('One'), await board('Two')];
+    const { createApiToken } = await app.data<{ createApiToken: { secret: string } }>(
+      `mutation($boardIds: [ID!]) {
+        createApiToken(input: { name: "Scoped", permission: READ_ONLY, boardIds: $boardIds }) { secret }
+      }`,
+      { boardIds },
+    );
+    const scoped = await app.services.tokens.findBySecret(createApiToken.secret);
+    expect(scoped.token?.boardScoped).toBe(true);
+    expect([...(scoped.token?.scopeBoardIds ?? [])].sort()).toEqual([...boardIds].sort());
+    const wide = await app.services.tokens.findBySecret(app.identities.readOnly.secret);
+    expect(wide.token?.scopeBoardIds).toBeUndefined();
+  });
+
   it('finds a revoked token as it is, and nothing for an unknown secret', async () => {
     const { token } = await app.services.tokens.findBySecret(app.identities.revoked.secret);
     expect(token).toEqual(await loaded(app.identities.revoked.token.id));

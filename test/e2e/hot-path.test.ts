@@ -27,8 +27,11 @@ describe(`statements on the hot path (${TEST_DB})`, () => {
    * The statements of one request with the read-only token, after one request before it (the
    * token's first use is written at once, in the background: flushed before counting).
    */
-  async function statementsOfRequest(query: string, variables?: Record<string, unknown>) {
-    const client = app.asReadOnly();
+  async function statementsOfRequest(
+    query: string,
+    variables?: Record<string, unknown>,
+    client = app.asReadOnly(),
+  ) {
     await client.data(query, variables);
     await app.services.lastUse.flush();
     let data: unknown;
@@ -65,6 +68,29 @@ describe(`statements on the hot path (${TEST_DB})`, () => {
       { id: boardId },
     );
     expect(data).toEqual({ board: { name: 'Ops' } });
+    const query = statements.filter((sql) => /FROM "board"/.test(sql));
+    expect(query).toHaveLength(1);
+    expect(statements.length - query.length).toBeLessThanOrEqual(2);
+    expectHotPath(statements);
+  });
+
+  it('a board-scoped token: its boards come with the look-up, no statement of their own', async () => {
+    const { createApiToken } = await app.data<{ createApiToken: { secret: string } }>(
+      `mutation($boardIds: [ID!]) {
+        createApiToken(input: { name: "Wall", permission: READ_ONLY, boardIds: $boardIds }) { secret }
+      }`,
+      { boardIds: [boardId] },
+    );
+    const { data, statements } = await statementsOfRequest(
+      'query($id: ID!) { board(id: $id) { name } }',
+      { id: boardId },
+      app.client(createApiToken.secret),
+    );
+    // Its boards were read in the look-up's statement, not by one of their own.
+    expect(data).toEqual({ board: { name: 'Ops' } });
+    expect(
+      statements.filter((sql) => /api_token_board/.test(sql) && !/secret_hash/.test(sql)),
+    ).toEqual([]);
     const query = statements.filter((sql) => /FROM "board"/.test(sql));
     expect(query).toHaveLength(1);
     expect(statements.length - query.length).toBeLessThanOrEqual(2);
