@@ -18,6 +18,11 @@ import { peakRssMiB, resetPeakRss } from './memory';
 export interface BenchServerOptions {
   database: DatabaseConfig;
   authorization: boolean;
+  /**
+   * The server's script when not this one: the same protocol from another build (the hot-path
+   * bench's "before", a built copy of an earlier commit) or the driver floor.
+   */
+  script?: string;
 }
 
 export interface ServerStats {
@@ -42,7 +47,7 @@ export class BenchServer {
   ) {}
 
   static async start(options: BenchServerOptions): Promise<BenchServer> {
-    const child = fork(__filename, [JSON.stringify(options)], {
+    const child = fork(options.script ?? __filename, [JSON.stringify(options)], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const reply = await next(child);

@@ -193,9 +193,10 @@ function costBudget(limits: LimitsConfig, logger: Logger, db: Database, clock: C
   return new CostBudget(settings, store, logger, clock);
 }
 
-/** Flushes last-use writes, then closes the database. */
+/** Flushes last-use writes and carried budget give-backs, then closes the database. */
 export async function closeServices(services: Services): Promise<void> {
   await services.lastUse.flush();
+  await services.costBudget.flush();
   await services.db.close();
 }
 

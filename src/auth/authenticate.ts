@@ -6,19 +6,35 @@ import { AuthenticationError } from '../core/errors';
 import type { ApiToken } from '../tokens/api-token.entity';
 import { tokenStatus } from '../tokens/api-token.entity';
 import type { LastUseRecorder } from '../tokens/last-use';
+import type { AddressCheck } from '../limits/rate-limits';
+import type { SideRead, SideValues } from '../db/side-read';
+import type { Organization } from '../organizations/organization.entity';
 import { isWellFormedSecret } from '../tokens/secret';
 import { ApiTokenStatus } from '../tokens/token-permission';
 
 export interface TokenLookup {
-  findBySecret(secret: string): Promise<ApiToken | null>;
+  findBySecret(
+    secret: string,
+    alongside?: SideRead,
+  ): Promise<{ token: ApiToken | null; alongside?: SideValues }>;
 }
+
+/** No address to check (a test's or the bench's context built without a request). */
+const NO_ADDRESS_CHECK: AddressCheck = {
+  alongside: null,
+  refuseKnown: () => undefined,
+  refuse: async () => undefined,
+};
 
 const BEARER = /^Bearer[ ]+(\S+)[ ]*$/i;
 
 /**
  * Turns a request's Authorization header into the request context, or refuses it with 401 and a
- * reason. Runs once per request, before any resolver; the format and checksum are checked before
- * the database is asked. Nothing is cached: a change to a token holds from its next request on.
+ * reason (or 429 when the client's address is blocked: checked before any answer). Runs once per
+ * request, before any resolver; the format and checksum are checked before the database is
+ * asked, and on PostgreSQL the address's failure count is read in the token look-up's statement:
+ * one statement in all for a valid token. Nothing is cached: a change to a token holds from its
+ * next request on.
  */
 export class Authenticator {
   constructor(
@@ -31,29 +47,14 @@ export class Authenticator {
   async authenticate(
     authorization: string | undefined,
     request: RequestMeta,
+    address: AddressCheck = NO_ADDRESS_CHECK,
   ): Promise<RequestContext> {
-    if (authorization === undefined || authorization.trim() === '') {
-      throw new AuthenticationError(
-        'MISSING',
-        'No API token was sent. Send one in the Authorization header: "Authorization: Bearer sgp_…".',
-      );
+    address.refuseKnown();
+    const alongside = address.alongside ?? undefined;
+    if (alongside === undefined) {
+      await address.refuse();
     }
-    const secret = BEARER.exec(authorization)?.[1];
-    if (secret === undefined || !isWellFormedSecret(secret)) {
-      throw new AuthenticationError(
-        'MALFORMED',
-        'The Authorization header does not hold a statusgraph API token: expected "Bearer sgp_" followed by ' +
-          '36 letters and digits with a valid checksum. Check for a typo or a truncated paste.',
-      );
-    }
-    const token = await this.tokens.findBySecret(secret);
-    if (token === null || token.organization === undefined) {
-      throw new AuthenticationError(
-        'UNKNOWN',
-        'This API token is not known: it may have been rotated, or belong to another installation. ' +
-          'Use the current secret or create a new token.',
-      );
-    }
+    const token = await this.lookUp(authorization, address, alongside);
     const now = this.clock.now();
     switch (tokenStatus(token, now)) {
       case ApiTokenStatus.REVOKED:
@@ -85,5 +86,47 @@ export class Authenticator {
       audit: new AuditScope(),
       loaders: new Loaders(),
     };
+  }
+
+  /**
+   * The token of the header's secret with its organization, the address checked first (or, with
+   * `alongside`, in the same statement); 401 for a secret that is missing, malformed or unknown.
+   */
+  private async lookUp(
+    authorization: string | undefined,
+    address: AddressCheck,
+    alongside: SideRead | undefined,
+  ): Promise<ApiToken & { organization: Organization }> {
+    // Refused before any answer: checked already, unless it was to be read along.
+    const refuseFirst = () => (alongside === undefined ? undefined : address.refuse());
+    if (authorization === undefined || authorization.trim() === '') {
+      await refuseFirst();
+      throw new AuthenticationError(
+        'MISSING',
+        'No API token was sent. Send one in the Authorization header: "Authorization: Bearer sgp_…".',
+      );
+    }
+    const secret = BEARER.exec(authorization)?.[1];
+    if (secret === undefined || !isWellFormedSecret(secret)) {
+      await refuseFirst();
+      throw new AuthenticationError(
+        'MALFORMED',
+        'The Authorization header does not hold a statusgraph API token: expected "Bearer sgp_" followed by ' +
+          '36 letters and digits with a valid checksum. Check for a typo or a truncated paste.',
+      );
+    }
+    const found = await this.tokens.findBySecret(secret, alongside);
+    if (alongside !== undefined) {
+      await address.refuse(found.alongside);
+    }
+    const token = found.token;
+    if (token === null || token.organization === undefined) {
+      throw new AuthenticationError(
+        'UNKNOWN',
+        'This API token is not known: it may have been rotated, or belong to another installation. ' +
+          'Use the current secret or create a new token.',
+      );
+    }
+    return token as ApiToken & { organization: Organization };
   }
 }

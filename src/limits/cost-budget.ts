@@ -28,11 +28,16 @@ export interface CostReport {
 
 /** Where buckets live: in this process, or in PostgreSQL for every instance together. */
 export interface BudgetStore {
-  /** Takes `points` if the refilled bucket holds them; what it holds after, taken or not. */
+  /**
+   * Gives back `carried` points (negative: charges more), then takes `points` if the refilled
+   * bucket holds them: what it holds after. Not taken: nothing changed, and `available` is what
+   * it holds without `carried`.
+   */
   take(
     tokenId: string,
     points: number,
     now: number,
+    carried: number,
   ): Promise<{ taken: boolean; available: number }>;
   /** Gives back `points` (negative: charges more); what the bucket holds after. */
   give(tokenId: string, points: number, now: number): Promise<number>;
@@ -51,10 +56,11 @@ export class MemoryBudgetStore implements BudgetStore {
 
   constructor(private readonly settings: BudgetSettings) {}
 
-  async take(tokenId: string, points: number, now: number) {
-    const available = await this.peek(tokenId, now);
+  async take(tokenId: string, points: number, now: number, carried: number) {
+    const held = await this.peek(tokenId, now);
+    const available = Math.min(this.settings.size, held + carried);
     if (points > available) {
-      return { taken: false, available };
+      return { taken: false, available: held };
     }
     this.set(tokenId, available - points, now);
     return { taken: true, available: available - points };
@@ -81,8 +87,18 @@ export class MemoryBudgetStore implements BudgetStore {
 }
 
 /**
- * One bucket per token for every instance: each charge is one statement that refills and takes
- * in the same row update, so two instances never both spend the same points.
+ * Makes the statement's own transaction commit without waiting for its WAL flush (as `SET LOCAL
+ * synchronous_commit = off`; the connection's setting is untouched): a budget upsert then costs
+ * tens of microseconds instead of a disk flush (~1.5 ms here) on every request. A PostgreSQL
+ * crash may forget the charges of its last fraction of a second; a budget is a pace, not a
+ * record, and an unreachable database already lets each instance count alone.
+ */
+const ASYNC_COMMIT = `WITH async_commit AS (SELECT set_config('synchronous_commit', 'off', true))`;
+
+/**
+ * One bucket per token for every instance: each charge is one statement that refills, gives
+ * back what the token's previous request on this instance left over, and takes, in the same row
+ * update, so two instances never both spend the same points.
  */
 export class PostgresBudgetStore implements BudgetStore {
   constructor(
@@ -90,17 +106,20 @@ export class PostgresBudgetStore implements BudgetStore {
     private readonly pool: Pool,
   ) {}
 
-  async take(tokenId: string, points: number, now: number) {
-    const level = this.level('b');
-    const { rows } = await this.pool.query<{ available: number }>(
-      `INSERT INTO ${COST_BUDGET_TABLE} AS b (token_id, available, updated_at)
-       VALUES ($1, $2::float8 - $3::float8, $4)
+  async take(tokenId: string, points: number, now: number, carried: number) {
+    const level = `LEAST($2::float8, ${this.level('b')} + $6::float8)`;
+    const { rows } = await this.pool.query<{ available: number }>({
+      // A named statement: parsed and planned once per connection, then only bound.
+      name: 'cost-budget-take',
+      text: `${ASYNC_COMMIT} INSERT INTO ${COST_BUDGET_TABLE} AS b (token_id, available, updated_at)
+       SELECT $1::varchar, LEAST($2::float8, $2::float8 + $6::float8) - $3::float8, $4::bigint
+       FROM async_commit
        ON CONFLICT (token_id) DO UPDATE SET available = ${level} - $3::float8,
-         updated_at = GREATEST(b.updated_at, $4)
+         updated_at = GREATEST(b.updated_at, $4::bigint)
        WHERE ${level} >= $3::float8
        RETURNING available`,
-      [tokenId, this.settings.size, points, now, this.settings.restoreRate],
-    );
+      values: [tokenId, this.settings.size, points, now, this.settings.restoreRate, carried],
+    });
     if (rows.length > 0) {
       return { taken: true, available: Number(rows[0].available) };
     }
@@ -184,9 +203,17 @@ export class BudgetExhaustedError extends GraphQLError {
  * reserved before it runs and settled to its actual cost when it ends. If the shared store
  * cannot be reached, this instance keeps its own buckets until it can again, rather than refusing
  * or admitting everything.
+ *
+ * One statement per request on PostgreSQL: what a request gives back (reserved beyond its actual
+ * cost) is carried, in this instance's memory, into the token's next reserve, which applies it
+ * in the same row update. Carried points are only ever owed to the token, so the shared bucket
+ * never holds more than it should (a token cannot overspend by it); a request that cost more
+ * than it reserved is charged at once.
  */
 export class CostBudget {
   private readonly fallback: MemoryBudgetStore;
+  /** Points owed back to each token, applied by its next reserve (or `flush`). */
+  private readonly carried = new Map<string, number>();
 
   constructor(
     readonly settings: BudgetSettings,
@@ -205,8 +232,21 @@ export class CostBudget {
         this.report(requested, 0, await this.guard((s) => s.peek(tokenId, now))),
       );
     }
-    const { taken, available } = await this.guard((s) => s.take(tokenId, requested, now));
+    const carried = this.carried.get(tokenId) ?? 0;
+    this.carried.delete(tokenId);
+    let outcome: { taken: boolean; available: number };
+    try {
+      outcome = await this.guard((s) => s.take(tokenId, requested, now, carried));
+    } catch (error) {
+      this.carry(tokenId, carried);
+      throw error;
+    }
+    const { taken } = outcome;
+    let { available } = outcome;
     if (!taken) {
+      // Refused: nothing was applied, the carried points stay owed (and count as available).
+      this.carry(tokenId, carried);
+      available = Math.min(this.settings.size, available + carried);
       const retryAfter = Math.max(
         1,
         Math.ceil((requested - available) / this.settings.restoreRate),
@@ -216,16 +256,36 @@ export class CostBudget {
     return available;
   }
 
-  /** Gives back what was reserved beyond the actual cost (charges more if it read more). */
-  settle(tokenId: string, requested: number, actual: number): Promise<number> {
-    const now = this.clock.now().getTime();
-    return this.guard((s) => s.give(tokenId, requested - actual, now));
+  /**
+   * Gives back what was reserved beyond the actual cost: carried into the token's next reserve,
+   * no statement now. A request that read more than it reserved is charged the difference at
+   * once. Resolves once nothing more is to be written for this request.
+   */
+  async settle(tokenId: string, requested: number, actual: number): Promise<void> {
+    const difference = requested - actual;
+    if (difference > 0) {
+      this.carry(tokenId, difference);
+    } else if (difference < 0) {
+      const now = this.clock.now().getTime();
+      await this.guard((s) => s.give(tokenId, difference, now));
+    }
   }
 
-  /** What the token's bucket holds now. */
-  available(tokenId: string): Promise<number> {
+  /** What the token's bucket holds now, the points carried for it included. */
+  async available(tokenId: string): Promise<number> {
     const now = this.clock.now().getTime();
-    return this.guard((s) => s.peek(tokenId, now));
+    const stored = await this.guard((s) => s.peek(tokenId, now));
+    return Math.min(this.settings.size, stored + (this.carried.get(tokenId) ?? 0));
+  }
+
+  /** Writes every carried give-back (shutdown: the shared buckets get their points back). */
+  async flush(): Promise<void> {
+    const now = this.clock.now().getTime();
+    const owed = [...this.carried];
+    this.carried.clear();
+    for (const [tokenId, points] of owed) {
+      await this.guard((s) => s.give(tokenId, points, now));
+    }
   }
 
   /** Whole seconds until a bucket that holds `available` is full again. */
@@ -252,6 +312,12 @@ export class CostBudget {
       ['ratelimit-remaining', String(Math.max(0, Math.floor(available)))],
       ['ratelimit-reset', String(this.secondsUntilFull(available))],
     ];
+  }
+
+  private carry(tokenId: string, points: number): void {
+    if (points !== 0) {
+      this.carried.set(tokenId, (this.carried.get(tokenId) ?? 0) + points);
+    }
   }
 
   private async guard<T>(use: (store: BudgetStore) => Promise<T>): Promise<T> {

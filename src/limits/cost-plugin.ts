@@ -53,7 +53,7 @@ export function costBudgetPlugin(
             return;
           }
           let actual = 0;
-          let settled: Promise<number> | undefined;
+          let settled: Promise<void> | undefined;
           if (cost.reserved) {
             cost.reserved = false;
             // Every request that ran costs its base, even one that read nothing.

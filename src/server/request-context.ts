@@ -9,15 +9,16 @@ import { observed } from './request-log';
 /** What the context function uses; app.ts's services satisfy it. */
 export interface ContextServices {
   authenticator: Pick<Authenticator, 'authenticate'>;
-  rateLimits: Pick<RateLimits, 'refuseBlockedAddress' | 'recordAuthFailure'>;
+  rateLimits: Pick<RateLimits, 'addressCheck' | 'recordAuthFailure'>;
   metrics: Pick<Metrics, 'authenticationFailures' | 'rateLimited'>;
 }
 
 /**
- * Apollo's context function, once per GraphQL request before anything is parsed: an address
- * that keeps failing to authenticate is refused before its token is looked up; then the token
- * is authenticated (what it may spend is its cost budget, charged once the operation is known:
- * limits/cost-plugin.ts). Refusals are 401 or 429, counted in metrics and never audited.
+ * Apollo's context function, once per GraphQL request before anything is parsed: the token is
+ * authenticated, and an address that keeps failing to authenticate is refused before any answer
+ * (on PostgreSQL its count is read in the token look-up's statement: auth/authenticate.ts); what
+ * a token may spend is its cost budget, charged once the operation is known
+ * (limits/cost-plugin.ts). Refusals are 401 or 429, counted in metrics and never audited.
  */
 export function requestContext(services: ContextServices) {
   const { authenticator, rateLimits, metrics } = services;
@@ -25,10 +26,13 @@ export function requestContext(services: ContextServices) {
     const meta = observed(res);
     const address = meta.ip ?? 'unknown';
     try {
-      await rateLimits.refuseBlockedAddress(address);
       let context: RequestContext;
       try {
-        context = await authenticator.authenticate(req.headers.authorization, meta);
+        context = await authenticator.authenticate(
+          req.headers.authorization,
+          meta,
+          rateLimits.addressCheck(address),
+        );
       } catch (error) {
         if (error instanceof AuthenticationError) {
           meta.record.outcome = ErrorCode.UNAUTHENTICATED;

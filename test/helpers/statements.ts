@@ -58,3 +58,29 @@ export async function statementsOfRequest<T>(
   }
   return { data, statements };
 }
+
+/**
+ * Every statement sent to the database while `work` runs: TypeORM's (as statementsOf) and, on
+ * PostgreSQL, those sent straight to the driver's pool (the shared cost budget and the
+ * auth-failure counters use it), observed by wrapping the pool's `query` for the duration.
+ */
+export async function everyStatementOf(db: Database, work: () => Promise<void>): Promise<string[]> {
+  const pool = db.postgresPool;
+  const direct: string[] = [];
+  if (pool === null) {
+    return statementsOf(db, work);
+  }
+  const original = pool.query;
+  const counting = function (this: typeof pool, ...args: unknown[]) {
+    const [config] = args;
+    direct.push(typeof config === 'string' ? config : String((config as { text: string }).text));
+    return (original as (...a: unknown[]) => unknown).apply(this, args);
+  };
+  Object.defineProperty(pool, 'query', { value: counting, configurable: true, writable: true });
+  try {
+    const viaTypeOrm = await statementsOf(db, work);
+    return [...direct, ...viaTypeOrm];
+  } finally {
+    Object.defineProperty(pool, 'query', { value: original, configurable: true, writable: true });
+  }
+}
