@@ -1,7 +1,7 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import type { Board } from '../boards/board.entity';
 import type { Database } from '../db/database';
-import { isoTimestampSql } from '../db/raw-rows';
+import { isoTimestamp, isoTimestampSql } from '../db/raw-rows';
 import { connectionNodeFields, fieldsOf, selectionSetsOf } from '../graphql/selected-fields';
 import type { Monitor } from '../monitors/monitor.entity';
 import type { Incident } from './incident.entity';
@@ -129,28 +129,49 @@ export function incidentSelection(
 }
 
 type RawIncident = IncidentRow & { [K in `board_${(typeof BOARD_COLUMNS)[number]}`]?: string };
+type Timestamped = Record<string, string | null | undefined>;
 
 /**
- * Turns the rows of `incidentSelection` into nodes in place: the board's columns become one
- * board object per board of the page (shared by its rows), when the page asks for the board.
+ * Turns the rows of `incidentSelection` into nodes in place. On SQLite the timestamps read
+ * (those of `reading`, and the sort key) become ISO text here (PostgreSQL's already are). The
+ * board's columns become one board object per board of the page, shared by its rows.
  */
-export function boardJoiner(reading: IncidentReading): (raw: RawIncident) => IncidentRow {
-  if (!reading.board) {
-    return (raw) => raw;
-  }
+export function incidentNodes(
+  db: Database,
+  reading: IncidentReading,
+  sortBy: ColumnKey,
+): (raw: RawIncident) => IncidentRow {
+  const timestamps = db.isSqlite
+    ? COLUMNS.filter((key) => TIMESTAMPS.has(key) && (key === sortBy || reading.columns.has(key)))
+    : [];
+  const boardTimestamps = db.isSqlite
+    ? BOARD_COLUMNS.filter((key) => key !== 'name' && reading.board?.has(key)).map(
+        (key) => `board_${key}` as const,
+      )
+    : [];
   const boards = new Map<string, BoardRow>();
   return (raw) => {
-    let board = boards.get(raw.boardId);
-    if (!board) {
-      board = {
-        id: raw.boardId,
-        name: raw.board_name,
-        createdAt: raw.board_createdAt,
-        updatedAt: raw.board_updatedAt,
-      };
-      boards.set(raw.boardId, board);
+    const row = raw as unknown as Timestamped;
+    for (const key of timestamps) {
+      const value = row[key];
+      row[key] = value == null ? null : isoTimestamp(value);
     }
-    raw.joinedBoard = board;
+    if (reading.board) {
+      let board = boards.get(raw.boardId);
+      if (!board) {
+        for (const key of boardTimestamps) {
+          row[key] = isoTimestamp(row[key] as string);
+        }
+        board = {
+          id: raw.boardId,
+          name: raw.board_name,
+          createdAt: raw.board_createdAt,
+          updatedAt: raw.board_updatedAt,
+        };
+        boards.set(raw.boardId, board);
+      }
+      raw.joinedBoard = board;
+    }
     return raw;
   };
 }

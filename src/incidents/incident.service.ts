@@ -39,7 +39,7 @@ import {
   EVERY_COLUMN,
   type IncidentReading,
   type IncidentRow,
-  boardJoiner,
+  incidentNodes,
   incidentSelection,
   readingKey,
 } from './incident-row';
@@ -99,7 +99,7 @@ export class IncidentService {
       order,
       page,
       incidentSelection(this.db, 'i', reading, order.sortBy, BOARD_ALIAS),
-      boardJoiner(reading),
+      incidentNodes(this.db, reading, order.sortBy),
     );
     if (reading.monitors && result.nodes.length > 0) {
       const monitors = await monitorsByIncident(
@@ -147,7 +147,7 @@ export class IncidentService {
             page,
             {
               selection: incidentSelection(this.db, 'i', reading, order.sortBy, BOARD_ALIAS),
-              toNode: boardJoiner(reading),
+              toNode: incidentNodes(this.db, reading, order.sortBy),
             },
           ),
         [],
