@@ -2,12 +2,13 @@
 import '../src/core/production-mode';
 import 'reflect-metadata';
 import { fork, type ChildProcess } from 'node:child_process';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { closeServices, openServices } from '../src/app';
 import type { DatabaseConfig } from '../src/core/config';
 import { createLogger } from '../src/core/logger';
 import { createHttpApp } from '../src/server/http-app';
 import { benchConfig } from './bench-database';
+import { floorHandler } from './bi-floor';
 import { peakRssMiB, resetPeakRss } from './memory';
 
 /**
@@ -23,6 +24,8 @@ export interface BenchServerOptions {
    * bench's "before", a built copy of an earlier commit) or the driver floor.
    */
   script?: string;
+  /** Instead of the API, the BI pages' floor (`POST /floor/<page>?org=`, bench/bi-floor.ts). */
+  floor?: boolean;
 }
 
 export interface ServerStats {
@@ -106,11 +109,13 @@ function next(child: ChildProcess): Promise<Reply> {
 async function serve(options: BenchServerOptions): Promise<void> {
   const send = (reply: Reply) => process.send?.(reply);
   const services = await openServices(benchConfig(options.database), createLogger('silent'));
-  const { app, apollo } = await createHttpApp(
-    services,
-    {},
-    options.authorization ? undefined : { authorization: false },
-  );
+  const { app, apollo } = options.floor
+    ? { app: createServer(floorHandler(services)), apollo: null }
+    : await createHttpApp(
+        services,
+        {},
+        options.authorization ? undefined : { authorization: false },
+      );
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -128,7 +133,7 @@ async function serve(options: BenchServerOptions): Promise<void> {
       case 'stop':
         server.closeAllConnections();
         await new Promise((resolve) => server.close(resolve));
-        await apollo.stop();
+        await apollo?.stop();
         await closeServices(services);
         process.exit(0);
     }

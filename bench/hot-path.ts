@@ -105,7 +105,7 @@ async function main(): Promise<void> {
           progress(`${options.db} ${query}: ${name}, round ${round + 1} of ${options.rounds}`);
           const server = servers[name] as BenchServer;
           samples[name].push(
-            await load(server.url, secret, body, {
+            await load(`${server.url}/graphql`, secret, body, {
               duration: options.seconds,
               connections: CONNECTIONS,
             }),

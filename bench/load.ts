@@ -328,6 +328,7 @@ async function main(): Promise<void> {
         // Any other setting of the server's, e.g. MAX_CONCURRENT_QUERIES, passes through.
         ...passThrough([
           'MAX_CONCURRENT_QUERIES',
+          'MAX_CONCURRENT_EXPENSIVE_QUERIES',
           'QUERY_TIMEOUT_MS',
           'COST_BUCKET_SIZE',
           'COST_RESTORE_RATE',

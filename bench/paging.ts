@@ -7,7 +7,7 @@ import { progress } from './progress';
 import { cpu, median, pairedRatio, sideBySide, startClocks, type Timing, wall } from './stats';
 
 export const DEEP_PAGE_TARGET = 1.5;
-export const EXPORT_TARGET = 0.4;
+export const EXPORT_TARGET = 0.65;
 
 export interface DeepPages {
   incidents: number;

@@ -8,6 +8,7 @@ import { createHttpApp, type HttpApp } from '../src/server/http-app';
 import { measureAuthCost, type AuthCost } from './auth-cost';
 import { measureAuthorizationOverhead, type AuthorizationOverhead } from './authorization-overhead';
 import { openBenchServices, type BenchDatabaseKind } from './bench-database';
+import { measureBiPages, type BiPages } from './bi-pages';
 import { insertIncidents } from './incident-fixture';
 import { loadRunMemory, type LoadRunMemory } from './memory';
 import { measureDeepPages, measureExport, type DeepPages, type ExportCost } from './paging';
@@ -21,7 +22,7 @@ class UsageError extends Error {}
 const USAGE = 'usage: npm run bench [-- [--db postgres] [--ci | --only <figure,…>]]';
 
 /** The figures, by the names `--only` takes. */
-const FIGURES = ['authorization', 'authentication', 'throughput', 'export', 'deep'] as const;
+const FIGURES = ['authorization', 'authentication', 'throughput', 'export', 'deep', 'bi'] as const;
 type Figure = (typeof FIGURES)[number];
 
 interface Options {
@@ -50,6 +51,7 @@ interface DatabaseResult {
   lastUse?: LastUseWrites;
   export?: ExportCost;
   deepPages?: DeepPages;
+  biPages?: BiPages;
   seconds: number;
 }
 
@@ -172,6 +174,20 @@ async function measure(kind: BenchDatabaseKind, options: Options): Promise<Datab
       );
       result.throughput = measured.throughput;
       result.lastUse = measured.lastUse;
+    } finally {
+      await bench.close();
+    }
+  }
+  if (wants('bi')) {
+    progress(`${kind}: figure 8, BI pages over HTTP and their floors`);
+    const bench = await openBenchServices(kind);
+    try {
+      result.biPages = await measureBiPages(
+        bench,
+        size.loadSeconds,
+        LOAD_CONNECTIONS,
+        size.loadRounds,
+      );
     } finally {
       await bench.close();
     }
@@ -364,6 +380,26 @@ function tableRows(kinds: BenchDatabaseKind[], results: DatabaseResult[]): Row[]
       })`,
     results.some((r) => r.lastUse) ? '1' : '',
   );
+
+  const bi = results.find((r) => r.biPages)?.biPages;
+  const biLabel = bi ? `${bi.durationSeconds} s × ${bi.rounds}, ${bi.connections} conn.` : '';
+  for (const [name, key] of [
+    ['1000 incidents + board', 'board'],
+    ['1000 incidents + board + monitors (README)', 'readme'],
+  ] as const) {
+    add(`8. HTTP BI page, ${name}: API / floor (req/s, ${biLabel})`, (r) => {
+      const f = r.biPages?.[key];
+      return f && `${perSecond(f.api)} / ${perSecond(f.floor)}`;
+    });
+    add(
+      `8. ratio API ÷ floor (same rows from the driver, serialized)`,
+      (r) => {
+        const f = r.biPages;
+        return f && verdict({ label: '', value: f[key].ratio, target: f.target, atLeast: true });
+      },
+      bi ? `≥ ${bi.target.toFixed(2)}` : '',
+    );
+  }
 
   add('7. peak RSS during the export (bench process, MiB)', (r) =>
     r.export ? r.export.exportPeakRssMiB.toFixed(0) : undefined,

@@ -168,6 +168,7 @@ export async function openServices(
     scheduler: new FairScheduler(
       {
         slots: limits.concurrentQueries,
+        expensiveSlots: limits.concurrentExpensiveQueries,
         cheapCost: limits.cheapQueryCost,
         maxWaitMs: limits.queryTimeoutMs,
       },

@@ -63,10 +63,16 @@ export interface LimitsConfig {
   /** Milliseconds a query may run before it is answered with 503 QUERY_TIMEOUT. */
   queryTimeoutMs: number;
   /**
-   * Queries executing at once per instance in each lane of the fair scheduler (cheap and
-   * expensive); more wait their turn (mutations never wait).
+   * Cheap queries executing at once per instance in the fair scheduler's cheap lane; more wait
+   * their turn (mutations never wait).
    */
   concurrentQueries: number;
+  /**
+   * Expensive queries executing at once per instance. One by default: a BI page is tens of
+   * milliseconds of JavaScript between its statements, and two at once on a 2-core machine
+   * keep small requests and mutations waiting on the event loop without more pages answered.
+   */
+  concurrentExpensiveQueries: number;
   /** A query whose requested cost is at most this many points runs in the cheap lane. */
   cheapQueryCost: number;
 }
@@ -87,6 +93,7 @@ export const DEFAULT_LIMITS: Omit<LimitsConfig, 'store'> = {
   authFailuresPerMinute: 60,
   queryTimeoutMs: 30_000,
   concurrentQueries: 2,
+  concurrentExpensiveQueries: 1,
   cheapQueryCost: 1000,
 };
 
@@ -284,6 +291,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         env,
         'MAX_CONCURRENT_QUERIES',
         DEFAULT_LIMITS.concurrentQueries,
+        1,
+        1000,
+      ),
+      concurrentExpensiveQueries: integer(
+        env,
+        'MAX_CONCURRENT_EXPENSIVE_QUERIES',
+        DEFAULT_LIMITS.concurrentExpensiveQueries,
         1,
         1000,
       ),

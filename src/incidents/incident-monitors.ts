@@ -17,41 +17,52 @@ export function monitorsOfIncident(
   return actor.loaders
     .get<Monitor[]>(
       'monitor.byIncident',
-      async (incidentIds) => {
-        // Two queries for any number of incidents: their links, then the monitors linked.
-        const links = await db.reader.find(IncidentMonitor, {
-          where: { incidentId: In([...incidentIds]) },
-        });
-        const monitorIds = [...new Set(links.map((link) => link.monitorId))];
-        const monitors = new Map(
-          (monitorIds.length === 0
-            ? []
-            : await db.reader.find(Monitor, {
-                where: {
-                  id: In(monitorIds),
-                  organizationId: actor.organization.id,
-                  // Only the monitors of boards in a scoped token's scope.
-                  ...boardScopeWhere(actor, 'boardId'),
-                },
-                order: { displayName: 'ASC', id: 'ASC' },
-              })
-          ).map((monitor, rank) => [monitor.id, { monitor, rank }]),
-        );
-        const byIncident = new Map<string, Monitor[]>();
-        for (const link of links) {
-          const found = monitors.get(link.monitorId);
-          if (found) {
-            byIncident.set(link.incidentId, [
-              ...(byIncident.get(link.incidentId) ?? []),
-              found.monitor,
-            ]);
-          }
-        }
-        const rankOf = (monitor: Monitor) => monitors.get(monitor.id)?.rank ?? 0;
-        byIncident.forEach((list) => list.sort((a, b) => rankOf(a) - rankOf(b)));
-        return byIncident;
-      },
+      (incidentIds) => monitorsByIncident(db, actor, incidentIds),
       [],
     )
     .load(incidentId);
+}
+
+/**
+ * The monitors of each of `incidentIds` that the actor sees, by displayName. Two queries for any
+ * number of incidents: their links, then the monitors linked.
+ */
+export async function monitorsByIncident(
+  db: Database,
+  actor: Actor,
+  incidentIds: readonly string[],
+): Promise<Map<string, Monitor[]>> {
+  const links = await db.reader.find(IncidentMonitor, {
+    where: { incidentId: In([...incidentIds]) },
+  });
+  const monitorIds = [...new Set(links.map((link) => link.monitorId))];
+  const monitors = new Map(
+    (monitorIds.length === 0
+      ? []
+      : await db.reader.find(Monitor, {
+          where: {
+            id: In(monitorIds),
+            organizationId: actor.organization.id,
+            // Only the monitors of boards in a scoped token's scope.
+            ...boardScopeWhere(actor, 'boardId'),
+          },
+          order: { displayName: 'ASC', id: 'ASC' },
+        })
+    ).map((monitor, rank) => [monitor.id, { monitor, rank }]),
+  );
+  const byIncident = new Map<string, Monitor[]>();
+  for (const link of links) {
+    const found = monitors.get(link.monitorId);
+    if (found) {
+      const list = byIncident.get(link.incidentId);
+      if (list) {
+        list.push(found.monitor);
+      } else {
+        byIncident.set(link.incidentId, [found.monitor]);
+      }
+    }
+  }
+  const rankOf = (monitor: Monitor) => monitors.get(monitor.id)?.rank ?? 0;
+  byIncident.forEach((list) => list.sort((a, b) => rankOf(a) - rankOf(b)));
+  return byIncident;
 }

@@ -1,4 +1,5 @@
-import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, FieldResolver, Info, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { ID } from '../graphql/id.scalar';
 import { Board } from '../boards/board.entity';
 import type { BoardService } from '../boards/board.service';
@@ -8,7 +9,12 @@ import type { Page } from '../db/pagination';
 import { Monitor } from '../monitors/monitor.entity';
 import { IncidentOrder } from './incident-enums';
 import { Incident } from './incident.entity';
-import type { IncidentKeys, IncidentRow } from './incident-row';
+import {
+  type BoardRow,
+  type IncidentKeys,
+  type IncidentRow,
+  incidentReadingOf,
+} from './incident-row';
 import {
   CreateIncidentInput,
   IncidentConnection,
@@ -36,8 +42,9 @@ export class IncidentResolver {
     orderBy: IncidentOrder,
     @Args(() => PageArgsType) page: PageArgsType,
     @Ctx() ctx: RequestContext,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<Page<IncidentRow>> {
-    return this.service.list(ctx, filter, orderBy, page);
+    return this.service.list(ctx, filter, orderBy, page, incidentReadingOf(info));
   }
 
   @Query(() => Incident, {
@@ -48,14 +55,21 @@ export class IncidentResolver {
     return this.service.get(ctx, id);
   }
 
+  // A list page brings board and monitors with its rows (read with the page, no promise per row).
   @FieldResolver(() => Board)
-  async board(@Root() incident: IncidentKeys, @Ctx() ctx: RequestContext): Promise<Board | null> {
-    return this.boards.load(ctx, incident.boardId);
+  board(
+    @Root() incident: IncidentKeys,
+    @Ctx() ctx: RequestContext,
+  ): BoardRow | Promise<Board | null> {
+    return incident.joinedBoard ?? this.boards.load(ctx, incident.boardId);
   }
 
   @FieldResolver(() => [Monitor], { description: 'The affected monitors, by displayName.' })
-  monitors(@Root() incident: IncidentKeys, @Ctx() ctx: RequestContext): Promise<Monitor[]> {
-    return this.service.monitorsOf(ctx, incident.id);
+  monitors(
+    @Root() incident: IncidentKeys,
+    @Ctx() ctx: RequestContext,
+  ): Monitor[] | Promise<Monitor[]> {
+    return incident.joinedMonitors ?? this.service.monitorsOf(ctx, incident.id);
   }
 
   @FieldResolver(() => [IncidentUpdate], { description: 'Oldest first.' })

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type EntityManager, In, IsNull } from 'typeorm';
 import type { AuditedChanges } from '../audit/audited-changes';
-import type { Board } from '../boards/board.entity';
+import { Board } from '../boards/board.entity';
 import type { BoardService } from '../boards/board.service';
 import type { Actor } from '../core/context';
 import { boardScopeWhere, inBoardScope, isBoardInScope } from '../db/board-scope';
@@ -34,13 +34,25 @@ import type {
   UpdateIncidentInput,
 } from './incident.inputs';
 import { IncidentMonitor } from './incident-monitor.entity';
-import { monitorsOfIncident } from './incident-monitors';
-import { type IncidentRow, incidentSelection, toIncidentRow } from './incident-row';
+import { monitorsByIncident, monitorsOfIncident } from './incident-monitors';
+import {
+  EVERY_COLUMN,
+  type IncidentReading,
+  type IncidentRow,
+  incidentNodes,
+  incidentSelection,
+  readingKey,
+} from './incident-row';
 import { IncidentUpdate } from './incident-update.entity';
 
 const TARGET = 'Incident';
+/** The alias of the board a page joins when it asks for it. */
+const BOARD_ALIAS = 'ib';
 
-const ORDERS: Record<IncidentOrder, KeysetOrder<IncidentRow>> = {
+const ORDERS: Record<
+  IncidentOrder,
+  KeysetOrder<IncidentRow> & { sortBy: 'startedAt' | 'updatedAt' }
+> = {
   STARTED_AT_DESC: { sortBy: 'startedAt', kind: 'timestamp', direction: 'DESC' },
   STARTED_AT_ASC: { sortBy: 'startedAt', kind: 'timestamp', direction: 'ASC' },
   UPDATED_AT_ASC: { sortBy: 'updatedAt', kind: 'timestamp', direction: 'ASC' },
@@ -64,25 +76,42 @@ export class IncidentService {
     });
   }
 
-  /** A page of incidents as raw rows (a BI export reads 1000 at a time); tenancy as everywhere. */
-  list(
+  /**
+   * A page of incidents as raw rows (a BI export reads 1000 at a time); tenancy as everywhere.
+   * `reading` says which columns the page needs, and whether its board (joined) and monitors
+   * (read for the whole page) come with it.
+   */
+  async list(
     actor: Actor,
     filter: IncidentFilter | undefined,
     orderBy: IncidentOrder,
     page: PageArgs,
+    reading: IncidentReading = EVERY_COLUMN,
   ): Promise<Page<IncidentRow>> {
-    const query = this.filtered(actor, filter);
+    const order = ORDERS[orderBy];
+    const query = this.read(actor, filter, reading);
     if (filter?.boardId != null) {
       query.andWhere('i.boardId = :boardId', { boardId: filter.boardId });
     }
-    return paginateRaw(
+    const result = await paginateRaw(
       this.db,
       query,
-      ORDERS[orderBy],
+      order,
       page,
-      incidentSelection(query.alias),
-      toIncidentRow,
+      incidentSelection(this.db, 'i', reading, order.sortBy, BOARD_ALIAS),
+      incidentNodes(this.db, reading, order.sortBy),
     );
+    if (reading.monitors && result.nodes.length > 0) {
+      const monitors = await monitorsByIncident(
+        this.db,
+        actor,
+        result.nodes.map((node) => node.id),
+      );
+      for (const node of result.nodes) {
+        node.joinedMonitors = monitors.get(node.id) ?? [];
+      }
+    }
+    return result;
   }
 
   /**
@@ -95,6 +124,7 @@ export class IncidentService {
     filter: IncidentFilter | undefined,
     orderBy: IncidentOrder,
     page: PageArgs,
+    reading: IncidentReading = EVERY_COLUMN,
   ): Promise<Page<IncidentRow>> {
     const size = pageSize(page.first);
     const order = ORDERS[orderBy];
@@ -106,16 +136,33 @@ export class IncidentService {
     );
     return actor.loaders
       .get<IncidentRow[]>(
-        `board.incidents:${key}:${orderBy}:${size}:${page.after ?? ''}`,
+        `board.incidents:${key}:${orderBy}:${size}:${page.after ?? ''}:${readingKey(reading)}`,
         (boardIds) =>
-          pagesByParent(this.db, this.filtered(actor, filter), 'boardId', boardIds, order, page, {
-            selection: incidentSelection('i'),
-            toNode: toIncidentRow,
-          }),
+          pagesByParent(
+            this.db,
+            this.read(actor, filter, reading),
+            'boardId',
+            boardIds,
+            order,
+            page,
+            {
+              selection: incidentSelection(this.db, 'i', reading, order.sortBy, BOARD_ALIAS),
+              toNode: incidentNodes(this.db, reading, order.sortBy),
+            },
+          ),
         [],
       )
       .load(boardId)
       .then((rows) => pageOf(rows, size, order, () => counts.load(boardId)));
+  }
+
+  /** `filtered`, with the board joined when `reading` asks for it. */
+  private read(actor: Actor, filter: IncidentFilter | undefined, reading: IncidentReading) {
+    const query = this.filtered(actor, filter);
+    if (reading.board) {
+      query.leftJoin(Board, BOARD_ALIAS, `${BOARD_ALIAS}.id = i.boardId`);
+    }
+    return query;
   }
 
   /** The organization's incidents that `filter` keeps, its board aside. */

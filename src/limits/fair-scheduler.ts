@@ -6,8 +6,10 @@ import { ErrorCode } from '../core/errors';
 export type { Timer };
 
 export interface SchedulerSettings {
-  /** Queries of each lane running at once; more wait their turn. */
+  /** Cheap queries running at once; more wait their turn. */
   slots: number;
+  /** Expensive queries running at once (`slots` when not given); more wait their turn. */
+  expensiveSlots?: number;
   /** A query whose requested cost is at most this is cheap: it runs in a lane of its own. */
   cheapCost: number;
   /** Milliseconds a query may wait for its turn before it is refused (QUERY_TIMEOUT_MS). */
@@ -117,7 +119,7 @@ export class FairScheduler {
     private readonly timer: Timer = realTimer,
   ) {
     this.cheap = new Lane(settings.slots);
-    this.expensive = new Lane(settings.slots);
+    this.expensive = new Lane(settings.expensiveSlots ?? settings.slots);
   }
 
   /**

@@ -28,6 +28,7 @@ describe('loadConfig', () => {
         authFailuresPerMinute: 60,
         queryTimeoutMs: 30_000,
         concurrentQueries: 2,
+        concurrentExpensiveQueries: 1,
         cheapQueryCost: 1000,
       },
       audit: { deniedPerMinute: 60, retentionDays: 400 },
@@ -40,6 +41,7 @@ describe('loadConfig', () => {
       authFailuresPerMinute: 60,
       queryTimeoutMs: 30_000,
       concurrentQueries: 2,
+      concurrentExpensiveQueries: 1,
       cheapQueryCost: 1000,
     });
     // No store configured: it follows the database (SQLite → memory).
@@ -60,6 +62,7 @@ describe('loadConfig', () => {
       RATE_LIMIT_STORE: 'memory',
       QUERY_TIMEOUT_MS: '5000',
       MAX_CONCURRENT_QUERIES: '8',
+      MAX_CONCURRENT_EXPENSIVE_QUERIES: '3',
       CHEAP_QUERY_COST: '500',
     });
     expect(config).toEqual({
@@ -78,6 +81,7 @@ describe('loadConfig', () => {
         store: 'memory',
         queryTimeoutMs: 5000,
         concurrentQueries: 8,
+        concurrentExpensiveQueries: 3,
         cheapQueryCost: 500,
       },
       audit: { deniedPerMinute: 60, retentionDays: 400 },
@@ -176,6 +180,7 @@ describe('loadConfig', () => {
       ['AUTH_FAILURES_PER_MINUTE', 'authFailuresPerMinute', 1_000_000_000],
       ['QUERY_TIMEOUT_MS', 'queryTimeoutMs', 3_600_000],
       ['MAX_CONCURRENT_QUERIES', 'concurrentQueries', 1000],
+      ['MAX_CONCURRENT_EXPENSIVE_QUERIES', 'concurrentExpensiveQueries', 1000],
       ['CHEAP_QUERY_COST', 'cheapQueryCost', 1_000_000_000],
     ] as const;
 

@@ -41,6 +41,34 @@ describe('FairScheduler: order of service, not timing', () => {
     expect(order).toEqual(['a1', 'b1', 'c1', 'a2', 'b2', 'a3', 'a4', 'a5']);
   });
 
+  it('each lane has its own number of slots: two cheap at once beside one expensive', async () => {
+    const scheduler = new FairScheduler(
+      { ...settings, slots: 2, expensiveSlots: 1 },
+      manualTimer().timer,
+    );
+    const expensive = await scheduler.start('A', 5000);
+    let secondExpensiveStarted = false;
+    const secondExpensive = scheduler.start('B', 5000).then((end) => {
+      secondExpensiveStarted = true;
+      return end;
+    });
+    const cheap = [await scheduler.start('C', 1), await scheduler.start('D', 1)];
+    let thirdCheapStarted = false;
+    const thirdCheap = scheduler.start('E', 1).then((end) => {
+      thirdCheapStarted = true;
+      return end;
+    });
+    await settle();
+    expect([secondExpensiveStarted, thirdCheapStarted]).toEqual([false, false]);
+    expect(scheduler.waiting).toBe(2);
+    expensive();
+    cheap[0]();
+    (await secondExpensive)();
+    (await thirdCheap)();
+    cheap[1]();
+    expect([secondExpensiveStarted, thirdCheapStarted]).toEqual([true, true]);
+  });
+
   it('cheap queries have a lane of their own: they start while expensive ones queue', async () => {
     const scheduler = new FairScheduler(settings, manualTimer().timer);
     const expensive = await scheduler.start('A', 5000);
