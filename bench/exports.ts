@@ -20,7 +20,8 @@ import { elapsedMs, median } from './stats';
  * in one run, NDJSON and CSV; and the server process's peak RSS while it exports a small and a
  * large organization, which must not grow with the row count.
  *
- *   npm run bench:exports [-- --db postgres] [-- --rows 1000000]
+ *   npm run bench:exports [-- --db postgres] [--rows 100000] [--rounds 3]
+ *   npm run bench:exports -- --rows 1000000 --rounds 0    (the memory figure alone)
  */
 const USAGE = 'usage: npm run bench:exports [-- [--db postgres] [--rows N] [--rounds N]]';
 const SMALL = 10_000;
@@ -119,8 +120,11 @@ function options(argv: string[]): { db: BenchDatabaseKind; rows: number; rounds:
     const [flag, value] = [argv[i], argv[i + 1]];
     if (flag === '--db' && (value === 'sqlite' || value === 'postgres')) {
       found.db = value;
-    } else if ((flag === '--rows' || flag === '--rounds') && Number(value) > 0) {
-      found[flag === '--rows' ? 'rows' : 'rounds'] = Number(value);
+    } else if (flag === '--rows' && Number.isInteger(Number(value)) && Number(value) > 0) {
+      found.rows = Number(value);
+    } else if (flag === '--rounds' && Number.isInteger(Number(value)) && Number(value) >= 0) {
+      // 0: the memory figure alone (the 1,000,000-row run).
+      found.rounds = Number(value);
     } else {
       throw new Error(USAGE);
     }
@@ -140,7 +144,7 @@ async function main(): Promise<void> {
     const large = await insertIncidents(services, rows, links(rows));
     server = await BenchServer.start({ database: bench.database, authorization: true });
     const throughput: Record<string, unknown> = {};
-    for (const format of FORMATS) {
+    for (const format of rounds > 0 ? FORMATS : []) {
       const floorRates: number[] = [];
       const exportRates: number[] = [];
       // Side by side, alternating, so both see the same machine.

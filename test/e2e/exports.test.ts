@@ -257,6 +257,15 @@ describe('exports', () => {
     }
   });
 
+  it('HEAD answers the headers of the export without a body', async () => {
+    const response = await fetch(`${app.url}/export/incidents.csv`, {
+      method: 'HEAD',
+      headers: { authorization: `Bearer ${app.identities.full.secret}` },
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+  });
+
   it('an unknown export is 404 NOT_FOUND', async () => {
     const response = await getExport(app, 'boards.ndjson');
     expect(response.status).toBe(404);

@@ -22,21 +22,30 @@ export const ndjson: ExportFormat = {
   },
 };
 
-// A cell a spreadsheet would run as a formula; OWASP's CSV-injection advice prefixes it with '.
-const FORMULA_START = /^[=+\-@]/;
 const NEEDS_QUOTES = /[",\r\n]/;
+
+/** Whether a text starts as a formula would: `=`, `+`, `-` or `@` (OWASP's CSV injection). */
+function looksLikeFormula(text: string): boolean {
+  const first = text.charCodeAt(0);
+  return first === 61 || first === 43 || first === 45 || first === 64;
+}
 
 /**
  * One CSV cell (RFC 4180): null as an empty cell, id lists separated by spaces, quoted when it
- * holds a comma, a quote or a line break (quotes doubled), a formula's start defused with '.
+ * holds a comma, a quote or a line break (quotes doubled); a text a spreadsheet would run as a
+ * formula gets a leading ' (OWASP's advice).
  */
 export function csvCell(value: ExportRecord[string] | undefined): string {
   if (value === null || value === undefined) {
     return '';
   }
-  let text = Array.isArray(value) ? value.join(' ') : String(value);
-  if (typeof value === 'string' && FORMULA_START.test(text)) {
-    text = `'${text}`;
+  let text: string;
+  if (typeof value === 'string') {
+    text = looksLikeFormula(value) ? `'${value}` : value;
+  } else if (Array.isArray(value)) {
+    text = value.join(' ');
+  } else {
+    return String(value);
   }
   return NEEDS_QUOTES.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }

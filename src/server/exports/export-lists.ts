@@ -103,10 +103,10 @@ function incidentsList({ incidents }: ExportListServices): ExportList {
         actor,
         found.nodes.map((row) => row.id),
       );
-      const records = found.nodes.map((row): ExportRecord => ({
-        ...row,
-        monitorIds: monitorIds.get(row.id) ?? [],
-      }));
+      // The page's own rows gain their monitorIds in place: no second object per row.
+      const records = found.nodes.map((row) =>
+        Object.assign(row as unknown as ExportRecord, { monitorIds: monitorIds.get(row.id) ?? [] }),
+      );
       return { records, ...found.pageInfo };
     },
   };

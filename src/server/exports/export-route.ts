@@ -51,6 +51,11 @@ export function exportRoutes(services: ExportServices): Router {
         res.setHeader(TOKEN_EXPIRATION_HEADER, actor.token.expiresAt.toISOString());
       }
       const args = parseParams(new URL(req.originalUrl, 'http://export').searchParams, list.params);
+      if (req.method === 'HEAD') {
+        // What a GET would send, without reading a row.
+        res.status(200).type(format.contentType).end();
+        return;
+      }
       slot = slots.enter(actor.token.id);
       observed(res).record.outcome = 'ok';
       const end = await streamExport(services, {
