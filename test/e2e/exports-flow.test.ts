@@ -133,6 +133,24 @@ describe('an export’s flow', () => {
     busy.forEach((end) => end());
   });
 
+  it('an export whose first page cannot start in time is 503 QUERY_TIMEOUT as JSON', async () => {
+    const { slots } = app.services.scheduler.settings;
+    const busy = await Promise.all(
+      Array.from({ length: slots }, () => app.services.scheduler.start('someone else', 1e9)),
+    );
+    const response = fetch(`${app.url}/export/incidents.csv`, {
+      headers: { authorization: `Bearer ${app.identities.full.secret}` },
+    });
+    await until(() => waits.length > 0, 'the first page to wait for its turn');
+    waits.splice(0).forEach((wait) => wait.fire());
+    const refused = await response;
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).not.toBeNull();
+    const body = (await refused.json()) as { errors: { extensions: { code: string } }[] };
+    expect(body.errors[0].extensions.code).toBe('QUERY_TIMEOUT');
+    busy.forEach((end) => end());
+  });
+
   it('a client that goes away stops the reading', async () => {
     const controller = new AbortController();
     const response = await start('incidents.ndjson', controller.signal);

@@ -4,6 +4,7 @@ import { GraphQLError } from 'graphql';
 import { ErrorCode } from '../../core/errors';
 import type { Logger } from '../../core/logger';
 import type { Metrics } from '../../core/metrics';
+import { QUERY_TIMEOUT_RETRY_AFTER_SECONDS } from '../../limits/query-timeout';
 import { TOKEN_EXPIRATION_HEADER } from '../../tokens/token-expiration-header';
 import type { ContextServices } from '../request-context';
 import { requestContext } from '../request-context';
@@ -102,6 +103,10 @@ function answer(res: Response, error: unknown, logger: Logger): void {
     res.setHeader(name, value);
   }
   const status = http?.status ?? STATUS[code] ?? 400;
+  if (code === ErrorCode.QUERY_TIMEOUT && !res.hasHeader('retry-after')) {
+    // A page's statement ran past QUERY_TIMEOUT_MS: 503 with Retry-After, as a query gets.
+    res.setHeader('retry-after', String(QUERY_TIMEOUT_RETRY_AFTER_SECONDS));
+  }
   const { http: _http, ...extensions } = error.extensions;
   observed(res).record.outcome = code;
   res.status(status).json({ errors: [{ message: error.message, extensions }] });
