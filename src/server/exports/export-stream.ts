@@ -56,7 +56,7 @@ export async function streamExport(
   let head = format.head(list.columns);
   for (;;) {
     const page = await readPage(services, job, after, gone);
-    if (page === null) {
+    if (page === null || gone.now()) {
       return 'client_gone';
     }
     let chunk = head;
