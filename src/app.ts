@@ -56,6 +56,8 @@ export interface Services {
   scheduler: FairScheduler;
   /** Arms the stop of a query's statement still running at its deadline. */
   deadlineTimer: Timer;
+  /** Bounded waits: a query's turn in the scheduler, an export's refill of a dry budget. */
+  timer: Timer;
   /** The features' resolvers with their instances, for the schema. */
   resolvers: ResolverContainer;
 }
@@ -102,7 +104,7 @@ export interface ServiceOptions {
    * fold and its retention purge: tests move it.
    */
   clock?: Clock;
-  /** The scheduler's timer for bounded waiting: tests fire it instead of waiting. */
+  /** The timer of bounded waits (scheduler turns, a dry export's refill): tests fire it. */
   timer?: Timer;
   /** The timer of query deadlines at each statement: tests fire it instead of waiting. */
   deadlineTimer?: Timer;
@@ -112,7 +114,7 @@ export interface ServiceOptions {
 export async function openServices(
   config: Config,
   logger: Logger,
-  { clock = systemClock, timer, deadlineTimer = realTimer }: ServiceOptions = {},
+  { clock = systemClock, timer = realTimer, deadlineTimer = realTimer }: ServiceOptions = {},
 ): Promise<Services> {
   const limits = resolveLimits(config);
   const dataSource = createDataSource(config.database, DATABASE_MAPPING);
@@ -175,6 +177,7 @@ export async function openServices(
       timer,
     ),
     deadlineTimer,
+    timer,
     resolvers: lazyContainer(() => services),
   };
   for (const feature of FEATURES) {

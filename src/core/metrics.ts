@@ -61,6 +61,20 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly exports = new Counter({
+    name: 'statusgraph_exports_total',
+    help: 'Exports (/export/*) by list, format and outcome (complete, client_gone, cut, or the refusal code).',
+    labelNames: ['list', 'format', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly exportRows = new Counter({
+    name: 'statusgraph_export_rows_total',
+    help: 'Rows written by exports, by list and format.',
+    labelNames: ['list', 'format'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'statusgraph_' });
   }

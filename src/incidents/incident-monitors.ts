@@ -1,6 +1,6 @@
 import { In } from 'typeorm';
 import type { Actor } from '../core/context';
-import { boardScopeWhere } from '../db/board-scope';
+import { boardScopeWhere, inBoardScope } from '../db/board-scope';
 import type { Database } from '../db/database';
 import { Monitor } from '../monitors/monitor.entity';
 import { IncidentMonitor } from './incident-monitor.entity';
@@ -64,5 +64,42 @@ export async function monitorsByIncident(
   }
   const rankOf = (monitor: Monitor) => monitors.get(monitor.id)?.rank ?? 0;
   byIncident.forEach((list) => list.sort((a, b) => rankOf(a) - rankOf(b)));
+  return byIncident;
+}
+
+/**
+ * The ids of the monitors each of `incidentIds` affects, by displayName as `Incident.monitors`
+ * lists them (only monitors of boards in a scoped token's scope), in one statement: an export's
+ * `monitorIds` for a page of incidents.
+ */
+export async function monitorIdsOfIncidents(
+  db: Database,
+  actor: Actor,
+  incidentIds: readonly string[],
+): Promise<Map<string, string[]>> {
+  const byIncident = new Map<string, string[]>();
+  if (incidentIds.length === 0) {
+    return byIncident;
+  }
+  const query = db.reader
+    .createQueryBuilder(IncidentMonitor, 'im')
+    .innerJoin(Monitor, 'm', 'm.id = im.monitorId')
+    .select('im.incidentId', 'incidentId')
+    .addSelect('m.id', 'monitorId')
+    .where('im.incidentId IN (:...incidentIds)', { incidentIds: [...incidentIds] })
+    .andWhere('m.organizationId = :org', { org: actor.organization.id });
+  inBoardScope(query, actor, 'm.boardId');
+  const links = await query
+    .orderBy('m.displayName', 'ASC')
+    .addOrderBy('m.id', 'ASC')
+    .getRawMany<{ incidentId: string; monitorId: string }>();
+  for (const { incidentId, monitorId } of links) {
+    const ids = byIncident.get(incidentId);
+    if (ids) {
+      ids.push(monitorId);
+    } else {
+      byIncident.set(incidentId, [monitorId]);
+    }
+  }
   return byIncident;
 }

@@ -34,7 +34,7 @@ import type {
   UpdateIncidentInput,
 } from './incident.inputs';
 import { IncidentMonitor } from './incident-monitor.entity';
-import { monitorsByIncident, monitorsOfIncident } from './incident-monitors';
+import { monitorIdsOfIncidents, monitorsByIncident, monitorsOfIncident } from './incident-monitors';
 import {
   EVERY_COLUMN,
   type IncidentReading,
@@ -231,6 +231,11 @@ export class IncidentService {
   /** The monitors the incident affects, by displayName; batched per request. */
   monitorsOf(actor: Actor, incidentId: string): Promise<Monitor[]> {
     return monitorsOfIncident(this.db, actor, incidentId);
+  }
+
+  /** The ids of each incident's monitors, by displayName, in one statement (an export's page). */
+  monitorIdsOf(actor: Actor, incidentIds: readonly string[]): Promise<Map<string, string[]>> {
+    return monitorIdsOfIncidents(this.db, actor, incidentIds);
   }
 
   /** Makes a deleted board's incidents tombstones, so a sync learns of it (a board hook). */

@@ -7,6 +7,7 @@ import { ErrorCode } from '../core/errors';
 import { pendingMigrations } from '../db/migrate';
 import { type BenchOnlyOptions, createApolloServer } from './apollo-server';
 import { tokenConsole } from './console/console';
+import { exportRoutes } from './exports/export-route';
 import { playground } from './playground/playground';
 import { TOKEN_EXPIRATION_HEADER } from '../tokens/token-expiration-header';
 import { requestContext } from './request-context';
@@ -38,8 +39,8 @@ export interface HttpOptions {
 }
 
 /**
- * The Express app: health, readiness and metrics, the playground, and Apollo at /graphql behind
- * CORS and the JSON body limit; refusals of the transport in GraphQL's error shape.
+ * The Express app: health, readiness and metrics, the playground, the exports (/export), and
+ * Apollo at /graphql behind CORS and the JSON body limit; refusals of the transport in GraphQL's error shape.
  */
 export async function createHttpApp(
   services: ServerServices,
@@ -77,7 +78,7 @@ export async function createHttpApp(
   // CORS first: the playground's GET route would otherwise answer a preflight itself.
   if (options.corsOrigins && options.corsOrigins.length > 0) {
     app.use(
-      '/graphql',
+      ['/graphql', '/export'],
       cors({
         origin: [...options.corsOrigins],
         methods: ['GET', 'POST'],
@@ -102,6 +103,7 @@ export async function createHttpApp(
   app.get('/metrics', metricsGuard(options.metricsToken), async (_req, res) => {
     res.type(services.metrics.registry.contentType).send(await services.metrics.registry.metrics());
   });
+  app.use('/export', exportRoutes(services));
   app.use(
     '/graphql',
     express.json({ limit: MAX_BODY_BYTES }),

@@ -8,6 +8,7 @@ import type { Database } from '../db/database';
 import type { IdempotencyService } from '../idempotency/idempotency.service';
 import type { CostBudget } from '../limits/cost-budget';
 import type { FairScheduler } from '../limits/fair-scheduler';
+import type { ExportListServices } from './exports/export-lists';
 import type { ContextServices } from './request-context';
 import type { ResolverContainer } from './schema';
 
@@ -29,6 +30,11 @@ export interface ServerServices extends ContextServices {
   scheduler: FairScheduler;
   /** Arms the stop of a query's statement still running at its deadline. */
   deadlineTimer: Timer;
+  /** Bounded waits: an export's refill of a dry budget. */
+  timer: Timer;
+  /** The lists exports read through. */
+  incidents: ExportListServices['incidents'];
+  monitors: ExportListServices['monitors'];
   /** The features' resolver classes and instances, which the schema is built from. */
   resolvers: ResolverContainer;
 }

@@ -1,0 +1,75 @@
+import { UserInputError } from '../../core/errors';
+import { DateTimeScalar } from '../../graphql/date-time.scalar';
+import { ID } from '../../graphql/id.scalar';
+
+/**
+ * One query-string parameter of an export: the argument or filter field of the GraphQL list
+ * with the same name, parsed by the same scalar (ID, DateTime) or enum, with the same rule in
+ * its message. A value is never echoed (API.md section 7).
+ */
+export type ExportParam = (name: string, value: string) => unknown;
+
+export const idParam: ExportParam = (_name, value) => ID.parseValue(value);
+
+export const dateTimeParam: ExportParam = (name, value) => {
+  try {
+    return DateTimeScalar.parseValue(value);
+  } catch (error) {
+    // The scalar names its type ("DateTime must be…"); here the parameter is the field.
+    const rule = error instanceof Error ? error.message.replace(/^DateTime /, '') : '';
+    throw new UserInputError(`${name} ${rule}`, name);
+  }
+};
+
+export const booleanParam: ExportParam = (name, value) => {
+  if (value !== 'true' && value !== 'false') {
+    throw new UserInputError(`${name} must be true or false.`, name);
+  }
+  return value === 'true';
+};
+
+/** A parameter whose values are those of a GraphQL enum (the TypeScript enum it is built from). */
+export function enumParam(values: Record<string, string>): ExportParam {
+  const allowed = Object.values(values);
+  return (name, value) => {
+    if (!allowed.includes(value)) {
+      throw new UserInputError(`${name} must be one of ${allowed.join(', ')}.`, name);
+    }
+    return value;
+  };
+}
+
+/** What a token in the URL gets: never used, refused with what to do instead. */
+const TOKEN_PARAMS = new Set(['access_token', 'token', 'api_key', 'apikey', 'key', 'secret']);
+
+/**
+ * The query string as the list's arguments: every parameter known to `params`, given once, with
+ * a valid value; anything else is BAD_USER_INPUT before any row is read.
+ */
+export function parseParams(
+  query: URLSearchParams,
+  params: Readonly<Record<string, ExportParam>>,
+): Record<string, unknown> {
+  const parsed: Record<string, unknown> = {};
+  for (const name of new Set(query.keys())) {
+    if (TOKEN_PARAMS.has(name.toLowerCase())) {
+      throw new UserInputError(
+        `A token is never taken from the URL (${name}); send it in the Authorization header: "Authorization: Bearer sgp_…".`,
+        name,
+      );
+    }
+    const param = Object.hasOwn(params, name) ? params[name] : undefined;
+    if (param === undefined) {
+      throw new UserInputError(
+        `A parameter this export does not know was given; it takes ${Object.keys(params).join(', ')}.`,
+        'query',
+      );
+    }
+    const values = query.getAll(name);
+    if (values.length > 1) {
+      throw new UserInputError(`${name} may be given once.`, name);
+    }
+    parsed[name] = param(name, values[0]);
+  }
+  return parsed;
+}

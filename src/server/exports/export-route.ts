@@ -1,0 +1,120 @@
+import type { ExpressContextFunctionArgument } from '@as-integrations/express5';
+import { type Request, type Response, Router } from 'express';
+import { GraphQLError } from 'graphql';
+import { ErrorCode } from '../../core/errors';
+import type { Logger } from '../../core/logger';
+import type { Metrics } from '../../core/metrics';
+import { QUERY_TIMEOUT_RETRY_AFTER_SECONDS } from '../../limits/query-timeout';
+import { TOKEN_EXPIRATION_HEADER } from '../../tokens/token-expiration-header';
+import type { ContextServices } from '../request-context';
+import { requestContext } from '../request-context';
+import { observed } from '../request-log';
+import { refuse } from '../transport-errors';
+import { EXPORT_FORMATS } from './export-formats';
+import { type ExportListServices, exportLists } from './export-lists';
+import { parseParams } from './export-params';
+import { ExportSlots } from './export-slots';
+import { type ExportStreamServices, streamExport } from './export-stream';
+
+export interface ExportServices extends ContextServices, ExportListServices, ExportStreamServices {
+  logger: Logger;
+  metrics: Metrics;
+}
+
+const PATH = /^\/(incidents|monitors|status-events)\.(ndjson|csv)$/;
+
+/**
+ * `GET /export/<list>.ndjson|csv` (API.md section 12): authenticated as /graphql is (the
+ * per-address failure limit, 401 with a reason), the list's filters from the query string, at
+ * most two exports of a token at once, then the rows streamed. Not audited; counted in metrics.
+ */
+export function exportRoutes(services: ExportServices): Router {
+  const router = Router();
+  const lists = exportLists(services);
+  const authenticate = requestContext(services);
+  const slots = new ExportSlots(2);
+  const { metrics, logger } = services;
+
+  router.get('/:file', async (req: Request, res: Response) => {
+    const match = PATH.exec(`/${String(req.params.file)}`);
+    const list = match ? lists.get(match[1]) : undefined;
+    const format = match ? EXPORT_FORMATS[match[2] as 'ndjson' | 'csv'] : undefined;
+    if (!list || !format || !match) {
+      refuse(res, 404, ErrorCode.NOT_FOUND, 'No such export: see /export/incidents.ndjson.');
+      return;
+    }
+    const labels = { list: list.name, format: match[2] };
+    const outcome = (value: string) => metrics.exports.inc({ ...labels, outcome: value });
+    let slot: (() => void) | undefined;
+    try {
+      const actor = await authenticate({ req, res } as ExpressContextFunctionArgument);
+      if (actor.token.expiresAt) {
+        res.setHeader(TOKEN_EXPIRATION_HEADER, actor.token.expiresAt.toISOString());
+      }
+      const args = parseParams(new URL(req.originalUrl, 'http://export').searchParams, list.params);
+      if (req.method === 'HEAD') {
+        // What a GET would send, without reading a row.
+        res.status(200).type(format.contentType).end();
+        return;
+      }
+      slot = slots.enter(actor.token.id);
+      observed(res).record.outcome = 'ok';
+      const end = await streamExport(services, {
+        actor,
+        list,
+        args,
+        format,
+        res,
+        onRows: (count) => metrics.exportRows.inc(labels, count),
+      });
+      outcome(end);
+    } catch (error) {
+      if (!res.headersSent) {
+        answer(res, error, logger);
+        outcome(observed(res).record.outcome ?? 'refused');
+      } else {
+        // After the first row: no final chunk, so every client reports the export as failed.
+        logger.warn({ err: error, list: list.name }, 'export cut off after its first row');
+        outcome('cut');
+        res.destroy();
+      }
+    } finally {
+      slot?.();
+    }
+  });
+  return router;
+}
+
+/** An export refused before its first row: the error's code, status and headers, as JSON. */
+function answer(res: Response, error: unknown, logger: Logger): void {
+  const code = error instanceof GraphQLError ? error.extensions.code : undefined;
+  if (
+    !(error instanceof GraphQLError) ||
+    typeof code !== 'string' ||
+    code === ErrorCode.INTERNAL_SERVER_ERROR
+  ) {
+    logger.error({ err: error }, 'export failed before its first row');
+    refuse(res, 500, ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error.');
+    return;
+  }
+  const http = error.extensions.http as
+    { status?: number; headers?: Iterable<[string, string]> } | undefined;
+  for (const [name, value] of http?.headers ?? []) {
+    res.setHeader(name, value);
+  }
+  const status = http?.status ?? STATUS[code] ?? 400;
+  if (code === ErrorCode.QUERY_TIMEOUT && !res.hasHeader('retry-after')) {
+    // A page's statement ran past QUERY_TIMEOUT_MS: 503 with Retry-After, as a query gets.
+    res.setHeader('retry-after', String(QUERY_TIMEOUT_RETRY_AFTER_SECONDS));
+  }
+  const { http: _http, ...extensions } = error.extensions;
+  observed(res).record.outcome = code;
+  res.status(status).json({ errors: [{ message: error.message, extensions }] });
+}
+
+const STATUS: Record<string, number> = {
+  [ErrorCode.BAD_USER_INPUT]: 400,
+  [ErrorCode.UNAUTHENTICATED]: 401,
+  [ErrorCode.RATE_LIMITED]: 429,
+  [ErrorCode.QUERY_TIMEOUT]: 503,
+};
