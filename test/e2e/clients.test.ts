@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import {
@@ -294,6 +295,10 @@ function readmeCurlExamples(): CurlExample[] {
   return blocks
     .filter((block) => /\bcurl\b/.test(block))
     .map((script) => {
+      if (script.includes('/export/')) {
+        // The exports' example writes files; its check reads them.
+        return { operation: 'exports', script, documentedOutput: null };
+      }
       const body = /-d '(\{.*\})'/.exec(script)?.[1];
       if (!body) {
         throw new Error(`README curl example without a -d '{...}' body:\n${script}`);
@@ -380,7 +385,8 @@ describe('the README curl examples, run verbatim', () => {
     };
   }
 
-  async function runExample(example: CurlExample): Promise<unknown> {
+  /** Runs `example` in a directory of its own (where it may write files); its stdout. */
+  async function runScript(example: CurlExample, cwd?: string): Promise<string> {
     expect(example.script).toContain(README_URL);
     const used = shellVariables(example.script);
     const env = environment();
@@ -392,10 +398,14 @@ describe('the README curl examples, run verbatim', () => {
     const { stdout, stderr } = await promisify(execFile)(
       'bash',
       ['--norc', '--noprofile', '-u', '-c', script],
-      { env },
+      { env, cwd },
     );
     expect(stderr).toBe('');
-    const output: unknown = JSON.parse(stdout);
+    return stdout;
+  }
+
+  async function runExample(example: CurlExample): Promise<unknown> {
+    const output: unknown = JSON.parse(await runScript(example));
     if (example.documentedOutput !== null) {
       // The README abbreviates with ", ..."; everything it does show must be in the output.
       expect(output).toMatchObject(JSON.parse(example.documentedOutput.replace(/, \.\.\./g, '')));
@@ -522,7 +532,7 @@ describe('the README curl examples, run verbatim', () => {
 
   it('finds exactly the documented curl examples, each with a check', () => {
     expect(CURL_EXAMPLES.map((example) => example.operation).sort()).toEqual(
-      Object.keys(checks).sort(),
+      [...Object.keys(checks), 'exports'].sort(),
     );
     // The shell variables the examples use, as the scanner sees them (and environment() sets).
     const used = new Set(CURL_EXAMPLES.flatMap((example) => shellVariables(example.script)));
@@ -534,17 +544,57 @@ describe('the README curl examples, run verbatim', () => {
     ]);
   });
 
-  it.each(CURL_EXAMPLES.map((example) => [example.operation, example] as const))(
-    'README example %s prints its documented result',
-    async (_operation, example) => {
-      const check = checks[example.operation];
-      expect(check).toBeDefined();
-      // Every answer carries its cost (API.md section 9); the checks are about the rest.
-      const { extensions, ...output } = (await runExample(example)) as {
-        extensions?: { cost?: unknown };
-      };
-      expect(extensions?.cost).toMatchObject({ requestedQueryCost: expect.any(Number) });
-      await check(output);
-    },
-  );
+  it('README example exports writes the rows the GraphQL lists hold', async () => {
+    const example = CURL_EXAMPLES.find((e) => e.operation === 'exports') as CurlExample;
+    const dir = mkdtempSync(join(tmpdir(), 'statusgraph-readme-exports-'));
+    try {
+      expect(await runScript(example, dir)).toBe('');
+      const read = (file: string) => readFileSync(join(dir, file), 'utf8');
+      const lists = await app.data<{
+        all: { totalCount: number };
+        major: { totalCount: number };
+        monitor: { statusEvents: { totalCount: number } };
+      }>(
+        `query($monitorId: ID!) {
+          all: incidents(first: 0) { totalCount }
+          major: incidents(first: 0, filter: { severity: MAJOR, startedAfter: "2026-01-01T00:00:00Z" }) { totalCount }
+          monitor(id: $monitorId) { statusEvents(first: 0) { totalCount } }
+        }`,
+        { monitorId: fixture.monitorId },
+        app.identities.readOnly.secret,
+      );
+      const csvRows = (text: string) => text.split('\r\n').filter((line) => line !== '');
+      const incidents = csvRows(read('incidents.csv'));
+      expect(incidents[0]).toMatch(/^id,/);
+      // Demo incident names hold no line breaks: one line a row after the header.
+      expect(incidents).toHaveLength(1 + lists.all.totalCount);
+      const major = read('major.ndjson')
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => JSON.parse(line) as { severity: string; startedAt: string });
+      expect(lists.major.totalCount).toBeGreaterThan(0);
+      expect(major).toHaveLength(lists.major.totalCount);
+      expect(major.every((row) => row.severity === 'MAJOR')).toBe(true);
+      const history = csvRows(read('history.csv'));
+      expect(history[0]).toMatch(/^id,/);
+      expect(history).toHaveLength(1 + lists.monitor.statusEvents.totalCount);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it.each(
+    CURL_EXAMPLES.filter((example) => example.operation !== 'exports').map(
+      (example) => [example.operation, example] as const,
+    ),
+  )('README example %s prints its documented result', async (_operation, example) => {
+    const check = checks[example.operation];
+    expect(check).toBeDefined();
+    // Every answer carries its cost (API.md section 9); the checks are about the rest.
+    const { extensions, ...output } = (await runExample(example)) as {
+      extensions?: { cost?: unknown };
+    };
+    expect(extensions?.cost).toMatchObject({ requestedQueryCost: expect.any(Number) });
+    await check(output);
+  });
 });
