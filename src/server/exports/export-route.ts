@@ -45,7 +45,6 @@ export function exportRoutes(services: ExportServices): Router {
     }
     const labels = { list: list.name, format: match[2] };
     const outcome = (value: string) => metrics.exports.inc({ ...labels, outcome: value });
-    let slot: (() => void) | undefined;
     try {
       const actor = await authenticate({ req, res } as ExpressContextFunctionArgument);
       if (actor.token.expiresAt) {
@@ -57,7 +56,15 @@ export function exportRoutes(services: ExportServices): Router {
         res.status(200).type(format.contentType).end();
         return;
       }
-      slot = slots.enter(actor.token.id);
+      // Held until the response has left this process or its client is gone ('close'), not
+      // only until the last row was handed to Node: a reader that stalls keeps its slot while
+      // its page waits in memory.
+      const leave = slots.enter(actor.token.id);
+      if (res.closed) {
+        leave();
+      } else {
+        res.once('close', leave);
+      }
       observed(res).record.outcome = 'ok';
       const end = await streamExport(services, {
         actor,
@@ -78,8 +85,6 @@ export function exportRoutes(services: ExportServices): Router {
         outcome('cut');
         res.destroy();
       }
-    } finally {
-      slot?.();
     }
   });
   return router;
