@@ -29,6 +29,10 @@ describe('an export’s flow', () => {
   };
   const ROWS = 1500;
   const RESTORE_RATE = 100;
+  /** Every page pays a request's base, as the GraphQL page it replaces would. */
+  const BASE = 100;
+  /** A page of 1000 incidents: the base, its two statements and its rows. */
+  const PAGE_COST = BASE + 2 + 1000;
 
   beforeEach(async () => {
     waits = [];
@@ -39,6 +43,7 @@ describe('an export’s flow', () => {
       limits: {
         costBucketSize: 1500,
         costRestoreRate: RESTORE_RATE,
+        costPerRequest: BASE,
         authFailuresPerMinute: 1_000_000,
       },
     });
@@ -78,12 +83,26 @@ describe('an export’s flow', () => {
     await until(() => waits.length > 0, 'the export to wait for its budget');
     // It waits as long as the refill of what the next page lacks takes at the restore rate.
     const available = await app.services.costBudget.available(app.identities.full.token.id);
-    expect(waits[0].ms).toBe(Math.ceil(((1002 - Math.floor(available)) / RESTORE_RATE) * 1000));
+    expect(waits[0].ms).toBe(
+      Math.ceil(((PAGE_COST - Math.floor(available)) / RESTORE_RATE) * 1000),
+    );
     refill();
     const rows = parseNdjson(await response.text());
     expect(rows).toHaveLength(ROWS);
     expect(new Set(rows.map((row) => row.id)).size).toBe(ROWS);
     expect(await exportsEnded('complete')).toBe(1);
+  });
+
+  it('charges each page the base of a request, as the GraphQL page it replaces', async () => {
+    const tokenId = app.identities.full.token.id;
+    const before = await app.services.costBudget.available(tokenId);
+    const empty = await fetch(`${app.url}/export/monitors.ndjson?boardId=none`, {
+      headers: { authorization: `Bearer ${app.identities.full.secret}` },
+    });
+    expect(empty.status).toBe(200);
+    expect(await empty.text()).toBe('');
+    // The clock stands still: nothing refills. One page: its base and its one statement.
+    expect(before - (await app.services.costBudget.available(tokenId))).toBe(BASE + 1);
   });
 
   it('a third export of one token at once is 429 RATE_LIMITED; another token’s is not', async () => {

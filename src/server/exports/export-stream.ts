@@ -15,7 +15,7 @@ import type { ExportList, ExportPage } from './export-lists';
 export interface ExportStreamServices {
   clock: Clock;
   db: Database;
-  limits: Pick<LimitsConfig, 'queryTimeoutMs'>;
+  limits: Pick<LimitsConfig, 'queryTimeoutMs' | 'costPerRequest'>;
   costBudget: CostBudget;
   scheduler: FairScheduler;
   /** Waits for a dry budget's refill (tests fire it instead of waiting). */
@@ -115,18 +115,25 @@ async function readPage(
 ): Promise<ExportPage | null> {
   const { costBudget, scheduler, db, clock, limits } = services;
   const tokenId = job.actor.token.id;
+  // Each page costs what the GraphQL page it replaces would: the request's base (COST_PER_REQUEST)
+  // and what it reads, so paging through an export is no cheaper than paging through the list.
+  const base = limits.costPerRequest;
   // A page as large as a list allows, and never more than the whole bucket can hold.
   const size = Math.max(
     1,
-    Math.min(MAX_PAGE_SIZE, Math.floor(costBudget.settings.size) - job.list.statements),
+    Math.min(MAX_PAGE_SIZE, Math.floor(costBudget.settings.size) - base - job.list.statements),
   );
-  const requested = job.list.statements + size;
+  const reads = job.list.statements + size;
+  const requested = base + reads;
   if (!(await reserve(services, tokenId, requested, gone))) {
     return null;
   }
   const meter = new CostMeter();
+  let ran = false;
   try {
-    const end = await scheduler.start(tokenId, requested);
+    // The lane follows what the page reads, as for a query.
+    const end = await scheduler.start(tokenId, reads);
+    ran = true;
     try {
       const loaders = new Loaders();
       loaders.stopAfter(limits.queryTimeoutMs, clock, services.deadlineTimer);
@@ -138,8 +145,8 @@ async function readPage(
       end();
     }
   } finally {
-    // Charged what it read, as a list page is; a page that never ran is charged nothing.
-    await costBudget.settle(tokenId, requested, meter.points);
+    // Charged its base and what it read, as a list page is; a page that never ran, nothing.
+    await costBudget.settle(tokenId, requested, ran ? base + meter.points : 0);
   }
 }
 
