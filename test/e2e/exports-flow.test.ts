@@ -155,6 +155,22 @@ describe('an export’s flow', () => {
     busy.forEach((end) => end());
   });
 
+  it('a token revoked while its export runs gets no further page: the connection is cut', async () => {
+    const response = await fetch(`${app.url}/export/incidents.ndjson`, {
+      headers: { authorization: `Bearer ${app.identities.readOnly.secret}` },
+    });
+    expect(response.status).toBe(200);
+    await until(() => waits.length > 0, 'the export to wait for its budget');
+    await app.data('mutation($id: ID!) { revokeApiToken(id: $id) { id } }', {
+      id: app.identities.readOnly.token.id,
+    });
+    refill();
+    await expect(response.text()).rejects.toThrow();
+    expect(await exportsEnded('cut')).toBe(1);
+    const rows = await metricSamples(app.url, 'statusgraph_export_rows_total');
+    expect(rows.get('{list="incidents",format="ndjson"}')).toBe(1000);
+  });
+
   it('an export whose first page cannot start in time is 503 QUERY_TIMEOUT as JSON', async () => {
     // Every slot of the expensive lane, where a 1000-row page runs, taken by another token.
     const { slots, expensiveSlots = slots } = app.services.scheduler.settings;

@@ -73,6 +73,7 @@ export function exportRoutes(services: ExportServices): Router {
         format,
         res,
         onRows: (count) => metrics.exportRows.inc(labels, count),
+        reauthenticate: () => authenticate({ req, res } as ExpressContextFunctionArgument),
       });
       outcome(end);
     } catch (error) {

@@ -35,6 +35,12 @@ export interface ExportJob {
   res: Response;
   /** Called with each page's row count once it is written. */
   onRows(count: number): void;
+  /**
+   * The request's token as it stands now, authenticated again before every page after the
+   * first: a token revoked, switched off, expired or given other boards while its export runs
+   * holds from the next page (an error there cuts the connection).
+   */
+  reauthenticate(): Promise<ExportJob['actor']>;
 }
 
 /**
@@ -131,13 +137,15 @@ async function readPage(
   const meter = new CostMeter();
   let ran = false;
   try {
+    // After the first page, the token as it stands once the page's budget is there.
+    const current = after === null ? job.actor : await job.reauthenticate();
     // The lane follows what the page reads, as for a query.
     const end = await scheduler.start(tokenId, reads);
     ran = true;
     try {
       const loaders = new Loaders();
       loaders.stopAfter(limits.queryTimeoutMs, clock, services.deadlineTimer);
-      const actor = { ...job.actor, loaders };
+      const actor = { ...current, loaders };
       return await metered(meter, () =>
         db.withDeadline(loaders, () => job.list.page(actor, job.args, { first: size, after })),
       );
