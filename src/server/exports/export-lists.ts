@@ -73,7 +73,21 @@ function filterOf<F extends object>(
   return fields.length === 0 ? undefined : Object.assign(new type(), Object.fromEntries(fields));
 }
 
-const iso = (value: Date | null): string | null => (value === null ? null : value.toISOString());
+/**
+ * The record of an entity: its value in each column, a timestamp as the API's DateTime text.
+ * The columns are the only fields read, so what they leave out (`requestHeaders`) never leaves.
+ */
+function recordOf<T extends object>(
+  entity: T,
+  columns: readonly (keyof T & string)[],
+): ExportRecord {
+  const record: ExportRecord = {};
+  for (const column of columns) {
+    const value: unknown = entity[column];
+    record[column] = (value instanceof Date ? value.toISOString() : value) as ExportRecord[string];
+  }
+  return record;
+}
 
 function incidentsList({ incidents }: ExportListServices): ExportList {
   return {
@@ -112,65 +126,55 @@ function incidentsList({ incidents }: ExportListServices): ExportList {
   };
 }
 
+// Field by field: requestHeaders (section 3's security field) is never among them.
+const MONITOR_COLUMNS = [
+  'id',
+  'boardId',
+  'displayName',
+  'monitorType',
+  'status',
+  'paused',
+  'url',
+  'host',
+  'serviceName',
+  'checkIntervalMinutes',
+  'lastCheckedAt',
+  'createdAt',
+  'updatedAt',
+] as const satisfies readonly (keyof Monitor)[];
+
 function monitorsList({ monitors }: ExportListServices): ExportList {
   return {
     name: 'monitors',
     params: MONITOR_FILTER,
-    columns: [
-      'id',
-      'boardId',
-      'displayName',
-      'monitorType',
-      'status',
-      'paused',
-      'url',
-      'host',
-      'serviceName',
-      'checkIntervalMinutes',
-      'lastCheckedAt',
-      'createdAt',
-      'updatedAt',
-    ],
+    columns: MONITOR_COLUMNS,
     statements: 1,
     async page(actor, args, page) {
       const found = await monitors.list(actor, filterOf(MonitorFilter, args), page);
-      // Field by field: requestHeaders (section 3's security field) is never among them.
-      const records = found.nodes.map((m: Monitor): ExportRecord => ({
-        id: m.id,
-        boardId: m.boardId,
-        displayName: m.displayName,
-        monitorType: m.monitorType,
-        status: m.status,
-        paused: m.paused,
-        url: m.url,
-        host: m.host,
-        serviceName: m.serviceName,
-        checkIntervalMinutes: m.checkIntervalMinutes,
-        lastCheckedAt: iso(m.lastCheckedAt),
-        createdAt: iso(m.createdAt),
-        updatedAt: iso(m.updatedAt),
-      }));
+      const records = found.nodes.map((m: Monitor) => recordOf(m, MONITOR_COLUMNS));
       return { records, ...found.pageInfo };
     },
   };
 }
 
+const STATUS_EVENT_COLUMNS = [
+  'id',
+  'monitorId',
+  'status',
+  'previousStatus',
+  'message',
+  'recordedAt',
+] as const satisfies readonly (keyof StatusEvent)[];
+
 function statusEventsList({ monitors }: ExportListServices): ExportList {
   return {
     name: 'status-events',
     params: STATUS_EVENT_FILTER,
-    columns: ['id', 'monitorId', 'status', 'previousStatus', 'message', 'recordedAt'],
+    columns: STATUS_EVENT_COLUMNS,
     statements: 1,
     async page(actor, args, page) {
       const found = await monitors.statusEvents(actor, filterOf(StatusEventFilter, args), page);
-      const records = found.nodes.map((e: StatusEvent): ExportRecord => ({
-        id: e.id,
-        monitorId: e.monitorId,
-        status: e.status,
-        previousStatus: e.previousStatus,
-        message: e.message,
-        recordedAt: iso(e.recordedAt),
-      }));
+      const records = found.nodes.map((e: StatusEvent) => recordOf(e, STATUS_EVENT_COLUMNS));
       return { records, ...found.pageInfo };
     },
   };
