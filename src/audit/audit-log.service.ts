@@ -50,10 +50,14 @@ export class AuditLogService {
    */
   async succeeded(manager: EntityManager, actor: Actor, target: AuditTarget): Promise<void> {
     const at = new Date();
-    await manager.insert(
-      AuditEvent,
-      this.event(actor, actor.audit.action, AuditOutcome.SUCCEEDED, target, at),
-    );
+    // Nothing to read back (SQLite would re-select the row's defaults): one statement.
+    await manager
+      .createQueryBuilder()
+      .insert()
+      .into(AuditEvent)
+      .values(this.event(actor, actor.audit.action, AuditOutcome.SUCCEEDED, target, at))
+      .updateEntity(false)
+      .execute();
     for (const hook of this.succeededHooks) {
       await hook(manager, actor, at);
     }

@@ -1,4 +1,5 @@
 import type { EntityManager, EntityTarget, FindOptionsWhere, ObjectLiteral } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { Actor } from '../core/context';
 import { NotFoundError } from '../core/errors';
 import type { Database } from '../db/database';
@@ -53,16 +54,56 @@ export class AuditedChanges {
       of.type,
       async (manager) => {
         const row = await this.lock(manager, of);
+        const before = this.values(manager, of.entity, row);
         const now = this.db.now();
         await edit(row, manager, now);
         if (of.stamp !== false) {
           row.updatedAt = now;
         }
-        await manager.save(of.entity, row);
+        await this.store(manager, of.entity, row, before);
         return row;
       },
       (row) => row.id,
     );
+  }
+
+  /** The row's column values by property, to compare after the edit (`changed`). */
+  private values<E extends ObjectLiteral>(
+    manager: EntityManager,
+    entity: EntityTarget<E>,
+    row: E,
+  ): Map<string, unknown> {
+    const columns = manager.connection.getMetadata(entity).columns;
+    return new Map(
+      columns
+        .filter((column) => !column.isPrimary)
+        .map((column) => [column.propertyName, column.getEntityValue(row)]),
+    );
+  }
+
+  /**
+   * Writes the columns the edit changed in one UPDATE (none: no statement). `save` would first
+   * read the row again to find them: one more statement inside the write's transaction.
+   */
+  private async store<E extends ObjectLiteral & { id: string }>(
+    manager: EntityManager,
+    entity: EntityTarget<E>,
+    row: E,
+    before: Map<string, unknown>,
+  ): Promise<void> {
+    const changed = [...this.values(manager, entity, row)].filter(
+      ([property, value]) => !sameValue(before.get(property), value),
+    );
+    if (changed.length === 0) {
+      return;
+    }
+    await manager
+      .createQueryBuilder()
+      .update(entity)
+      .set(Object.fromEntries(changed) as QueryDeepPartialEntity<E>)
+      .where('id = :id', { id: row.id })
+      .updateEntity(false)
+      .execute();
   }
 
   /** The row, locked until the transaction ends (PostgreSQL); NOT_FOUND when there is none. */
@@ -74,4 +115,9 @@ export class AuditedChanges {
     }
     return row;
   }
+}
+
+/** Equal column values: Dates by their instant, anything else by identity. */
+function sameValue(a: unknown, b: unknown): boolean {
+  return a instanceof Date && b instanceof Date ? a.getTime() === b.getTime() : Object.is(a, b);
 }

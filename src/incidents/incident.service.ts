@@ -286,7 +286,7 @@ export class IncidentService {
           deletedAt: null,
         });
         await manager.insert(Incident, incident);
-        await this.setMonitors(manager, actor, incident.id, input.monitorIds ?? []);
+        await this.setMonitors(manager, actor, incident.id, input.monitorIds ?? [], true);
         return incident;
       },
       (incident) => incident.id,
@@ -376,6 +376,7 @@ export class IncidentService {
     actor: Actor,
     incidentId: string,
     monitorIds: string[],
+    fresh = false,
   ): Promise<void> {
     const ids = [...new Set(monitorIds)];
     if (ids.length > 1000) {
@@ -394,9 +395,12 @@ export class IncidentService {
     }
     // A scoped token's change never removes what it cannot see: links to monitors outside its
     // boards stay (API.md section 11).
-    const hidden = await this.hiddenMonitorIds(manager, actor, incidentId);
+    // A new incident (`fresh`) has no links yet: nothing hidden to keep, nothing to delete.
+    const hidden = fresh ? [] : await this.hiddenMonitorIds(manager, actor, incidentId);
     const linked = [...new Set([...ids, ...hidden])];
-    await manager.delete(IncidentMonitor, { incidentId });
+    if (!fresh) {
+      await manager.delete(IncidentMonitor, { incidentId });
+    }
     if (linked.length > 0) {
       await manager.insert(
         IncidentMonitor,
