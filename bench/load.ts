@@ -307,6 +307,19 @@ function printTable(rows: [string, string][]): void {
   }
 }
 
+/** The server's event-loop delay since it started, as prom-client's default metrics give it. */
+async function eventLoopLag(url: string): Promise<string> {
+  const text = await fetch(`${url}/metrics`).then(
+    (response) => response.text(),
+    () => '',
+  );
+  const seconds = (name: string) =>
+    Number(
+      new RegExp(`^statusgraph_nodejs_eventloop_lag_${name}_seconds (\\S+)$`, 'm').exec(text)?.[1],
+    );
+  return ['p50', 'p99', 'max'].map((name) => ms(seconds(name) * 1000)).join(' / ');
+}
+
 const ms = (value: number) => (Number.isFinite(value) ? `${value.toFixed(0)} ms` : '-');
 
 // `npm run load [-- --duration 10]`: the server in a process of its own on a fresh database,
@@ -332,6 +345,7 @@ async function main(): Promise<void> {
           'QUERY_TIMEOUT_MS',
           'COST_BUCKET_SIZE',
           'COST_RESTORE_RATE',
+          'LOG_LEVEL',
         ]),
       },
       30_000,
@@ -344,6 +358,7 @@ async function main(): Promise<void> {
     );
     const load = await runLoad(server, fixture, pages, options);
     const memory = server.memory();
+    const loopLag = await eventLoopLag(server.url);
     const serverLog = server.log;
     const exit = await server.stop();
     server = undefined;
@@ -351,7 +366,30 @@ async function main(): Promise<void> {
     const errorCount = Object.values(load.errors).reduce((sum, n) => sum + n, 0);
     const { result } = load;
     const responses = Object.values(load.byKind).reduce((sum, k) => sum + k.responses, 0);
-    const logLines = serverLog.split('\n').filter((line) => line.startsWith('{'));
+    const logRecords = serverLog
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map(
+        (line) =>
+          JSON.parse(line) as {
+            level?: number;
+            msg?: string;
+            operationName?: string;
+            durationMs?: number;
+          },
+      );
+    // pino's levels: 40 is warn. With LOG_LEVEL=info the request lines give the server's own
+    // latency per operation, beside the client's (which includes parsing on these same cores).
+    const logLines = logRecords.filter((record) => (record.level ?? 0) >= 40);
+    const serverMs = new Map<string, number[]>();
+    for (const record of logRecords) {
+      if (record.msg === 'request' && record.operationName && record.durationMs !== undefined) {
+        serverMs.set(record.operationName, [
+          ...(serverMs.get(record.operationName) ?? []),
+          record.durationMs,
+        ]);
+      }
+    }
 
     console.log(
       `statusgraph load — Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${options.db}`,
@@ -382,6 +420,11 @@ async function main(): Promise<void> {
         'server peak RSS (VmHWM)',
         memory ? `${memory.peakRssMiB.toFixed(0)} MiB (now ${memory.rssMiB.toFixed(0)} MiB)` : '-',
       ],
+      ...[...serverMs].map(([name, durations]): [string, string] => [
+        `  server side (LOG_LEVEL=info) ${name}: p50, p99`,
+        `${ms(percentile(durations, 50))}, ${ms(percentile(durations, 99))}`,
+      ]),
+      ['server event-loop delay p50 / p99 / max (prom-client)', loopLag],
       ['server log lines at warn or above', String(logLines.length)],
       ['rate limit in force (ratelimit-limit)', rateLimit ?? 'not reported'],
       ['server exit after SIGTERM', cleanExit ? 'clean (0)' : JSON.stringify(exit)],
@@ -390,7 +433,7 @@ async function main(): Promise<void> {
       progress(`error: ${sample}`);
     }
     for (const line of logLines.slice(0, 5)) {
-      progress(`server log: ${line.slice(0, 300)}`);
+      progress(`server log: ${JSON.stringify(line).slice(0, 300)}`);
     }
     writeFileSync(
       join(__dirname, '..', '..', 'bench', 'load-results.json'),
