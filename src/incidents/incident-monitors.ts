@@ -32,9 +32,15 @@ export async function monitorsByIncident(
   actor: Actor,
   incidentIds: readonly string[],
 ): Promise<Map<string, Monitor[]>> {
-  const links = await db.reader.find(IncidentMonitor, {
-    where: { incidentId: In([...incidentIds]) },
-  });
+  if (incidentIds.length === 0) {
+    return new Map();
+  }
+  // The links raw: a page of 1000 incidents has thousands, and hydrating each as an entity cost
+  // more CPU than the rest of the page (event-loop time every other request waits behind).
+  const links = await db.read<{ incidentId: string; monitorId: string }>(
+    'SELECT incident_id AS "incidentId", monitor_id AS "monitorId" FROM incident_monitor WHERE incident_id IN (:...incidentIds)',
+    { incidentIds: [...incidentIds] },
+  );
   const monitorIds = [...new Set(links.map((link) => link.monitorId))];
   const monitors = new Map(
     (monitorIds.length === 0
