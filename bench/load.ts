@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import { type BenchDatabaseKind, openBenchServices } from './bench-database';
 import { insertLoadFixture, type LoadFixture } from './load-fixture';
@@ -180,6 +181,8 @@ interface LoadRun {
   result: autocannon.Result;
   errors: Record<ResponseErrorKind | 'timeouts' | 'connectionErrors', number>;
   errorSamples: string[];
+  /** The load generator's event-loop delay, p50 / p99 / max. */
+  clientLoopDelay: string;
   byKind: Record<
     RequestKind,
     { responses: number; p50Ms: number; p99Ms: number; timeouts: number }
@@ -267,6 +270,9 @@ async function runLoad(
       ),
     10_000,
   );
+  // The generator's own event-loop delay: every latency above includes it (it shares the cores).
+  const clientLoop = monitorEventLoopDelay({ resolution: 10 });
+  clientLoop.enable();
   let result: autocannon.Result;
   try {
     result = await new Promise<autocannon.Result>((resolve, reject) => {
@@ -283,6 +289,7 @@ async function runLoad(
     });
   } finally {
     clearInterval(ticker);
+    clientLoop.disable();
   }
   errors.timeouts = result.timeouts;
   errors.connectionErrors = result.errors - result.timeouts;
@@ -297,7 +304,11 @@ async function runLoad(
       },
     ]),
   ) as LoadRun['byKind'];
-  return { result, errors, errorSamples, byKind };
+  const loopMs = (nanoseconds: number) => ms(nanoseconds / 1e6);
+  const clientLoopDelay = [clientLoop.percentile(50), clientLoop.percentile(99), clientLoop.max]
+    .map(loopMs)
+    .join(' / ');
+  return { result, errors, errorSamples, byKind, clientLoopDelay };
 }
 
 function printTable(rows: [string, string][]): void {
@@ -425,6 +436,7 @@ async function main(): Promise<void> {
         `${ms(percentile(durations, 50))}, ${ms(percentile(durations, 99))}`,
       ]),
       ['server event-loop delay p50 / p99 / max (prom-client)', loopLag],
+      ['load generator event-loop delay p50 / p99 / max', load.clientLoopDelay],
       ['server log lines at warn or above', String(logLines.length)],
       ['rate limit in force (ratelimit-limit)', rateLimit ?? 'not reported'],
       ['server exit after SIGTERM', cleanExit ? 'clean (0)' : JSON.stringify(exit)],
