@@ -8,6 +8,7 @@ import { NotFoundError } from '../core/errors';
 import { type Page, type PageArgs, paginate } from '../db/pagination';
 import { checkName } from '../core/validation';
 import { Board } from './board.entity';
+import { hydratedDate } from '../db/raw-rows';
 import type { CreateBoardInput, UpdateBoardInput } from './board.inputs';
 
 const TARGET = 'Board';
@@ -19,6 +20,18 @@ export type BoardDeleteHook = (
   board: Board,
   now: Date,
 ) => Promise<void>;
+
+interface BoardColumns {
+  id: string;
+  organizationId: string;
+  name: string;
+  createdAt: string | Date;
+  updatedAt: string | Date;
+}
+
+const BOARD_BY_ID = `SELECT id, organization_id AS "organizationId", name,
+  created_at AS "createdAt", updated_at AS "updatedAt"
+  FROM "board" WHERE id = :id AND organization_id = :org AND deleted_at IS NULL`;
 
 /** Boards of the actor's organization. */
 export class BoardService {
@@ -38,12 +51,25 @@ export class BoardService {
   }
 
   /** The actor's live board, or null (as for a board outside a scoped token's boards). */
-  get(actor: Actor, id: string): Promise<Board | null> {
-    return this.db.reader.findOneBy(Board, {
-      id: boardIdInScope(actor, id),
-      organizationId: actor.organization.id,
-      deletedAt: IsNull(),
+  async get(actor: Actor, id: string): Promise<Board | null> {
+    if (!isBoardInScope(actor, id)) {
+      return null;
+    }
+    // Raw and hydrated here: the query builder cost more CPU than the rest of `board(id)`.
+    const [row] = await this.db.read<BoardColumns>(BOARD_BY_ID, {
+      id,
+      org: actor.organization.id,
     });
+    return row
+      ? Object.assign(new Board(), {
+          id: row.id,
+          organizationId: row.organizationId,
+          name: row.name,
+          createdAt: hydratedDate(row.createdAt),
+          updatedAt: hydratedDate(row.updatedAt),
+          deletedAt: null,
+        })
+      : null;
   }
 
   /**

@@ -40,6 +40,11 @@ export function isoTimestamp(value: string | Date | null): string | null {
   return new Date(text).toISOString();
 }
 
+/** A timestamp column as the driver returns it raw → the Date an entity would hold. */
+export function hydratedDate(value: string | Date): Date {
+  return typeof value === 'string' ? new Date(isoTimestamp(value)) : value;
+}
+
 // `YYYY-MM-DD HH:MM:SS.SSS` (what TypeORM writes for a Date), by its separators: cheaper than a
 // regular expression, and these columns hold nothing else of that shape.
 function isSqliteMilliseconds(value: string): boolean {
