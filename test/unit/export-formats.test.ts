@@ -27,6 +27,12 @@ describe('export formats', () => {
     expect(csvCell('a=b')).toBe('a=b');
   });
 
+  it('prefixes a cell starting with a tab or a carriage return too (OWASP: both start formulas)', () => {
+    expect(csvCell('\t=1+2')).toBe(`'\t=1+2`);
+    expect(csvCell('\r=1+2')).toBe(`"'\r=1+2"`);
+    expect(csvCell('a\tb')).toBe('a\tb');
+  });
+
   it('writes null as an empty cell, id lists separated by spaces, booleans and numbers as text', () => {
     expect(csvCell(null)).toBe('');
     expect(csvCell(['a', 'b', 'c'])).toBe('a b c');

@@ -24,10 +24,15 @@ export const ndjson: ExportFormat = {
 
 const NEEDS_QUOTES = /[",\r\n]/;
 
-/** Whether a text starts as a formula would: `=`, `+`, `-` or `@` (OWASP's CSV injection). */
+/**
+ * Whether a text starts as a formula would (OWASP's CSV injection): `=`, `+`, `-` or `@` (API.md
+ * section 12), and a tab or a carriage return, which spreadsheets skip before such a character.
+ */
 function looksLikeFormula(text: string): boolean {
   const first = text.charCodeAt(0);
-  return first === 61 || first === 43 || first === 45 || first === 64;
+  return (
+    first === 61 || first === 43 || first === 45 || first === 64 || first === 9 || first === 13
+  );
 }
 
 /**
