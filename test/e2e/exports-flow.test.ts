@@ -117,10 +117,11 @@ describe('an export’s flow', () => {
     });
     expect(third.status).toBe(429);
     expect(third.headers.get('retry-after')).toBe('1');
+    // As every 429 of the API: the code, and the seconds to wait in the body as in the header.
     expect(
-      ((await third.json()) as { errors: { extensions: { code: string } }[] }).errors[0].extensions
-        .code,
-    ).toBe('RATE_LIMITED');
+      ((await third.json()) as { errors: { extensions: Record<string, unknown> }[] }).errors[0]
+        .extensions,
+    ).toEqual({ code: 'RATE_LIMITED', retryAfterSeconds: 1 });
     const other = await fetch(`${app.url}/export/monitors.csv`, {
       headers: { authorization: `Bearer ${app.identities.readOnly.secret}` },
     });

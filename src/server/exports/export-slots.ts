@@ -8,6 +8,7 @@ export class TooManyExportsError extends GraphQLError {
     super(`This token already runs ${limit} exports, the most at once; retry when one has ended.`, {
       extensions: {
         code: ErrorCode.RATE_LIMITED,
+        retryAfterSeconds: 1,
         http: { status: 429, headers: new HeaderMap([['retry-after', '1']]) },
       },
     });
