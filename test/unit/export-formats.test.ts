@@ -51,6 +51,13 @@ describe('export formats', () => {
       '{"id":"1","name":"x,y","ids":["a","b"],"gone":null}\n',
     );
   });
+
+  it('escapes U+2028 and U+2029 in NDJSON: line readers that split on them keep one row a line', () => {
+    const line = ndjson.row({ name: 'a\u2028b\u2029c' }, ['name']);
+    expect(line).toBe('{"name":"a\\u2028b\\u2029c"}\n');
+    expect(line.split(/\r\n|[\n\r\u2028\u2029]/)).toHaveLength(2);
+    expect(JSON.parse(line)).toEqual({ name: 'a\u2028b\u2029c' });
+  });
 });
 
 describe('export parameters', () => {

@@ -9,7 +9,10 @@ export interface ExportFormat {
   row(record: ExportRecord, columns: readonly string[]): string;
 }
 
-/** NDJSON: one JSON object a line, null as null, keys in the order of `columns`. */
+/**
+ * NDJSON: one JSON object a line, null as null, keys in the order of `columns`; U+2028 and U+2029
+ * escaped, so that no reader sees a line break inside a row.
+ */
 export const ndjson: ExportFormat = {
   contentType: 'application/x-ndjson',
   head: () => '',
@@ -18,9 +21,15 @@ export const ndjson: ExportFormat = {
     for (const column of columns) {
       ordered[column] = record[column] ?? null;
     }
-    return `${JSON.stringify(ordered)}\n`;
+    const json = JSON.stringify(ordered);
+    // Valid JSON raw, but line breaks to readers that split on Unicode's line separators.
+    return `${SEPARATORS.test(json) ? json.replace(SEPARATORS_ALL, escapeSeparator) : json}\n`;
   },
 };
+
+const SEPARATORS = /[\u2028\u2029]/;
+const SEPARATORS_ALL = /[\u2028\u2029]/g;
+const escapeSeparator = (c: string) => (c === '\u2028' ? '\\u2028' : '\\u2029');
 
 const NEEDS_QUOTES = /[",\r\n]/;
 
