@@ -26,6 +26,11 @@ export interface BenchServerOptions {
   script?: string;
   /** Instead of the API, the BI pages' floor (`POST /floor/<page>?org=`, bench/bi-floor.ts). */
   floor?: boolean;
+  /**
+   * Runs the server with `--expose-gc`, so that `stats` can tell the heap still in use after a
+   * full collection (what the process keeps) from the peak (which holds garbage not yet collected).
+   */
+  exposeGc?: boolean;
 }
 
 export interface ServerStats {
@@ -33,6 +38,8 @@ export interface ServerStats {
   peakRssMiB: number;
   /** Last-use writes made so far by this process. */
   lastUseWrites: number;
+  /** V8 heap in use right after a full collection, MiB (null without `exposeGc`). */
+  retainedHeapMiB: number | null;
 }
 
 type Request = { type: 'stats' } | { type: 'resetPeak' } | { type: 'stop' };
@@ -52,6 +59,7 @@ export class BenchServer {
   static async start(options: BenchServerOptions): Promise<BenchServer> {
     const child = fork(options.script ?? __filename, [JSON.stringify(options)], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      execArgv: options.exposeGc ? [...process.execArgv, '--expose-gc'] : process.execArgv,
     });
     const reply = await next(child);
     if (reply.type !== 'listening') {
@@ -121,12 +129,20 @@ async function serve(options: BenchServerOptions): Promise<void> {
   });
   process.on('message', async (request: Request) => {
     switch (request.type) {
-      case 'stats':
+      case 'stats': {
+        const peak = peakRssMiB();
+        // After the peak is read: a collection now changes nothing that was measured.
+        globalThis.gc?.();
         send({
           type: 'stats',
-          stats: { peakRssMiB: peakRssMiB(), lastUseWrites: services.lastUse.writes },
+          stats: {
+            peakRssMiB: peak,
+            lastUseWrites: services.lastUse.writes,
+            retainedHeapMiB: globalThis.gc ? process.memoryUsage().heapUsed / 2 ** 20 : null,
+          },
         });
         break;
+      }
       case 'resetPeak':
         send({ type: 'resetPeak', reset: resetPeakRss() });
         break;
