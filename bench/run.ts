@@ -352,6 +352,9 @@ function tableRows(kinds: BenchDatabaseKind[], results: DatabaseResult[]): Row[]
       ),
     exportTarget ? `≥ ${exportTarget.toFixed(2)}` : '',
   );
+  add("4. the same with the client's JSON.parse of each page counted (rows/s)", (r) =>
+    r.export?.exportRatioClientParsed.toFixed(2),
+  );
 
   add('5. incidents(first: 1000), first page (ms, median)', (r) =>
     r.deepPages ? ms(r.deepPages.firstPageMs) : undefined,
