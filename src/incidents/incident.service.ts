@@ -286,7 +286,7 @@ export class IncidentService {
           deletedAt: null,
         });
         await manager.insert(Incident, incident);
-        await this.setMonitors(manager, actor, incident.id, input.monitorIds ?? [], true);
+        await this.linkMonitors(manager, actor, incident.id, input.monitorIds ?? []);
         return incident;
       },
       (incident) => incident.id,
@@ -371,13 +371,41 @@ export class IncidentService {
     }).then((incident) => incident.id);
   }
 
+  /** Links a new incident to its monitors: it has no links yet, so none to keep or delete. */
+  private async linkMonitors(
+    manager: EntityManager,
+    actor: Actor,
+    incidentId: string,
+    monitorIds: string[],
+  ): Promise<void> {
+    await this.insertLinks(
+      manager,
+      incidentId,
+      await this.visibleMonitorIds(manager, actor, monitorIds),
+    );
+  }
+
+  /** Replaces an incident's monitors with `monitorIds` (and those the actor cannot see). */
   private async setMonitors(
     manager: EntityManager,
     actor: Actor,
     incidentId: string,
     monitorIds: string[],
-    fresh = false,
   ): Promise<void> {
+    const ids = await this.visibleMonitorIds(manager, actor, monitorIds);
+    // A scoped token's change never removes what it cannot see: links to monitors outside its
+    // boards stay (API.md section 11).
+    const hidden = await this.hiddenMonitorIds(manager, actor, incidentId);
+    await manager.delete(IncidentMonitor, { incidentId });
+    await this.insertLinks(manager, incidentId, [...new Set([...ids, ...hidden])]);
+  }
+
+  /** `monitorIds` without repeats, each one of the actor's monitors (else NOT_FOUND). */
+  private async visibleMonitorIds(
+    manager: EntityManager,
+    actor: Actor,
+    monitorIds: string[],
+  ): Promise<string[]> {
     const ids = [...new Set(monitorIds)];
     if (ids.length > 1000) {
       throw new UserInputError('monitorIds may hold at most 1000 monitors.', 'monitorIds');
@@ -393,18 +421,18 @@ export class IncidentService {
     if (found !== ids.length) {
       throw new NotFoundError('Monitor');
     }
-    // A scoped token's change never removes what it cannot see: links to monitors outside its
-    // boards stay (API.md section 11).
-    // A new incident (`fresh`) has no links yet: nothing hidden to keep, nothing to delete.
-    const hidden = fresh ? [] : await this.hiddenMonitorIds(manager, actor, incidentId);
-    const linked = [...new Set([...ids, ...hidden])];
-    if (!fresh) {
-      await manager.delete(IncidentMonitor, { incidentId });
-    }
-    if (linked.length > 0) {
+    return ids;
+  }
+
+  private async insertLinks(
+    manager: EntityManager,
+    incidentId: string,
+    monitorIds: string[],
+  ): Promise<void> {
+    if (monitorIds.length > 0) {
       await manager.insert(
         IncidentMonitor,
-        linked.map((monitorId) => ({ incidentId, monitorId })),
+        monitorIds.map((monitorId) => ({ incidentId, monitorId })),
       );
     }
   }
