@@ -52,11 +52,12 @@ describe('export formats', () => {
     );
   });
 
-  it('escapes U+2028 and U+2029 in NDJSON: line readers that split on them keep one row a line', () => {
-    const line = ndjson.row({ name: 'a\u2028b\u2029c' }, ['name']);
-    expect(line).toBe('{"name":"a\\u2028b\\u2029c"}\n');
-    expect(line.split(/\r\n|[\n\r\u2028\u2029]/)).toHaveLength(2);
-    expect(JSON.parse(line)).toEqual({ name: 'a\u2028b\u2029c' });
+  it('escapes NEL, U+2028 and U+2029 in NDJSON: line readers that split on them keep one row a line', () => {
+    const line = ndjson.row({ name: 'a\u2028b\u2029c\u0085d' }, ['name']);
+    expect(line).toBe('{"name":"a\\u2028b\\u2029c\\u0085d"}\n');
+    // Python's str.splitlines() breaks on each of these (and on \v, \f, \x1c–\x1e, which JSON escapes).
+    expect(line.split(/\r\n|[\n\r\v\f\x1c-\x1e\u0085\u2028\u2029]/)).toHaveLength(2);
+    expect(JSON.parse(line)).toEqual({ name: 'a\u2028b\u2029c\u0085d' });
   });
 });
 

@@ -10,8 +10,8 @@ export interface ExportFormat {
 }
 
 /**
- * NDJSON: one JSON object a line, null as null, keys in the order of `columns`; U+2028 and U+2029
- * escaped, so that no reader sees a line break inside a row.
+ * NDJSON: one JSON object a line, null as null, keys in the order of `columns`; U+0085, U+2028 and
+ * U+2029 escaped, so that no reader sees a line break inside a row.
  */
 export const ndjson: ExportFormat = {
   contentType: 'application/x-ndjson',
@@ -27,9 +27,10 @@ export const ndjson: ExportFormat = {
   },
 };
 
-const SEPARATORS = /[\u2028\u2029]/;
-const SEPARATORS_ALL = /[\u2028\u2029]/g;
-const escapeSeparator = (c: string) => (c === '\u2028' ? '\\u2028' : '\\u2029');
+// NEL (U+0085) and Unicode's line and paragraph separators, which JSON.stringify leaves raw.
+const SEPARATORS = /[\u0085\u2028\u2029]/;
+const SEPARATORS_ALL = /[\u0085\u2028\u2029]/g;
+const escapeSeparator = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
 
 const NEEDS_QUOTES = /[",\r\n]/;
 
