@@ -67,7 +67,11 @@ export class AuditedChanges {
     );
   }
 
-  /** The row's column values by property, to compare after the edit (`changed`). */
+  /**
+   * The row's column values by property, to compare after the edit (`store`). Edits assign new
+   * values (a Date is replaced, never set in place): a value changed in place would compare equal
+   * to itself and not be written.
+   */
   private values<E extends ObjectLiteral>(
     manager: EntityManager,
     entity: EntityTarget<E>,
