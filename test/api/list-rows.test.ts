@@ -6,6 +6,7 @@ import { Board } from '../../src/boards/board.entity';
 import { boardRow, incidentRow, insertRows, monitorRow } from '../helpers/incident-fixture';
 import { statementsOfRequest } from '../helpers/statements';
 import { TestApp } from '../helpers/test-app';
+import { DEFAULT_LIMITS } from '../../src/core/config';
 
 /**
  * List pages read their rows lean (issue 17): timestamps as text from the database, only the
@@ -141,5 +142,35 @@ describe('list rows: lean reads, the same bytes', () => {
     expect(page[0]).not.toMatch(/details|will_start_at|will_end_at|created_at|deleted_at"? AS/i);
     // No statement reads the boards on their own.
     expect(statements.filter((sql) => /FROM\s+"board"/i.test(sql))).toEqual([]);
+  });
+
+  it('any text reads the same in a list as through the entity', async () => {
+    // Quotes, backslashes, line breaks, control characters, separators and astral characters:
+    // on SQLite a page travels from the driver as one JSON text (src/db/pagination.ts).
+    const name = 'a "quoted" \\ path\nnext\tline \u0001\u001f \u2028\u2029\u0085 ✓ 😀 \'; DROP';
+    const details = '{"json":[1,2]} </script> \r\n ]';
+    const db = app.services.db;
+    const placeholder = (n: number) => (db.isSqlite ? '?' : `$${n}`);
+    await db.write((manager) =>
+      manager.query(
+        `UPDATE incident SET name = ${placeholder(1)}, details = ${placeholder(2)} WHERE id = ${placeholder(3)}`,
+        [name, details, ids[1]],
+      ),
+    );
+    const data = await app.data<{ incidents: { nodes: { id: string }[] } }>(
+      `{ incidents(first: 100) { nodes { ${FIELDS} } } }`,
+    );
+    const node = data.incidents.nodes.find((n) => n.id === ids[1]);
+    expect(node).toMatchObject({ name, details });
+    expect(JSON.stringify(node)).toBe(await single(ids[1]));
+  });
+
+  it('a page is charged a point per row it read, however the driver hands them over', async () => {
+    // 3 rows and the look-ahead row that tells another page follows, in one statement.
+    const result = (await app.execute(
+      app.identities.full.secret,
+      '{ incidents(first: 3) { nodes { id } } }',
+    )) as { extensions?: { cost?: { actualQueryCost: number } } };
+    expect(result.extensions?.cost?.actualQueryCost).toBe(DEFAULT_LIMITS.costPerRequest + 1 + 4);
   });
 });
