@@ -3,6 +3,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { DateUtils } from 'typeorm/util/DateUtils';
 import { meterStatements } from './cost-meter';
+import { sqliteJsonRows } from './json-rows';
 import { type StatementDeadline, StatementGuard } from './statement-deadline';
 
 const SQLITE_BUSY = /SQLITE_BUSY/;
@@ -68,6 +69,26 @@ export class Database {
       {},
     );
     return this.readSource.manager.query(query, values);
+  }
+
+  /**
+   * `read` for a statement of many rows whose result columns include `columns`: on SQLite they
+   * come from the driver as one JSON text (`sqliteJsonRows`), in no particular order.
+   */
+  async readMany<T>(
+    sql: string,
+    parameters: Record<string, unknown>,
+    columns: readonly string[],
+  ): Promise<T[]> {
+    if (!this.isSqlite) {
+      return this.read<T>(sql, parameters);
+    }
+    const [query, values]: [string, unknown[]] = this.readSource.driver.escapeQueryWithParameters(
+      sql,
+      parameters,
+      {},
+    );
+    return sqliteJsonRows<T>(this.readSource, query, values, columns);
   }
 
   /** For reads of committed data: never use it to write, nor inside a write's transaction. */

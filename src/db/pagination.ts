@@ -1,6 +1,6 @@
 import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import { UserInputError } from '../core/errors';
-import { chargeRowsRead } from './cost-meter';
+import { identifier, sqliteJsonRows } from './json-rows';
 import type { Database } from './database';
 
 export const DEFAULT_PAGE_SIZE = 50;
@@ -145,37 +145,20 @@ export async function paginateRaw<T extends ObjectLiteral, Raw, R extends { id: 
   return pageOf(raws.map(toNode), size, order, () => counter.getCount());
 }
 
-/**
- * The rows `query.getRawMany()` returns on SQLite, built by SQLite itself as one JSON array, in
- * the page's order, and parsed at once. node-sqlite3 makes each value of each row a property of
- * its own on the event loop: for a page of 1000 rows that was more CPU than the rest of the
- * request, every other request waiting behind it. SQLite writes the JSON on the driver's worker
- * thread, and `JSON.parse` builds the same objects (text, numbers and nulls, as the driver gives
- * them) several times faster. The rows are charged as read, as the driver's would have been.
- */
-async function sqliteRowsAsJson<T extends ObjectLiteral, Raw>(
+/** `query.getRawMany()` on SQLite, the page as one JSON text (`sqliteJsonRows`), in its order. */
+function sqliteRowsAsJson<T extends ObjectLiteral, Raw>(
   query: SelectQueryBuilder<T>,
   selection: readonly [string, string][],
   order: KeysetOrder<never>,
 ): Promise<Raw[]> {
-  const names = new Set(selection.map(([, name]) => name));
-  if (!names.has(order.sortBy) || !names.has('id')) {
+  const columns = selection.map(([, name]) => name);
+  if (!columns.includes(order.sortBy) || !columns.includes('id')) {
     throw new Error('A raw page must select its sort key and its id (its cursors need them).');
   }
   const [sql, parameters] = query.getQueryAndParameters();
-  const quoted = (name: string) => `"${name.replaceAll('"', '""')}"`;
-  const object = `json_object(${selection.map(([, name]) => `'${name.replaceAll("'", "''")}', ${quoted(name)}`).join(', ')})`;
   const direction = order.direction === 'ASC' ? 'ASC' : 'DESC';
-  // Aggregates keep no order of their own: the page's, on the columns it sorts by.
-  const sorted = `${quoted(order.sortBy)} ${direction}, "id" ${direction}`;
-  const [row] = (await query.connection.query(
-    `SELECT '[' || group_concat(${object}, ',' ORDER BY ${sorted}) || ']' AS "page" FROM (${sql})`,
-    parameters,
-  )) as { page: string | null }[];
-  const rows = row?.page ? (JSON.parse(row.page) as Raw[]) : [];
-  // One row came back; the statement read `rows.length`.
-  chargeRowsRead(Math.max(0, rows.length - 1));
-  return rows;
+  const orderBy = `${identifier(order.sortBy)} ${direction}, "id" ${direction}`;
+  return sqliteJsonRows<Raw>(query.connection, sql, parameters, columns, orderBy);
 }
 
 /** Adds the cursor's condition, the order and the limit of one page (`size + 1` rows) to `query`. */

@@ -37,9 +37,10 @@ export async function monitorsByIncident(
   }
   // The links raw: a page of 1000 incidents has thousands, and hydrating each as an entity cost
   // more CPU than the rest of the page (event-loop time every other request waits behind).
-  const links = await db.read<{ incidentId: string; monitorId: string }>(
+  const links = await db.readMany<{ incidentId: string; monitorId: string }>(
     'SELECT incident_id AS "incidentId", monitor_id AS "monitorId" FROM incident_monitor WHERE incident_id IN (:...incidentIds)',
     { incidentIds: [...incidentIds] },
+    ['incidentId', 'monitorId'],
   );
   const monitorIds = [...new Set(links.map((link) => link.monitorId))];
   const monitors = new Map(
