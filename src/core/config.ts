@@ -93,7 +93,7 @@ export const DEFAULT_LIMITS: Omit<LimitsConfig, 'store'> = {
   authFailuresPerMinute: 60,
   queryTimeoutMs: 30_000,
   concurrentQueries: 2,
-  concurrentExpensiveQueries: 1,
+  concurrentExpensiveQueries: 2,
   cheapQueryCost: 1000,
 };
 

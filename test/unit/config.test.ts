@@ -28,7 +28,7 @@ describe('loadConfig', () => {
         authFailuresPerMinute: 60,
         queryTimeoutMs: 30_000,
         concurrentQueries: 2,
-        concurrentExpensiveQueries: 1,
+        concurrentExpensiveQueries: 2,
         cheapQueryCost: 1000,
       },
       audit: { deniedPerMinute: 60, retentionDays: 400 },
@@ -41,7 +41,7 @@ describe('loadConfig', () => {
       authFailuresPerMinute: 60,
       queryTimeoutMs: 30_000,
       concurrentQueries: 2,
-      concurrentExpensiveQueries: 1,
+      concurrentExpensiveQueries: 2,
       cheapQueryCost: 1000,
     });
     // No store configured: it follows the database (SQLite → memory).
