@@ -269,7 +269,9 @@ describe('query slots', () => {
         costBucketSize: 1_000_000_000,
         costRestoreRate: 1_000_000_000,
         authFailuresPerMinute: 1_000_000,
+        // One slot in each lane: the pages are expensive queries.
         concurrentQueries: 1,
+        concurrentExpensiveQueries: 1,
       },
     });
     await seed(app);
