@@ -63,12 +63,7 @@ export class Database {
    * placeholders (`?` on SQLite, `$1` on PostgreSQL), as it does for the query builder.
    */
   async read<T>(sql: string, parameters: Record<string, unknown>): Promise<T[]> {
-    const [query, values]: [string, unknown[]] = this.readSource.driver.escapeQueryWithParameters(
-      sql,
-      parameters,
-      {},
-    );
-    return this.readSource.manager.query(query, values);
+    return this.readSource.manager.query(...this.withPlaceholders(sql, parameters));
   }
 
   /**
@@ -83,12 +78,12 @@ export class Database {
     if (!this.isSqlite) {
       return this.read<T>(sql, parameters);
     }
-    const [query, values]: [string, unknown[]] = this.readSource.driver.escapeQueryWithParameters(
-      sql,
-      parameters,
-      {},
-    );
-    return sqliteJsonRows<T>(this.readSource, query, values, columns);
+    return sqliteJsonRows<T>(this.readSource, ...this.withPlaceholders(sql, parameters), columns);
+  }
+
+  /** `sql` with the driver's own placeholders for its named parameters, and their values. */
+  private withPlaceholders(sql: string, parameters: Record<string, unknown>): [string, unknown[]] {
+    return this.readSource.driver.escapeQueryWithParameters(sql, parameters, {});
   }
 
   /** For reads of committed data: never use it to write, nor inside a write's transaction. */

@@ -1,5 +1,5 @@
 import { type StatusFixture, insertStatusFixture } from '../helpers/status-fixture';
-import { statementsOf } from '../helpers/statements';
+import { statementsOfRequest } from '../helpers/statements';
 import { TestApp } from '../helpers/test-app';
 
 /**
@@ -24,20 +24,8 @@ describe('the statements of a write', () => {
   }, 60_000);
   afterAll(() => app.close());
 
-  async function statementsOfMutation(
-    query: string,
-    variables: Record<string, unknown>,
-  ): Promise<string[]> {
-    const contextValue = await app.contextFor(app.identities.full.secret);
-    await app.services.lastUse.flush();
-    return statementsOf(app.services.db, async () => {
-      const response = await app.apollo.executeOperation({ query, variables }, { contextValue });
-      if (response.body.kind !== 'single') {
-        throw new Error('expected a single result');
-      }
-      expect(response.body.singleResult.errors).toBeUndefined();
-    });
-  }
+  const statementsOfMutation = async (query: string, variables: Record<string, unknown>) =>
+    (await statementsOfRequest(app, query, variables, app.identities.full.secret)).statements;
 
   const touching = (statements: string[], verb: string, table: string) =>
     statements.filter((sql) => new RegExp(`^${verb}\\b[^;]*"${table}"`, 'i').test(sql.trim()));

@@ -33,7 +33,7 @@ export async function statementsOf(db: Database, work: () => Promise<void>): Pro
 }
 
 /**
- * The statements of one GraphQL request read with the READ_ONLY token, authentication excluded:
+ * The statements of one GraphQL request, by default with the READ_ONLY token, authentication excluded:
  * the context is built first, and the background last-use write it schedules is flushed before
  * counting starts. The request must succeed.
  */
@@ -41,8 +41,9 @@ export async function statementsOfRequest<T>(
   app: TestApp,
   query: string,
   variables: Record<string, unknown> = {},
+  secret = app.identities.readOnly.secret,
 ): Promise<{ data: T; statements: string[] }> {
-  const contextValue = await app.contextFor(app.identities.readOnly.secret);
+  const contextValue = await app.contextFor(secret);
   await app.services.lastUse.flush();
   let data: T | undefined;
   const statements = await statementsOf(app.services.db, async () => {
