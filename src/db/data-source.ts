@@ -9,13 +9,29 @@ import { SnakeNamingStrategy } from './naming-strategy';
 export const SQLITE_BUSY_TIMEOUT_MS = 5000;
 
 /**
- * sqlite3 whose `verbose()`, which TypeORM calls on any driver it loads, changes nothing. Verbose
- * mode makes every statement capture a stack trace and util.inspect() its SQL and parameters
- * (measured: +40 µs a statement, more for a 500-row insert) for longer traces on errors that
- * TypeORM wraps in its own anyway.
+ * A SQLite connection that runs its statements one at a time, in the order they were sent. The
+ * driver otherwise hands each statement to libuv's thread pool at once, where all but one wait
+ * on the connection's lock, each holding a thread: one query's batched reads could fill the pool
+ * and keep every other connection, the writer's included, waiting for a thread. One thread per
+ * connection at most is what core/thread-pool.ts sizes the pool on.
  */
-const QUIET_SQLITE3: typeof sqlite3 = Object.assign(Object.create(sqlite3) as typeof sqlite3, {
-  verbose: () => sqlite3,
+class OneStatementAtATime extends sqlite3.Database {
+  constructor(...args: ConstructorParameters<typeof sqlite3.Database>) {
+    super(...args);
+    this.serialize();
+  }
+}
+
+/**
+ * sqlite3 as TypeORM loads it (it calls `verbose()` on any driver it is given, and opens every
+ * connection, the statement guard's too, with its `Database`): connections of
+ * `OneStatementAtATime`, and a `verbose()` that changes nothing. Verbose mode makes every
+ * statement capture a stack trace and util.inspect() its SQL and parameters (measured: +40 µs a
+ * statement, more for a 500-row insert) for longer traces on errors that TypeORM wraps anyway.
+ */
+const SQLITE3: typeof sqlite3 = Object.assign(Object.create(sqlite3) as typeof sqlite3, {
+  Database: OneStatementAtATime,
+  verbose: () => SQLITE3,
 });
 
 /**
@@ -48,7 +64,7 @@ export function dataSourceOptions(
       database: config.path,
       enableWAL: true,
       busyTimeout: SQLITE_BUSY_TIMEOUT_MS,
-      driver: QUIET_SQLITE3,
+      driver: SQLITE3,
     };
   }
   return { ...common, type: 'postgres', url: config.url };
