@@ -4,11 +4,12 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import { closeServices, openServices, type Services } from './app';
-import { ConfigError, DEFAULT_HOST, loadConfig, localBaseUrl } from './core/config';
+import { ConfigError, DEFAULT_HOST, loadConfig, localBaseUrl, resolveLimits } from './core/config';
 import { withEnvFile } from './core/env-file';
 import { seedDemoOnStart } from './demo/demo-start';
 import { trackConnections } from './server/graceful-close';
 import { createLogger } from './core/logger';
+import { sizeThreadPool } from './core/thread-pool';
 import type { Organization } from './organizations/organization.entity';
 import { createHttpApp } from './server/http-app';
 import { answerParserRefusals } from './server/parser-refusals';
@@ -59,6 +60,7 @@ const SHUTDOWN_GRACE_MS = 10_000;
 
 async function main(): Promise<void> {
   const config = loadConfig(withEnvFile(process.env, process.cwd()));
+  const threads = sizeThreadPool(resolveLimits(config));
   const logger = createLogger(config.logLevel);
   const services = await openServices(config, logger).catch((error: unknown) => {
     throw new ConfigError(
@@ -81,7 +83,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${await seedDemoOnStart(services, bootstrapped)}\n`);
   }
   logger.info(
-    { port: config.port, host },
+    { port: config.port, host, threads },
     `statusgraph listening on ${base}/graphql (token console: /console)`,
   );
 
