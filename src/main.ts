@@ -9,7 +9,7 @@ import { withEnvFile } from './core/env-file';
 import { seedDemoOnStart } from './demo/demo-start';
 import { trackConnections } from './server/graceful-close';
 import { createLogger } from './core/logger';
-import { sizeThreadPool } from './core/thread-pool';
+import { threadPoolSetting } from './core/thread-pool';
 import type { Organization } from './organizations/organization.entity';
 import { createHttpApp } from './server/http-app';
 import { answerParserRefusals } from './server/parser-refusals';
@@ -59,8 +59,10 @@ function listen(app: Express, port: number, host: string): Promise<Server> {
 const SHUTDOWN_GRACE_MS = 10_000;
 
 async function main(): Promise<void> {
-  const config = loadConfig(withEnvFile(process.env, process.cwd()));
-  const threads = sizeThreadPool(resolveLimits(config));
+  const env = withEnvFile(process.env, process.cwd());
+  const config = loadConfig(env);
+  const threads = threadPoolSetting(resolveLimits(config), env);
+  process.env.UV_THREADPOOL_SIZE = String(threads);
   const logger = createLogger(config.logLevel);
   const services = await openServices(config, logger).catch((error: unknown) => {
     throw new ConfigError(

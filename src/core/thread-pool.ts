@@ -27,19 +27,16 @@ export function threadPoolSize(
 }
 
 /**
- * Sizes the pool for `limits` unless the operator chose UV_THREADPOOL_SIZE. libuv reads the
- * variable when the pool first runs work, so call it before anything touches the file system,
- * DNS or the database (main.ts, right after the configuration is read). Returns the size in force.
+ * The pool size to run with: UV_THREADPOOL_SIZE when the operator chose it (in the environment or
+ * the `.env` file, `env`), else one for `limits`. libuv reads process.env when the pool first runs
+ * work, so main.ts sets it before anything touches the file system, DNS or the database.
  */
-export function sizeThreadPool(
+export function threadPoolSetting(
   limits: Pick<LimitsConfig, 'concurrentQueries' | 'concurrentExpensiveQueries'>,
-  env: NodeJS.ProcessEnv = process.env,
+  env: NodeJS.ProcessEnv,
 ): number {
   const chosen = Number(env.UV_THREADPOOL_SIZE);
-  if (Number.isInteger(chosen) && chosen > 0) {
-    return Math.min(MAX_THREADS, chosen);
-  }
-  const size = threadPoolSize(limits);
-  env.UV_THREADPOOL_SIZE = String(size);
-  return size;
+  return Number.isInteger(chosen) && chosen > 0
+    ? Math.min(MAX_THREADS, chosen)
+    : threadPoolSize(limits);
 }

@@ -1,4 +1,4 @@
-import { readdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Child, freePort, killAll, spawnMain } from '../helpers/child-process';
@@ -30,7 +30,7 @@ describe('the thread pool of the server process', () => {
     };
   }
 
-  it('holds a thread for each query slot and three more, or what the operator chose', async () => {
+  it('holds a thread for each query slot and three more, or what the operator chose (environment or .env)', async () => {
     const small = await threadsOf('small', {
       MAX_CONCURRENT_QUERIES: '1',
       MAX_CONCURRENT_EXPENSIVE_QUERIES: '1',
@@ -44,8 +44,12 @@ describe('the thread pool of the server process', () => {
       MAX_CONCURRENT_EXPENSIVE_QUERIES: '6',
       UV_THREADPOOL_SIZE: '7',
     });
-    expect([small.logged, large.logged, chosen.logged]).toEqual([5, 15, 7]);
+    const envFile = join(dir, 'threads.env');
+    writeFileSync(envFile, 'UV_THREADPOOL_SIZE=9\n');
+    const fromFile = await threadsOf('from-file', { ENV_FILE: envFile });
+    expect([small.logged, large.logged, chosen.logged, fromFile.logged]).toEqual([5, 15, 7, 9]);
     expect(large.threads - small.threads).toBe(15 - 5);
     expect(chosen.threads - small.threads).toBe(7 - 5);
+    expect(fromFile.threads - small.threads).toBe(9 - 5);
   });
 });
