@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import { request } from 'node:http';
 import { Client } from 'pg';
 import sqlite3 from 'sqlite3';
 import type { Child } from './child-process';
@@ -24,7 +25,10 @@ import { type TestDatabase, createTestDatabase } from './test-database';
 
 const SECRET = /sgp_[0-9A-Za-z]{36}/g;
 const CLIENTS = 8;
-/** Acknowledged mutations before the kill is armed; the kill follows 0–25 ms later. */
+/**
+ * Acknowledged mutations before the kill is armed (0–25 more, at random); the kill then follows
+ * the next request the moment its bytes are handed to the server.
+ */
 const ACKS_BEFORE_KILL = 300;
 const MIN_ACKS = 50;
 const MONITORS = 4;
@@ -59,20 +63,48 @@ interface GraphQLBody<T> {
   errors?: { message: string; extensions?: { code?: string } }[];
 }
 
-async function post<T>(
+/**
+ * One GraphQL request over node:http. `onSent` runs once the whole request is handed to the
+ * operating system (the request's `finish`): the server has it, or is about to, and cannot have
+ * answered it yet. A connection cut before a complete response rejects.
+ */
+function post<T>(
   server: ServerProcess,
   secret: string,
   query: string,
   variables: Record<string, unknown> = {},
+  onSent?: () => void,
 ): Promise<{ status: number; body: GraphQLBody<T> }> {
-  const response = await fetch(`${server.url}/graphql`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ query, variables }),
-    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+  return new Promise((resolve, reject) => {
+    const req = request(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+      timeout: REQUEST_TIMEOUT_MS,
+    });
+    req.on('timeout', () => req.destroy(new Error(`no response in ${REQUEST_TIMEOUT_MS} ms`)));
+    req.on('error', reject);
+    if (onSent) {
+      req.on('finish', onSent);
+    }
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('error', reject);
+      res.on('end', () => {
+        if (!res.complete) {
+          reject(new Error('the connection closed before the response was complete'));
+          return;
+        }
+        try {
+          const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as GraphQLBody<T>;
+          resolve({ status: res.statusCode ?? 0, body });
+        } catch (error) {
+          reject(error as Error);
+        }
+      });
+    });
+    req.end(JSON.stringify({ query, variables }));
   });
-  const text = await response.text();
-  return { status: response.status, body: JSON.parse(text) as GraphQLBody<T> };
 }
 
 /** The data of a request that must succeed (HttpClient.data, on this server). */
@@ -246,11 +278,21 @@ function plan(boardId: string, monitorIds: string[], client: number, n: number):
   ];
 }
 
-/** The shared state of the stream: acknowledgments so far and the kill. */
+/**
+ * The shared state of the stream: acknowledgments so far and the kill. Once armed, the next
+ * request sent carries the kill: the server is killed the moment that request is handed to it,
+ * so at least that one is in flight, whatever the other clients' responses are doing. (Killing
+ * on an acknowledgement alone left nothing in flight when the server answered faster than this
+ * process read: every other response already waited in a socket buffer.)
+ */
 interface Stream {
   acks: number;
   armed: boolean;
+  /** The kill is on its way: the request that carries it has been sent. */
+  killing: boolean;
+  /** The kill happened: no client sends again. */
   stopped: boolean;
+  kill: () => void;
   tracked: Tracked[];
 }
 
@@ -273,9 +315,17 @@ async function runClient(
       }
       const sent: SentStep = { step, outcome: 'pending' };
       tracked.sent.push(sent);
+      let onSent: (() => void) | undefined;
+      if (stream.armed && !stream.killing) {
+        stream.killing = true;
+        onSent = () => {
+          stream.stopped = true;
+          stream.kill();
+        };
+      }
       let response: { status: number; body: GraphQLBody<Record<string, { id: string } | null>> };
       try {
-        response = await post(server, secret, step.query, step.variables(tracked.id));
+        response = await post(server, secret, step.query, step.variables(tracked.id), onSent);
       } catch (error) {
         // No complete response: the server died (or, before the kill, something is wrong).
         sent.outcome = 'lost';
@@ -518,17 +568,22 @@ export function crashSafety(kind: 'sqlite' | 'postgres'): void {
         monitorIds.push(created.createMonitor.id);
       }
 
-      // The stream, and the kill a moment after the threshold, with requests in flight.
-      const stream: Stream = { acks: 0, armed: false, stopped: false, tracked: [] };
-      // Killed at once after a random count of acknowledgements past the threshold, so the
-      // moment falls differently among the requests in flight from one run to the next.
+      // The stream, and the kill just after the threshold, with requests in flight.
+      const stream: Stream = {
+        acks: 0,
+        armed: false,
+        killing: false,
+        stopped: false,
+        kill: () => first.child.process.kill('SIGKILL'),
+        tracked: [],
+      };
+      // Armed after a random count of acknowledgements past the threshold, so the moment falls
+      // differently among the clients and their steps from one run to the next.
       const killAfter = ACKS_BEFORE_KILL + randomInt(0, 25);
       const onAck = () => {
         stream.acks++;
-        if (stream.acks >= killAfter && !stream.armed) {
+        if (stream.acks >= killAfter) {
           stream.armed = true;
-          stream.stopped = true;
-          first.child.process.kill('SIGKILL');
         }
       };
       await Promise.all(
@@ -537,7 +592,7 @@ export function crashSafety(kind: 'sqlite' | 'postgres'): void {
         ),
       );
       expect(await first.child.waitForExit()).toEqual({ code: null, signal: 'SIGKILL' });
-      if (!stream.armed) {
+      if (!stream.stopped) {
         throw new Error('the stream ended without the kill');
       }
 
