@@ -50,14 +50,18 @@ export function refilled(settings: BudgetSettings, held: number, at: number, now
   return Math.min(settings.size, held + (Math.max(0, now - at) / 1000) * settings.restoreRate);
 }
 
-/** Buckets of one instance (SQLite serves one). A full bucket is no entry. */
+/**
+ * Buckets of one instance (SQLite serves one). A full bucket is no entry. Each operation reads
+ * and writes its bucket without an `await` between: requests that reach `take` in the same tick
+ * (their token look-ups answered by one statement) must not all see the level before any took.
+ */
 export class MemoryBudgetStore implements BudgetStore {
   private readonly buckets = new Map<string, { held: number; at: number }>();
 
   constructor(private readonly settings: BudgetSettings) {}
 
   async take(tokenId: string, points: number, now: number, carried: number) {
-    const held = await this.peek(tokenId, now);
+    const held = this.level(tokenId, now);
     const available = Math.min(this.settings.size, held + carried);
     if (points > available) {
       return { taken: false, available: held };
@@ -67,12 +71,16 @@ export class MemoryBudgetStore implements BudgetStore {
   }
 
   async give(tokenId: string, points: number, now: number): Promise<number> {
-    const available = Math.min(this.settings.size, (await this.peek(tokenId, now)) + points);
+    const available = Math.min(this.settings.size, this.level(tokenId, now) + points);
     this.set(tokenId, available, now);
     return available;
   }
 
   async peek(tokenId: string, now: number): Promise<number> {
+    return this.level(tokenId, now);
+  }
+
+  private level(tokenId: string, now: number): number {
     const bucket = this.buckets.get(tokenId);
     return bucket ? refilled(this.settings, bucket.held, bucket.at, now) : this.settings.size;
   }
