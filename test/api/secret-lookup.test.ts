@@ -1,5 +1,6 @@
 import { ApiToken } from '../../src/tokens/api-token.entity';
 import { TokenPermission } from '../../src/tokens/token-permission';
+import { everyStatementOf } from '../helpers/statements';
 import { TestApp } from '../helpers/test-app';
 
 /**
@@ -60,5 +61,22 @@ describe('the secret look-up', () => {
     expect(token?.revokedAt).toBeInstanceOf(Date);
     const unknown = await app.services.tokens.findBySecret(`${app.identities.full.secret}x`);
     expect(unknown.token).toBeNull();
+  });
+
+  it('on SQLite, shares its statements among look-ups that arrive together; each gets its own token', async () => {
+    const identities = [app.identities.full, app.identities.readOnly, app.identities.inactive];
+    const asked = [...identities, ...identities];
+    let found: Awaited<ReturnType<typeof app.services.tokens.findBySecret>>[] = [];
+    const statements = await everyStatementOf(app.services.db, async () => {
+      found = await Promise.all(asked.map((i) => app.services.tokens.findBySecret(i.secret)));
+    });
+    expect(found.map((f) => f.token?.id)).toEqual(asked.map((i) => i.token.id));
+    // The same token asked twice comes back as two entities: requests never share one.
+    expect(found[0].token).not.toBe(found[3].token);
+    expect(found[0].token).toEqual(found[3].token);
+    const lookups = statements.filter((sql) => /FROM "api_token" "t"/.test(sql));
+    // SQLite: the first alone, the five that came meanwhile in one statement. PostgreSQL runs
+    // them side by side on its pool, one statement each.
+    expect(lookups).toHaveLength(app.services.db.isSqlite ? 2 : asked.length);
   });
 });
