@@ -663,7 +663,12 @@ describe('the token console in a real browser', () => {
       );
       expect(await page.locator('#sign-in').isVisible()).toBe(false);
       await expectNothingStored(opened, rotated);
-      // A reload keeps the tab's session, with the new secret.
+      // A reload keeps the tab's session, with the new secret. Once the page's requests are
+      // answered: a reload aborts any still in flight (net::ERR_ABORTED, a problem to the check).
+      await eventually(
+        async () => opened.inFlight,
+        (inFlight) => expect(inFlight).toBe(0),
+      );
       await page.reload();
       await row(page, name).waitFor({ timeout: WAIT });
       expect(await page.locator('#who-text').innerText()).toContain(rotated.slice(0, 12));

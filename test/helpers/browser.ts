@@ -62,6 +62,8 @@ export interface Session {
   requests: SeenRequest[];
   /** Failed requests, console errors (CSP violations included) and uncaught page errors. */
   problems: string[];
+  /** Requests sent and not yet answered or failed (a reload now would abort them). */
+  inFlight: number;
 }
 
 export interface SessionOptions {
@@ -86,7 +88,10 @@ export async function openSession(
   } = options;
   const context = await browser.newContext({ ...contextOptions, viewport });
   const page = await context.newPage();
-  const session: Session = { context, page, requests: [], problems: [] };
+  const session: Session = { context, page, requests: [], problems: [], inFlight: 0 };
+  context.on('request', () => session.inFlight++);
+  context.on('requestfinished', () => session.inFlight--);
+  context.on('requestfailed', () => session.inFlight--);
   context.on('request', (request) =>
     session.requests.push({
       method: request.method(),
