@@ -43,7 +43,7 @@ export class SecretLookup {
     const row =
       alongside === undefined && this.db.isSqlite
         ? await this.coalescedLookup(column).get(hash)
-        : (await this.rows(column, { hash, ...alongside?.parameters }, alongside))[0];
+        : (await this.rows(column, { hash, ...alongside?.parameters }, false, alongside))[0];
     if (row === undefined) {
       return { token: null };
     }
@@ -60,9 +60,10 @@ export class SecretLookup {
   private async rows(
     column: HashColumn,
     parameters: Record<string, unknown>,
+    batched: boolean,
     alongside?: SideRead,
   ): Promise<Row[]> {
-    const { name, sql } = this.statement(column, alongside, 'hashes' in parameters);
+    const { name, sql } = this.statement(column, alongside, batched);
     const driver = this.db.readSource.driver;
     const [text, values] = driver.escapeQueryWithParameters(sql, parameters, {});
     const pool = this.db.postgresPool;
@@ -77,7 +78,7 @@ export class SecretLookup {
       const hashAlias = `t_${this.hashColumn(column)}`;
       lookup = new CoalescedLookup(async (hashes) => {
         const byHash = new Map<string, Row>();
-        for (const row of await this.rows(column, { hashes })) {
+        for (const row of await this.rows(column, { hashes }, true)) {
           const hash = String(row[hashAlias]);
           if (!byHash.has(hash)) {
             byHash.set(hash, row);
