@@ -34,9 +34,11 @@ export type BoardRow = Pick<Board, 'id'> &
 export type IncidentRow = Pick<RowColumns, 'id' | 'boardId'> &
   Partial<RowColumns> & { joinedBoard?: BoardRow; joinedMonitors?: Monitor[] };
 
-/** What the field resolvers of an incident read from their parent, entity or row. */
-export type IncidentKeys = Pick<Incident, 'id' | 'boardId'> &
-  Pick<IncidentRow, 'joinedBoard' | 'joinedMonitors'>;
+/**
+ * What the field resolvers of an incident read from their parent, entity or row (a row's joined
+ * board and monitors are read by the schema itself: `JoinedFrom`).
+ */
+export type IncidentKeys = Pick<Incident, 'id' | 'boardId'>;
 
 const COLUMNS = [
   'id',

@@ -4,17 +4,13 @@ import { ID } from '../graphql/id.scalar';
 import { Board } from '../boards/board.entity';
 import type { BoardService } from '../boards/board.service';
 import type { RequestContext } from '../core/context';
+import { JoinedFrom } from '../graphql/joined-field';
 import { PageArgsType } from '../graphql/page-args';
 import type { Page } from '../db/pagination';
 import { Monitor } from '../monitors/monitor.entity';
 import { IncidentOrder } from './incident-enums';
 import { Incident } from './incident.entity';
-import {
-  type BoardRow,
-  type IncidentKeys,
-  type IncidentRow,
-  incidentReadingOf,
-} from './incident-row';
+import { type IncidentKeys, type IncidentRow, incidentReadingOf } from './incident-row';
 import {
   CreateIncidentInput,
   IncidentConnection,
@@ -55,21 +51,18 @@ export class IncidentResolver {
     return this.service.get(ctx, id);
   }
 
-  // A list page brings board and monitors with its rows (read with the page, no promise per row).
+  // A list page brings board and monitors with its rows (read with the page, no promise per row):
+  // the schema reads them there, and these resolvers run only for an incident read on its own.
   @FieldResolver(() => Board)
-  board(
-    @Root() incident: IncidentKeys,
-    @Ctx() ctx: RequestContext,
-  ): BoardRow | Promise<Board | null> {
-    return incident.joinedBoard ?? this.boards.load(ctx, incident.boardId);
+  @JoinedFrom<IncidentRow>('joinedBoard')
+  board(@Root() incident: IncidentKeys, @Ctx() ctx: RequestContext): Promise<Board | null> {
+    return this.boards.load(ctx, incident.boardId);
   }
 
   @FieldResolver(() => [Monitor], { description: 'The affected monitors, by displayName.' })
-  monitors(
-    @Root() incident: IncidentKeys,
-    @Ctx() ctx: RequestContext,
-  ): Monitor[] | Promise<Monitor[]> {
-    return incident.joinedMonitors ?? this.service.monitorsOf(ctx, incident.id);
+  @JoinedFrom<IncidentRow>('joinedMonitors')
+  monitors(@Root() incident: IncidentKeys, @Ctx() ctx: RequestContext): Promise<Monitor[]> {
+    return this.service.monitorsOf(ctx, incident.id);
   }
 
   @FieldResolver(() => [IncidentUpdate], { description: 'Oldest first.' })

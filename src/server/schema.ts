@@ -5,6 +5,7 @@ import { enterAuditScope } from '../audit/audit.plugin';
 import { RULES, permissions } from '../auth/permissions';
 import type { ResolverClass } from '../core/feature';
 import { DateTimeScalar } from '../graphql/date-time.scalar';
+import { readJoinedFirst } from '../graphql/joined-field';
 
 /**
  * The resolver classes the schema is built from and their instances, as the composition root
@@ -20,17 +21,18 @@ type FieldMiddleware = Record<string, Record<string, IMiddlewareFunction>>;
  * The schema as type-graphql builds it from the resolvers, before authorization: what
  * `schema/schema.graphql` shows. Resolver instances come from `container`.
  */
-export function buildBareSchema(container: ResolverContainer): Promise<GraphQLSchema> {
+export async function buildBareSchema(container: ResolverContainer): Promise<GraphQLSchema> {
   const [first, ...rest] = container.resolvers;
   if (first === undefined) {
     throw new Error('A schema needs at least one resolver.');
   }
-  return buildSchema({
+  const schema = await buildSchema({
     resolvers: [first, ...rest],
     container,
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
     validate: false,
   });
+  return readJoinedFirst(schema);
 }
 
 /**
