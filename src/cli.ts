@@ -6,6 +6,7 @@ import { closeServices, openServices, type Services } from './app';
 import { ConfigError, loadConfig } from './core/config';
 import type { Actor } from './core/context';
 import { withEnvFile } from './core/env-file';
+import { parseDateTime } from './graphql/date-time.scalar';
 import { createLogger } from './core/logger';
 import type { Organization } from './organizations/organization.entity';
 import { systemActor } from './organizations/organization.service';
@@ -79,12 +80,21 @@ function permissionOf(value: string | undefined): TokenPermission {
   return permission;
 }
 
+/**
+ * `--expires-at` read as the API reads a DateTime: `new Date` would roll 2027-02-30 over to March
+ * and store a year past 9999 as year 0 (a token expired from the moment it was made).
+ */
 function expiryOf(value: string | undefined): Date | null {
-  const expiresAt = value === undefined ? null : new Date(value);
-  if (expiresAt && Number.isNaN(expiresAt.getTime())) {
-    throw new UsageError('--expires-at must be an ISO 8601 time, e.g. 2027-01-01T00:00:00Z.');
+  if (value === undefined) {
+    return null;
   }
-  return expiresAt;
+  try {
+    return parseDateTime(value);
+  } catch (error) {
+    // The scalar names its type ("DateTime must be…"); here the flag is the field.
+    const rule = error instanceof Error ? error.message.replace(/^DateTime /, '') : '';
+    throw new UsageError(`--expires-at ${rule}`);
+  }
 }
 
 /** The boards of a token's scope as the API names them (`ApiToken.boards`); null: every board. */

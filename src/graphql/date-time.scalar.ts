@@ -35,7 +35,11 @@ function isRealInstant(match: RegExpExecArray): boolean {
   );
 }
 
-function parse(value: unknown): Date {
+/**
+ * The API's one reading of a point in time (API.md section 5), for every way one comes in: the
+ * scalar's, the exports' query strings, the command line's flags. UserInputError otherwise.
+ */
+export function parseDateTime(value: unknown): Date {
   const match = typeof value === 'string' ? ISO_8601.exec(value) : null;
   if (match && isRealInstant(match)) {
     const time = new Date(match[0]).getTime();
@@ -60,8 +64,8 @@ export const DateTimeScalar = new GraphQLScalarType<Date, string>({
     }
     throw new TypeError('DateTime can only serialize a Date.');
   },
-  parseValue: parse,
+  parseValue: parseDateTime,
   parseLiteral(ast) {
-    return parse(ast.kind === Kind.STRING ? ast.value : undefined);
+    return parseDateTime(ast.kind === Kind.STRING ? ast.value : undefined);
   },
 });

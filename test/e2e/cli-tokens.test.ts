@@ -31,6 +31,38 @@ describe('the command line manages tokens as the API does', () => {
     expect(admin.permission).toBe('FULL_ACCESS');
   });
 
+  // Found by a new user: `new Date` read these, rolling 2027-02-30 over to March 2 and storing
+  // a year past 9999 as year 0 (a token expired from the moment it was made).
+  it('refuses an --expires-at the API would refuse, and creates nothing', async () => {
+    const before = await cli(app, 'token', 'list', '--json');
+    for (const expiresAt of [
+      '2031-02-30T00:00:00Z',
+      '2031-01-01T24:00:00Z',
+      '2031-01-01',
+      '9999-12-31T23:00:00-02:00',
+    ]) {
+      const create = await cli(
+        app,
+        'token',
+        'create',
+        '--name',
+        'bi',
+        '--permission',
+        'read-only',
+        '--expires-at',
+        expiresAt,
+      );
+      expect(create.code).toBe(1);
+      expect(create.stderr).toContain(
+        '--expires-at must be an ISO 8601 date-time with a time zone',
+      );
+      const { id } = app.identities.readOnly.token;
+      const set = await cli(app, 'token', 'set-expiry', id, '--expires-at', expiresAt);
+      expect(set.code).toBe(1);
+    }
+    expect((await cli(app, 'token', 'list', '--json')).stdout).toBe(before.stdout);
+  });
+
   it('deactivates, activates, sets permission and expiry, and rotates', async () => {
     const { id } = await token('token', 'create', '--name', 'bi', '--permission', 'read-only');
     expect(await token('token', 'deactivate', id)).toMatchObject({
