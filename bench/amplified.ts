@@ -93,7 +93,7 @@ async function main(): Promise<void> {
     }
     // A well-formed cursor of the status-event order: every monitor's events before it.
     const after = Buffer.from(
-      JSON.stringify(['2030-01-01T00:00:00.000Z', 'z', 'recordedAt:DESC']),
+      JSON.stringify(['2030-01-01T00:00:00.000Z', 'z', 'statusEvents.recordedAt:DESC']),
     ).toString('base64url');
     const slots = process.argv.includes('--two') ? 'two' : 'fair';
     server = await ServerProcess.start(

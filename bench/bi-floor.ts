@@ -68,7 +68,7 @@ export async function floorPage(
   });
   const last = shown.at(-1);
   const endCursor = last
-    ? Buffer.from(JSON.stringify([last.started_at, last.id, 'startedAt:DESC'])).toString(
+    ? Buffer.from(JSON.stringify([last.started_at, last.id, 'incidents.startedAt:DESC'])).toString(
         'base64url',
       )
     : null;

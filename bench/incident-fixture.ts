@@ -127,7 +127,7 @@ export async function insertIncidents(
 /**
  * The `after` cursor that makes `incidents` (STARTED_AT_DESC) start at row `offset`: the cursor
  * of the row before it, in the format of src/db/pagination.ts (base64url of
- * `[sort value as ISO, id, "sortBy:DIRECTION"]`), which that module does not export. The row
+ * `[sort value as ISO, id, "list.sortBy:DIRECTION"]`), which that module does not export. The row
  * comes through the entity, so startedAt is a Date on either database, as it is for the API.
  */
 export async function cursorBefore(
@@ -145,7 +145,7 @@ export async function cursorBefore(
     .limit(2)
     .getMany();
   const after = Buffer.from(
-    JSON.stringify([before.startedAt.toISOString(), before.id, 'startedAt:DESC']),
+    JSON.stringify([before.startedAt.toISOString(), before.id, 'incidents.startedAt:DESC']),
   ).toString('base64url');
   return { after, firstId: first.id };
 }

@@ -115,7 +115,12 @@ export class AuditLogService {
     if (filter?.targetId != null) {
       query.andWhere('e.targetId = :targetId', { targetId: filter.targetId });
     }
-    return paginate(this.db, query, { sortBy: 'at', kind: 'timestamp', direction: 'DESC' }, page);
+    return paginate(
+      this.db,
+      query,
+      { list: 'auditEvents', sortBy: 'at', kind: 'timestamp', direction: 'DESC' },
+      page,
+    );
   }
 
   private event(

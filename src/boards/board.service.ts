@@ -103,7 +103,7 @@ export class BoardService {
     return paginate(
       this.db,
       query,
-      { sortBy: 'createdAt', kind: 'timestamp', direction: 'ASC' },
+      { list: 'boards', sortBy: 'createdAt', kind: 'timestamp', direction: 'ASC' },
       page,
     );
   }

@@ -13,6 +13,8 @@ export interface PageArgs {
 
 /** The order of a list: a sort column and the id as tie-breaker, both in one direction. */
 export interface KeysetOrder<T> {
+  /** The list's name in the API (`incidents`): a cursor belongs to its list as to its order. */
+  list: string;
   /** Property of the entity that sorts the list, e.g. `createdAt`. */
   sortBy: keyof T & string;
   /** How the sort value travels in a cursor. */
@@ -33,8 +35,9 @@ export interface Page<T> {
   readonly totalCount: Promise<number>;
 }
 
-// A cursor names the order it belongs to, so one from another order is refused, not misread.
-const orderTag = (order: KeysetOrder<never>) => `${order.sortBy}:${order.direction}`;
+// A cursor names the list and order it belongs to, so one from another list or order is refused,
+// not misread (the boards' and the monitors' both sort by createdAt).
+const orderTag = (order: KeysetOrder<never>) => `${order.list}.${order.sortBy}:${order.direction}`;
 
 const encode = (value: string, id: string, tag: string) =>
   Buffer.from(JSON.stringify([value, id, tag])).toString('base64url');

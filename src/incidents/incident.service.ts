@@ -53,9 +53,9 @@ const ORDERS: Record<
   IncidentOrder,
   KeysetOrder<IncidentRow> & { sortBy: 'startedAt' | 'updatedAt' }
 > = {
-  STARTED_AT_DESC: { sortBy: 'startedAt', kind: 'timestamp', direction: 'DESC' },
-  STARTED_AT_ASC: { sortBy: 'startedAt', kind: 'timestamp', direction: 'ASC' },
-  UPDATED_AT_ASC: { sortBy: 'updatedAt', kind: 'timestamp', direction: 'ASC' },
+  STARTED_AT_DESC: { list: 'incidents', sortBy: 'startedAt', kind: 'timestamp', direction: 'DESC' },
+  STARTED_AT_ASC: { list: 'incidents', sortBy: 'startedAt', kind: 'timestamp', direction: 'ASC' },
+  UPDATED_AT_ASC: { list: 'incidents', sortBy: 'updatedAt', kind: 'timestamp', direction: 'ASC' },
 };
 
 /** Incidents and maintenance with their updates; deletion leaves a tombstone for sync. */

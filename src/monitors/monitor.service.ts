@@ -34,12 +34,14 @@ import { countsByParent, pagesByParent } from '../db/batched-pages';
 const TARGET = 'Monitor';
 
 const MONITOR_ORDER: KeysetOrder<Monitor> = {
+  list: 'monitors',
   sortBy: 'createdAt',
   kind: 'timestamp',
   direction: 'ASC',
 };
 
 const STATUS_EVENT_ORDER: KeysetOrder<StatusEvent> = {
+  list: 'statusEvents',
   sortBy: 'recordedAt',
   kind: 'timestamp',
   direction: 'DESC',
@@ -220,7 +222,7 @@ export class MonitorService {
     return paginate(
       this.db,
       query,
-      { sortBy: 'recordedAt', kind: 'timestamp', direction: 'DESC' },
+      { list: 'statusEvents', sortBy: 'recordedAt', kind: 'timestamp', direction: 'DESC' },
       page,
     );
   }

@@ -200,7 +200,7 @@ export class ApiTokenService {
     const page_ = await paginate(
       this.db,
       query,
-      { sortBy: 'createdAt', kind: 'timestamp', direction: 'ASC' },
+      { list: 'apiTokens', sortBy: 'createdAt', kind: 'timestamp', direction: 'ASC' },
       page,
     );
     page_.nodes.forEach((token) => this.lastUse.apply(token));

@@ -124,4 +124,22 @@ describe('crafted cursors', () => {
       expect(result.errors?.[0]?.message).toMatch(/after must be/);
     });
   });
+
+  // Found by a new user: boards, monitors and apiTokens all sort by createdAt ascending, and a
+  // cursor named only its order, so one list's cursor paged another from its position. A board's
+  // incidents are the incidents list (one board's part of it, in the same order): not another.
+  const sameList = (a: string, b: string) =>
+    [a, b].sort().join(' and ') === 'Board.incidents and incidents';
+  const pairs = LISTS.flatMap((from) =>
+    LISTS.filter((to) => to !== from && !sameList(from[0], to[0])).map((to) => ({ from, to })),
+  );
+  it.each(pairs.map(({ from, to }) => [from[0], to[0], from, to] as const))(
+    'refuses a %s cursor in %s',
+    async (_from, _to, [, fromQuery, fromPath], [, toQuery, toPath]) => {
+      const { endCursor } = await page(fromQuery, fromPath, null);
+      expect(endCursor).toEqual(expect.any(String));
+      const { result } = await page(toQuery, toPath, endCursor ?? null);
+      expect(result.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
+    },
+  );
 });

@@ -483,9 +483,9 @@ describe('incident lists over 2,100 incidents with tied timestamps', () => {
       'garbage',
       '!!!',
       Buffer.from('[]').toString('base64url'),
-      Buffer.from('["not a date","x","startedAt:DESC"]').toString('base64url'),
+      Buffer.from('["not a date","x","incidents.startedAt:DESC"]').toString('base64url'),
       Buffer.from('["2026-03-01T12:00:00.000Z","x"]').toString('base64url'),
-      Buffer.from('[1,"x","startedAt:DESC"]').toString('base64url'),
+      Buffer.from('[1,"x","incidents.startedAt:DESC"]').toString('base64url'),
     ])('a malformed after (%s) is BAD_USER_INPUT', async (after) => {
       const error = await refusal({ after });
       expect(error?.extensions?.code).toBe('BAD_USER_INPUT');
