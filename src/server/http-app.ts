@@ -14,7 +14,7 @@ import { requestContext } from './request-context';
 import { observeRequests } from './request-log';
 import { graphqlOptions, metricsGuard, securityHeaders } from './security-headers';
 import type { ServerServices } from './server-services';
-import { refuse, transportErrors } from './transport-errors';
+import { acceptsJsonAnswer, refuse, transportErrors } from './transport-errors';
 
 export type { BenchOnlyOptions } from './apollo-server';
 
@@ -106,6 +106,7 @@ export async function createHttpApp(
   app.use('/export', exportRoutes(services));
   app.use(
     '/graphql',
+    acceptsJsonAnswer,
     express.json({ limit: MAX_BODY_BYTES }),
     expressMiddleware(apollo, {
       context: requestContext(services),

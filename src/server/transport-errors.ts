@@ -1,4 +1,4 @@
-import type { ErrorRequestHandler, Response } from 'express';
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import { ErrorCode } from '../core/errors';
 import type { Logger } from '../core/logger';
 import { observed } from './request-log';
@@ -8,6 +8,25 @@ export function refuse(res: Response, status: number, code: string, message: str
   observed(res).record.outcome = code;
   res.status(status).json({ errors: [{ message, extensions: { code } }] });
 }
+
+/**
+ * Refuses, before anything runs, a GraphQL request whose Accept header allows neither JSON answer
+ * (406). Apollo checks it only once the operation has executed: a mutation sent so ran, and its
+ * client was told it had failed (and might send it again).
+ */
+export const acceptsJsonAnswer: RequestHandler = (req, res, next) => {
+  if (req.accepts(['application/json', 'application/graphql-response+json'])) {
+    next();
+    return;
+  }
+  refuse(
+    res,
+    406,
+    ErrorCode.BAD_REQUEST,
+    'The Accept header allows no answer this API sends: accept application/json or ' +
+      'application/graphql-response+json, or send no Accept header.',
+  );
+};
 
 const isClientError = (status: number | undefined) =>
   status !== undefined && status >= 400 && status < 500;
