@@ -134,6 +134,31 @@ const CONTRACT_MESSAGE: Readonly<Record<string, string>> = {
     '(and no extensions.persistedQuery).',
 };
 
+/**
+ * Apollo's own refusals of a request's shape (code BAD_REQUEST), by the start of its message,
+ * and ours instead: Apollo's name its own headers and options, not what a client should send.
+ */
+const REQUEST_SHAPE_MESSAGE: readonly (readonly [string, string])[] = [
+  [
+    'This operation has been blocked as a potential Cross-Site Request Forgery',
+    'Refused as a possible cross-site request: send a POST with Content-Type: application/json, ' +
+      'or a GET with the Authorization header.',
+  ],
+  [
+    'Operation batching disabled',
+    'Batched requests (a JSON array) are not supported; send one operation per request.',
+  ],
+  [
+    'POST body missing',
+    'A POST needs Content-Type: application/json and a JSON object body with "query" ' +
+      '(and "variables", "operationName" if needed).',
+  ],
+];
+
+function requestShapeMessage(message: string): string | undefined {
+  return REQUEST_SHAPE_MESSAGE.find(([apollo]) => message.startsWith(apollo))?.[1];
+}
+
 /** Whether a stack overflow (a RangeError) lies under the error's chain of originalErrors. */
 function overflowed(error: Error | undefined, depth = 0): boolean {
   if (error === undefined || depth > 5) {
@@ -180,7 +205,9 @@ export function createErrorFormatter(logger: Logger) {
         original instanceof GraphQLError &&
         overflowed(original)
           ? 'The document is nested too deeply to be read; send a flatter one.'
-          : (CONTRACT_MESSAGE[code] ?? clientMessage(formatted.message, cause?.message));
+          : (CONTRACT_MESSAGE[code] ??
+            (code === ErrorCode.BAD_REQUEST ? requestShapeMessage(formatted.message) : undefined) ??
+            clientMessage(formatted.message, cause?.message));
       // A scalar refusing a value written in the document (a DateTime of 2027-02-30) fails
       // validation in graphql-js, but it is the same bad input as when sent as a variable.
       const refusedByScalar =

@@ -92,6 +92,10 @@ describe('the HTTP surface', () => {
       const errors = errorsOf(response);
       expect(errors[0].extensions?.code).toBe('BAD_REQUEST');
       expect(errors.some((e) => e.extensions?.code === 'UNAUTHENTICATED')).toBe(false);
+      // What to send instead, not Apollo's text naming its own preflight headers.
+      expect(errors[0].message).toBe(
+        'Refused as a possible cross-site request: send a POST with Content-Type: application/json, or a GET with the Authorization header.',
+      );
     });
 
     it('lets a GET carrying Authorization through, and runs the query', async () => {
@@ -197,6 +201,22 @@ describe('the HTTP surface', () => {
       );
       expect(response.status).toBe(400);
       expect(codeOf(response)).toBe('BAD_REQUEST');
+      expect(errorsOf(response)[0].message).toBe(
+        'Batched requests (a JSON array) are not supported; send one operation per request.',
+      );
+    });
+
+    it('refuses a POST without a JSON body with a message that says what to send', async () => {
+      const response = await send(graphql, {
+        method: 'POST',
+        headers: { ...bearer(app.identities.full.secret), 'content-type': 'application/json' },
+        body: '{}',
+      });
+      expect(response.status).toBe(400);
+      expect(codeOf(response)).toBe('BAD_REQUEST');
+      expect(errorsOf(response)[0].message).toMatch(
+        /^A POST needs Content-Type: application\/json/,
+      );
     });
 
     it('answers an unknown path with 404 and a JSON body', async () => {
