@@ -52,8 +52,8 @@ export function observeRequests(logger: Logger, metrics: Metrics) {
       const graphql = path === '/graphql' || path === '/graphql/';
       if (graphql) {
         const operationType = record.operationType ?? 'none';
-        const outcome = record.outcome ?? (res.statusCode < 400 ? 'ok' : `HTTP_${res.statusCode}`);
-        metrics.requests.inc({ operation_type: operationType, outcome });
+        record.outcome ??= outcomeOfStatus(res.statusCode);
+        metrics.requests.inc({ operation_type: operationType, outcome: record.outcome });
         metrics.duration.observe({ operation_type: operationType }, seconds);
       }
       const line = {
@@ -72,6 +72,18 @@ export function observeRequests(logger: Logger, metrics: Metrics) {
     });
     next();
   };
+}
+
+/**
+ * The outcome of a GraphQL request no step recorded one for. Apollo refuses a request's shape
+ * (a possible cross-site request, a batch, a POST without a JSON body) before any plugin sees
+ * it, always as 400 BAD_REQUEST, so that status is that code; any other stays its status.
+ */
+function outcomeOfStatus(status: number): string {
+  if (status < 400) {
+    return 'ok';
+  }
+  return status === 400 ? ErrorCode.BAD_REQUEST : `HTTP_${status}`;
 }
 
 /** Fills the request record from Apollo's view of the request: operation and outcome. */

@@ -76,6 +76,39 @@ describe('metrics, request logs and CORS', () => {
     expect(logged).not.toMatch(SECRET_SHAPE);
   });
 
+  // Found by a new user: Apollo refuses these before any plugin sees them, so they were counted
+  // as outcome HTTP_400 and logged without an outcome, though their code is BAD_REQUEST.
+  it("counts and logs the refusal of a request's shape under its code", async () => {
+    app = await TestApp.start();
+    const before = capturedLogLines.length;
+    const refused = await Promise.all([
+      fetch(`${app.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain' },
+        body: JSON.stringify({ query: '{ viewer { permission } }' }),
+      }),
+      fetch(`${app.url}/graphql`, {
+        method: 'POST',
+        headers: app.asFullAccess().headers(),
+        body: JSON.stringify([{ query: '{ viewer { permission } }' }]),
+      }),
+    ]);
+    expect(refused.map((r) => r.status)).toEqual([400, 400]);
+    const ids = refused.map((r) => r.headers.get('x-request-id'));
+    const lines = () =>
+      capturedLogLines
+        .slice(before)
+        .map((text) => JSON.parse(text) as Record<string, unknown>)
+        .filter((l) => ids.includes(l.reqId as string));
+    await until(() => lines().length === 2, 'the request log lines');
+    expect(lines().map((l) => l.outcome)).toEqual(['BAD_REQUEST', 'BAD_REQUEST']);
+    const text = await (await fetch(`${app.url}/metrics`)).text();
+    expect(text).toMatch(
+      /statusgraph_http_requests_total\{operation_type="none",outcome="BAD_REQUEST"\} 2/,
+    );
+    expect(text).not.toContain('outcome="HTTP_400"');
+  });
+
   it('answers CORS preflights only for the configured origins', async () => {
     app = await TestApp.start({ corsOrigins: ['https://dash.example.com'] });
     const preflight = (origin: string) =>
