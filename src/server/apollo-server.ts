@@ -18,7 +18,7 @@ import { compiledExecution } from './compiled-execution';
 import { tokenExpirationHeader } from '../tokens/token-expiration-header';
 import { createErrorFormatter } from './format-error';
 import { recordOperations } from './request-log';
-import { refuseSubscriptions } from './security-headers';
+import { persistedQueryRefusalsAre400, refuseSubscriptions } from './security-headers';
 import { buildAppSchema, buildBareSchema } from './schema';
 import type { ServerServices } from './server-services';
 
@@ -92,6 +92,7 @@ export async function createApolloServer(
       idempotencyPlugin(services.idempotency, services.logger),
       recordOperations(),
       refuseSubscriptions(),
+      persistedQueryRefusalsAre400(),
       tokenExpirationHeader(),
     ],
   });

@@ -3,7 +3,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { HeaderMap } from '@apollo/server';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { GraphQLError } from 'graphql';
-import { ErrorCode } from '../core/errors';
+import { ApolloErrorCode, ErrorCode } from '../core/errors';
 
 /** On every response: no browser guesses a content type other than the one sent. */
 export function securityHeaders(): RequestHandler {
@@ -67,6 +67,32 @@ export function refuseSubscriptions(): ApolloServerPlugin {
                 },
               },
             );
+          }
+        },
+      };
+    },
+  };
+}
+
+const PERSISTED_QUERY_CODES: ReadonlySet<unknown> = new Set([
+  ApolloErrorCode.PERSISTED_QUERY_NOT_FOUND,
+  ApolloErrorCode.PERSISTED_QUERY_NOT_SUPPORTED,
+]);
+
+/**
+ * A persisted-query refusal is a request error (nothing ran): 400, as README's "a 200 means the
+ * operation ran" says. Apollo answers it 200, a habit of its own for APQ clients; Apollo
+ * Client's persisted-query link falls back to sending the text on a 400 as well.
+ */
+export function persistedQueryRefusalsAre400(): ApolloServerPlugin {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ response }) {
+          const errors =
+            response.body.kind === 'single' ? response.body.singleResult.errors : undefined;
+          if (PERSISTED_QUERY_CODES.has(errors?.[0]?.extensions?.code)) {
+            response.http.status = 400;
           }
         },
       };
