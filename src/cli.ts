@@ -176,10 +176,15 @@ function required(value: string | undefined, flag: string): string {
   return value;
 }
 
+/** An id that names nothing: NOT_FOUND, as in the API, and not a usage error (no usage line). */
+function notFound(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: ErrorCode.NOT_FOUND } });
+}
+
 async function organization(services: Services, id: string): Promise<Organization> {
   const found = await services.organizations.get(id);
   if (!found) {
-    throw new UsageError('No organization with this id; `statusgraph org create` makes one.');
+    throw notFound('No organization with this id; `statusgraph org list` shows them.');
   }
   return found;
 }
@@ -209,7 +214,7 @@ type Result = { json: object; text: string };
 async function tokenAction(services: Services, id: string | undefined, command: string) {
   const token = await services.tokens.findAnywhere(required(id, 'the token id'));
   if (!token) {
-    throw new UsageError('No token with this id; `statusgraph token list` shows them.');
+    throw notFound('No token with this id; `statusgraph token list` shows them.');
   }
   const org = await organization(services, token.organizationId);
   return { actor: systemActor(org, `cli.${command.replace(' ', '.')}`), id: token.id };
@@ -370,7 +375,7 @@ async function execute(services: Services, args: string[]): Promise<Result> {
       const id = required(positionals[2], 'the token id');
       const token = await services.tokens.findAnywhere(id);
       if (!token) {
-        throw new UsageError('No token with this id.');
+        throw notFound('No token with this id; `statusgraph token list` shows them.');
       }
       const actor = systemActor(
         await organization(services, token.organizationId),

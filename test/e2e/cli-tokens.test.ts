@@ -31,6 +31,26 @@ describe('the command line manages tokens as the API does', () => {
     expect(admin.permission).toBe('FULL_ACCESS');
   });
 
+  // Found by a new user: an unknown id was a usage error, with the usage line in the message.
+  it('says NOT_FOUND for an unknown id, without the usage line', async () => {
+    const unknown = '00000000-0000-0000-0000-000000000000';
+    for (const argv of [
+      ['token', 'revoke', unknown],
+      ['token', 'deactivate', unknown],
+      ['token', 'list', '--org', unknown],
+    ]) {
+      const run = await cli(app, ...argv, '--json');
+      expect(run.code).toBe(1);
+      const { error } = JSON.parse(run.stdout || run.stderr) as {
+        error: { message: string; code: string };
+      };
+      expect(error.code).toBe('NOT_FOUND');
+      expect(error.message).toMatch(
+        /^No (token|organization) with this id; `statusgraph \w+ list` shows them\.$/,
+      );
+    }
+  });
+
   // Found by a new user: `new Date` read these, rolling 2027-02-30 over to March 2 and storing
   // a year past 9999 as year 0 (a token expired from the moment it was made).
   it('refuses an --expires-at the API would refuse, and creates nothing', async () => {
