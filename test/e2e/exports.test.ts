@@ -266,9 +266,27 @@ describe('exports', () => {
     expect(response.headers.get('content-type')).toBe('text/csv; charset=utf-8');
   });
 
-  it('an unknown export is 404 NOT_FOUND', async () => {
+  it('an unknown export is 404 NOT_FOUND, naming the exports there are', async () => {
     const response = await getExport(app, 'boards.ndjson');
     expect(response.status).toBe(404);
-    expect(JSON.parse(response.text).errors[0].extensions.code).toBe('NOT_FOUND');
+    const [error] = (
+      JSON.parse(response.text) as { errors: { message: string; extensions: { code: string } }[] }
+    ).errors;
+    expect(error.extensions.code).toBe('NOT_FOUND');
+    expect(error.message).toBe(
+      'No such export; the exports are /export/incidents.ndjson and .csv, /export/monitors.ndjson and .csv, /export/status-events.ndjson and .csv.',
+    );
+  });
+
+  // Found by a new user: a POST got 404 "Nothing here: the API is at /graphql."
+  it('another method than GET on an export is 405 with Allow, and reads nothing', async () => {
+    const response = await fetch(`${app.url}/export/incidents.ndjson`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${app.identities.full.secret}` },
+    });
+    expect(response.status).toBe(405);
+    expect(response.headers.get('allow')).toBe('GET, HEAD');
+    const body = (await response.json()) as { errors: { extensions: { code: string } }[] };
+    expect(body.errors[0].extensions.code).toBe('BAD_REQUEST');
   });
 });

@@ -22,6 +22,9 @@ export interface ExportServices extends ContextServices, ExportListServices, Exp
 }
 
 const PATH = /^\/(incidents|monitors|status-events)\.(ndjson|csv)$/;
+const EXPORT_PATHS = ['incidents', 'monitors', 'status-events']
+  .map((list) => `/export/${list}.ndjson and .csv`)
+  .join(', ');
 
 /**
  * `GET /export/<list>.ndjson|csv` (API.md section 12): authenticated as /graphql is (the
@@ -35,12 +38,31 @@ export function exportRoutes(services: ExportServices): Router {
   const slots = new ExportSlots(2);
   const { metrics, logger } = services;
 
+  // An export is read, never sent: another method on an export's path is 405, not "nothing here".
+  router.all('/:file', (req, res, next) => {
+    if (
+      req.method === 'GET' ||
+      req.method === 'HEAD' ||
+      !PATH.test(`/${String(req.params.file)}`)
+    ) {
+      next();
+      return;
+    }
+    res.setHeader('allow', 'GET, HEAD');
+    refuse(
+      res,
+      405,
+      ErrorCode.BAD_REQUEST,
+      'An export is read with GET; send GET with the Authorization header.',
+    );
+  });
+
   router.get('/:file', async (req: Request, res: Response) => {
     const match = PATH.exec(`/${String(req.params.file)}`);
     const list = match ? lists.get(match[1]) : undefined;
     const format = match ? EXPORT_FORMATS[match[2] as 'ndjson' | 'csv'] : undefined;
     if (!list || !format || !match) {
-      refuse(res, 404, ErrorCode.NOT_FOUND, 'No such export: see /export/incidents.ndjson.');
+      refuse(res, 404, ErrorCode.NOT_FOUND, `No such export; the exports are ${EXPORT_PATHS}.`);
       return;
     }
     const labels = { list: list.name, format: match[2] };
