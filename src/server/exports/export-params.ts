@@ -17,9 +17,15 @@ export const dateTimeParam: ExportParam = (name, value) => {
   } catch (error) {
     // The scalar names its type ("DateTime must be…"); here the parameter is the field.
     const rule = error instanceof Error ? error.message.replace(/^DateTime /, '') : '';
-    throw new UserInputError(`${name} ${rule}`, name);
+    const hint = UNENCODED_PLUS.test(value)
+      ? ' In a query string a bare + reads as a space: send the offset as %2B02:00.'
+      : '';
+    throw new UserInputError(`${name} ${rule}${hint}`, name);
   }
 };
+
+// A time followed by a space and an offset's digits: an offset's + sent without %2B.
+const UNENCODED_PLUS = /T\d\d:\d\d(:\d\d(\.\d+)?)? \d\d(:?\d\d)?$/;
 
 export const booleanParam: ExportParam = (name, value) => {
   if (value !== 'true' && value !== 'false') {
