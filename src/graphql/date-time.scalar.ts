@@ -1,4 +1,4 @@
-import { GraphQLScalarType, Kind } from 'graphql';
+import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
 import { UserInputError } from '../core/errors';
 
 // ISO 8601 with an explicit zone: 2027-01-01T00:00:00Z, ...00.000Z, ...00+02:00.
@@ -66,6 +66,14 @@ export const DateTimeScalar = new GraphQLScalarType<Date, string>({
   },
   parseValue: parseDateTime,
   parseLiteral(ast) {
-    return parseDateTime(ast.kind === Kind.STRING ? ast.value : undefined);
+    try {
+      return parseDateTime(ast.kind === Kind.STRING ? ast.value : undefined);
+    } catch (error) {
+      // graphql-js reports a scalar's GraphQLError as it is: without its node, the client would
+      // not learn where in the document the value is.
+      throw error instanceof GraphQLError
+        ? new GraphQLError(error.message, { nodes: ast, extensions: error.extensions })
+        : error;
+    }
   },
 });

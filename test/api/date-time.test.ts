@@ -71,6 +71,11 @@ describe('DateTime range and calendar', () => {
       );
       expect(response.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
       expect(response.errors?.[0]?.message).toMatch(/DateTime/);
+      // Where the value is (found by a new user: the error pointed nowhere in the document).
+      const column =
+        'mutation { createApiToken(input: { name: "inline", permission: READ_ONLY, expiresAt: '
+          .length + 1;
+      expect(response.errors?.[0]).toMatchObject({ locations: [{ line: 1, column }] });
       expect(await app.services.tokens.listAll(app.organization.id)).toHaveLength(before.length);
     },
   );
