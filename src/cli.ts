@@ -6,7 +6,7 @@ import { closeServices, openServices, type Services } from './app';
 import { ConfigError, loadConfig } from './core/config';
 import type { Actor } from './core/context';
 import { withEnvFile } from './core/env-file';
-import { parseDateTime } from './graphql/date-time.scalar';
+import { parseNamedDateTime } from './graphql/date-time.scalar';
 import { createLogger } from './core/logger';
 import type { Organization } from './organizations/organization.entity';
 import { systemActor } from './organizations/organization.service';
@@ -89,11 +89,9 @@ function expiryOf(value: string | undefined): Date | null {
     return null;
   }
   try {
-    return parseDateTime(value);
+    return parseNamedDateTime('--expires-at', value);
   } catch (error) {
-    // The scalar names its type ("DateTime must be…"); here the flag is the field.
-    const rule = error instanceof Error ? error.message.replace(/^DateTime /, '') : '';
-    throw new UsageError(`--expires-at ${rule}`);
+    throw error instanceof GraphQLError ? new UsageError(error.message) : error;
   }
 }
 

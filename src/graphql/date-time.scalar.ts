@@ -50,6 +50,18 @@ export function parseDateTime(value: unknown): Date {
   throw new UserInputError(`DateTime ${RULE}.`);
 }
 
+/**
+ * `parseDateTime` of a value that comes by a name of its own (a query-string parameter, a
+ * command-line flag): the refusal names it instead of the type.
+ */
+export function parseNamedDateTime(name: string, value: string): Date {
+  try {
+    return parseDateTime(value);
+  } catch {
+    throw new UserInputError(`${name} ${RULE}.`, name);
+  }
+}
+
 /** `DateTime`: ISO 8601 in UTC with milliseconds, as API.md section 5 fixes it. */
 export const DateTimeScalar = new GraphQLScalarType<Date, string>({
   name: 'DateTime',

@@ -219,12 +219,7 @@ export class MonitorService {
         recordedBefore: this.db.timestamp(filter.recordedBefore),
       });
     }
-    return paginate(
-      this.db,
-      query,
-      { list: 'statusEvents', sortBy: 'recordedAt', kind: 'timestamp', direction: 'DESC' },
-      page,
-    );
+    return paginate(this.db, query, STATUS_EVENT_ORDER, page);
   }
 
   /** A new monitor on one of the actor's boards, audited; its shape is checked first. */

@@ -1,5 +1,5 @@
 import { UserInputError } from '../../core/errors';
-import { DateTimeScalar } from '../../graphql/date-time.scalar';
+import { parseNamedDateTime } from '../../graphql/date-time.scalar';
 import { ID } from '../../graphql/id.scalar';
 
 /**
@@ -13,14 +13,15 @@ export const idParam: ExportParam = (_name, value) => ID.parseValue(value);
 
 export const dateTimeParam: ExportParam = (name, value) => {
   try {
-    return DateTimeScalar.parseValue(value);
+    return parseNamedDateTime(name, value);
   } catch (error) {
-    // The scalar names its type ("DateTime must be…"); here the parameter is the field.
-    const rule = error instanceof Error ? error.message.replace(/^DateTime /, '') : '';
-    const hint = UNENCODED_PLUS.test(value)
-      ? ' In a query string a bare + reads as a space: send the offset as %2B02:00.'
-      : '';
-    throw new UserInputError(`${name} ${rule}${hint}`, name);
+    if (error instanceof UserInputError && UNENCODED_PLUS.test(value)) {
+      throw new UserInputError(
+        `${error.message} In a query string a bare + reads as a space: send the offset as %2B02:00.`,
+        name,
+      );
+    }
+    throw error;
   }
 };
 
