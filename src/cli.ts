@@ -253,10 +253,29 @@ function tokenTable(tokens: { token: ApiToken; boards: ScopeJson }[]): string {
     .join('\n');
 }
 
+/**
+ * Refuses an option given twice: parseArgs keeps the last, so `--permission read-only
+ * --permission full-access` (a wrapper's default, then a caller's addition) made a full-access
+ * token without a word.
+ */
+function onceEach(tokens: ReturnType<typeof parseArgs>['tokens']): void {
+  const seen = new Set<string>();
+  for (const token of tokens ?? []) {
+    if (token.kind !== 'option') {
+      continue;
+    }
+    if (seen.has(token.name)) {
+      throw new UsageError(`--${token.name} may be given once.`);
+    }
+    seen.add(token.name);
+  }
+}
+
 async function execute(services: Services, args: string[]): Promise<Result> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals, tokens } = parseArgs({
     args,
     allowPositionals: true,
+    tokens: true,
     options: {
       name: { type: 'string' },
       org: { type: 'string' },
@@ -269,6 +288,7 @@ async function execute(services: Services, args: string[]): Promise<Result> {
       json: { type: 'boolean' },
     },
   });
+  onceEach(tokens);
   const command = positionals.slice(0, 2).join(' ');
   switch (command) {
     case 'org create': {

@@ -31,6 +31,26 @@ describe('the command line manages tokens as the API does', () => {
     expect(admin.permission).toBe('FULL_ACCESS');
   });
 
+  // Found by a hostile client: parseArgs kept the last of a repeated option, so a wrapper's
+  // `--permission read-only` followed by a caller's `--permission full-access` made full access.
+  it('refuses an option given twice, and creates nothing', async () => {
+    const before = await cli(app, 'token', 'list', '--json');
+    const run = await cli(
+      app,
+      'token',
+      'create',
+      '--name',
+      'bi',
+      '--permission',
+      'read-only',
+      '--permission',
+      'full-access',
+    );
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('--permission may be given once.');
+    expect((await cli(app, 'token', 'list', '--json')).stdout).toBe(before.stdout);
+  });
+
   // Found by a new user: an unknown id was a usage error, with the usage line in the message.
   it('says NOT_FOUND for an unknown id, without the usage line', async () => {
     const unknown = '00000000-0000-0000-0000-000000000000';
