@@ -288,5 +288,14 @@ describe('exports', () => {
     expect(response.headers.get('allow')).toBe('GET, HEAD');
     const body = (await response.json()) as { errors: { extensions: { code: string } }[] };
     expect(body.errors[0].extensions.code).toBe('BAD_REQUEST');
+    // An unknown export is the same 404 whatever the method (found by a hostile client).
+    const unknown = await fetch(`${app.url}/export/boards.csv`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${app.identities.full.secret}` },
+    });
+    expect(unknown.status).toBe(404);
+    expect(((await unknown.json()) as { errors: { message: string }[] }).errors[0].message).toMatch(
+      /^No such export; the exports are /,
+    );
   });
 });

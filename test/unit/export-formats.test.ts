@@ -103,7 +103,7 @@ describe('export parameters', () => {
     ['orderBy=NAME', 'orderBy must be one of STARTED_AT_DESC, STARTED_AT_ASC, UPDATED_AT_ASC.'],
     ['startedAfter=2027-02-30T00:00:00Z', 'startedAfter must be an ISO 8601 date-time'],
     // Found by a new user: the message said "with a time zone" to someone who had sent one.
-    ['startedAfter=2027-01-01T00:00:00+02:00', 'send the offset as %2B02:00'],
+    ['startedAfter=2027-01-01T00:00:00+02:00', 'send it as %2B (e.g. %2B02:00)'],
     ['severity=MAJOR&severity=MINOR', 'severity may be given once.'],
     ['first=10', 'A parameter this export does not know was given'],
     ['access_token=sgp_x', 'A token is never taken from the URL (access_token)'],

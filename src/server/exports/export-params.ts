@@ -17,7 +17,7 @@ export const dateTimeParam: ExportParam = (name, value) => {
   } catch (error) {
     if (error instanceof UserInputError && UNENCODED_PLUS.test(value)) {
       throw new UserInputError(
-        `${error.message} In a query string a bare + reads as a space: send the offset as %2B02:00.`,
+        `${error.message} In a query string a bare + reads as a space: send it as %2B (e.g. %2B02:00).`,
         name,
       );
     }

@@ -26,6 +26,10 @@ const EXPORT_PATHS = ['incidents', 'monitors', 'status-events']
   .map((list) => `/export/${list}.ndjson and .csv`)
   .join(', ');
 
+function unknownExport(res: Response): void {
+  refuse(res, 404, ErrorCode.NOT_FOUND, `No such export; the exports are ${EXPORT_PATHS}.`);
+}
+
 /**
  * `GET /export/<list>.ndjson|csv` (API.md section 12): authenticated as /graphql is (the
  * per-address failure limit, 401 with a reason), the list's filters from the query string, at
@@ -38,13 +42,14 @@ export function exportRoutes(services: ExportServices): Router {
   const slots = new ExportSlots(2);
   const { metrics, logger } = services;
 
-  // An export is read, never sent: another method on an export's path is 405, not "nothing here".
+  // An export is read, never sent: another method on an export's path is 405, not "nothing here";
+  // an unknown export is 404 naming those there are, whatever the method.
   router.all('/:file', (req, res, next) => {
-    if (
-      req.method === 'GET' ||
-      req.method === 'HEAD' ||
-      !PATH.test(`/${String(req.params.file)}`)
-    ) {
+    if (!PATH.test(`/${String(req.params.file)}`)) {
+      unknownExport(res);
+      return;
+    }
+    if (req.method === 'GET' || req.method === 'HEAD') {
       next();
       return;
     }
@@ -62,7 +67,7 @@ export function exportRoutes(services: ExportServices): Router {
     const list = match ? lists.get(match[1]) : undefined;
     const format = match ? EXPORT_FORMATS[match[2] as 'ndjson' | 'csv'] : undefined;
     if (!list || !format || !match) {
-      refuse(res, 404, ErrorCode.NOT_FOUND, `No such export; the exports are ${EXPORT_PATHS}.`);
+      unknownExport(res);
       return;
     }
     const labels = { list: list.name, format: match[2] };
