@@ -128,6 +128,22 @@ describe('SQL statements per request', () => {
     expect(large.statements.length).toBe(small.statements.length);
   });
 
+  // Incident.board and Incident.monitors are marked JoinedFrom: on a list page they come with the
+  // page's rows (the board joined in its statement, the monitors in one for the page), and no
+  // board or monitor of their own is read.
+  it("reads a page's boards and monitors with the page, in no statement of their own", async () => {
+    const { data, statements } = await measure<IncidentPageData>(
+      '{ incidents(first: 1000) { nodes { id board { name } monitors { displayName } } } }',
+    );
+    expect(data.incidents.nodes).toHaveLength(1000);
+    const page = statements.filter((s) => /\bFROM\s+"?incident"?\b/i.test(s));
+    expect(page).toHaveLength(1);
+    expect(page[0]).toMatch(/\bJOIN\s+"?board"?\b/i);
+    // The page, its monitors' links and those monitors: no board by id, nothing per row.
+    expect(statements.filter((s) => /\bFROM\s+"?board"?/i.test(s))).toEqual([]);
+    expect(statements).toHaveLength(3);
+  });
+
   const MONITOR_BOARDS = `query($first: Int) {
     monitors(first: $first) { nodes { id board { name } } }
   }`;
