@@ -1,5 +1,4 @@
-import { TestApp, capturedLogLines } from '../helpers/test-app';
-import { until } from '../helpers/wait';
+import { TestApp, capturedLogLines, requestLogLine } from '../helpers/test-app';
 
 /**
  * README, "GraphQL over HTTP": an Accept header that allows neither JSON answer gets 406
@@ -30,15 +29,10 @@ describe('an Accept header that allows no JSON answer', () => {
     expect(body.errors.map((e) => e.extensions.code)).toEqual(['BAD_REQUEST']);
     expect(await boardCount()).toBe(before);
 
-    const requestId = response.headers.get('x-request-id');
-    const lineOf = () =>
-      capturedLogLines
-        .slice(logged)
-        .map((text) => JSON.parse(text) as Record<string, unknown>)
-        .find((l) => l.reqId === requestId);
-    // The request's line is written once the response has gone out: wait for it, bounded.
-    await until(() => lineOf() !== undefined, 'the request log line');
-    expect(lineOf()).toMatchObject({ status: 406, outcome: 'BAD_REQUEST' });
+    expect(await requestLogLine(logged, response.headers.get('x-request-id'))).toMatchObject({
+      status: 406,
+      outcome: 'BAD_REQUEST',
+    });
   });
 
   it('lets application/json, the GraphQL response type, */* and no Accept header through', async () => {

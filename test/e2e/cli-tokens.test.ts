@@ -24,6 +24,10 @@ describe('the command line manages tokens as the API does', () => {
     return (JSON.parse(run.stdout) as { token: TokenJson }).token;
   };
 
+  /** `token create` of a read-only token named bi, with `extra` arguments after. */
+  const createReadOnly = (...extra: string[]) =>
+    cli(app, 'token', 'create', '--name', 'bi', '--permission', 'read-only', ...extra);
+
   it('accepts READ_ONLY and FULL_ACCESS as --permission', async () => {
     const created = await token('token', 'create', '--name', 'bi', '--permission', 'READ_ONLY');
     expect(created.permission).toBe('READ_ONLY');
@@ -35,17 +39,7 @@ describe('the command line manages tokens as the API does', () => {
   // `--permission read-only` followed by a caller's `--permission full-access` made full access.
   it('refuses an option given twice, and creates nothing', async () => {
     const before = await cli(app, 'token', 'list', '--json');
-    const run = await cli(
-      app,
-      'token',
-      'create',
-      '--name',
-      'bi',
-      '--permission',
-      'read-only',
-      '--permission',
-      'full-access',
-    );
+    const run = await createReadOnly('--permission', 'full-access');
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('--permission may be given once.');
     expect((await cli(app, 'token', 'list', '--json')).stdout).toBe(before.stdout);
@@ -81,17 +75,7 @@ describe('the command line manages tokens as the API does', () => {
       '2031-01-01',
       '9999-12-31T23:00:00-02:00',
     ]) {
-      const create = await cli(
-        app,
-        'token',
-        'create',
-        '--name',
-        'bi',
-        '--permission',
-        'read-only',
-        '--expires-at',
-        expiresAt,
-      );
+      const create = await createReadOnly('--expires-at', expiresAt);
       expect(create.code).toBe(1);
       expect(create.stderr).toContain(
         '--expires-at must be an ISO 8601 date-time with a time zone',

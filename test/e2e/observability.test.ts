@@ -1,5 +1,4 @@
-import { TestApp, capturedLogLines } from '../helpers/test-app';
-import { until } from '../helpers/wait';
+import { TestApp, capturedLogLines, requestLogLine } from '../helpers/test-app';
 
 const SECRET_SHAPE = /sgp_[0-9A-Za-z]{36}/;
 
@@ -50,15 +49,7 @@ describe('metrics, request logs and CORS', () => {
       }),
     });
     expect(response.status).toBe(200);
-    const requestId = response.headers.get('x-request-id');
-    const lineOf = () =>
-      capturedLogLines
-        .slice(before)
-        .map((text) => JSON.parse(text) as Record<string, unknown>)
-        .find((l) => l.reqId === requestId);
-    // The request's line is written once the response has gone out: wait for it, bounded.
-    await until(() => lineOf() !== undefined, 'the request log line');
-    const line = lineOf();
+    const line = await requestLogLine(before, response.headers.get('x-request-id'));
     expect(line).toMatchObject({
       msg: 'request',
       method: 'POST',
@@ -94,14 +85,10 @@ describe('metrics, request logs and CORS', () => {
       }),
     ]);
     expect(refused.map((r) => r.status)).toEqual([400, 400]);
-    const ids = refused.map((r) => r.headers.get('x-request-id'));
-    const lines = () =>
-      capturedLogLines
-        .slice(before)
-        .map((text) => JSON.parse(text) as Record<string, unknown>)
-        .filter((l) => ids.includes(l.reqId as string));
-    await until(() => lines().length === 2, 'the request log lines');
-    expect(lines().map((l) => l.outcome)).toEqual(['BAD_REQUEST', 'BAD_REQUEST']);
+    const lines = await Promise.all(
+      refused.map((r) => requestLogLine(before, r.headers.get('x-request-id'))),
+    );
+    expect(lines.map((l) => l.outcome)).toEqual(['BAD_REQUEST', 'BAD_REQUEST']);
     const text = await (await fetch(`${app.url}/metrics`)).text();
     expect(text).toMatch(
       /statusgraph_http_requests_total\{operation_type="none",outcome="BAD_REQUEST"\} 2/,

@@ -16,9 +16,28 @@ import { ApiToken } from '../../src/tokens/api-token.entity';
 import { TokenPermission } from '../../src/tokens/token-permission';
 import { HttpClient } from './http-client';
 import { type TestDatabase, createTestDatabase } from './test-database';
+import { until } from './wait';
 
 /** Every line any test app logged in this test file (the secrets test greps them). */
 export const capturedLogLines: string[] = [];
+
+/**
+ * The request log line of the response with `requestId` (its X-Request-Id) among the lines
+ * captured from index `since` on. The line is written once the response has gone out, so it
+ * is waited for, bounded.
+ */
+export async function requestLogLine(
+  since: number,
+  requestId: string | null,
+): Promise<Record<string, unknown>> {
+  const lineOf = () =>
+    capturedLogLines
+      .slice(since)
+      .map((text) => JSON.parse(text) as Record<string, unknown>)
+      .find((line) => line.reqId === requestId);
+  await until(() => lineOf() !== undefined, 'the request log line');
+  return lineOf() as Record<string, unknown>;
+}
 
 export interface TestAppOptions {
   lastUsedWriteIntervalSeconds?: number;
