@@ -7,17 +7,23 @@ import type { ApiToken } from '../tokens/api-token.entity';
 import { tokenStatus } from '../tokens/api-token.entity';
 import type { LastUseRecorder } from '../tokens/last-use';
 import type { AddressCheck } from '../limits/rate-limits';
-import type { SideRead, SideValues } from '../db/side-read';
+import { type SideRead, type SideValues, sideReadsTogether } from '../db/side-read';
+import type { BudgetAhead } from '../limits/cost-budget';
+import { setTakenAhead } from '../limits/request-cost';
 import type { Organization } from '../organizations/organization.entity';
-import { isWellFormedSecret } from '../tokens/secret';
+import { hashSecret, isWellFormedSecret } from '../tokens/secret';
 import { ApiTokenStatus } from '../tokens/token-permission';
 
 export interface TokenLookup {
-  findBySecret(
-    secret: string,
+  /** The token of a secret by the secret's hash (tokens/secret.ts `hashSecret`). */
+  findByHash(
+    hash: string,
     alongside?: SideRead,
   ): Promise<{ token: ApiToken | null; alongside?: SideValues }>;
 }
+
+/** What is taken ahead of a request from its token's budget (limits/cost-budget.ts `ahead`). */
+export type TakeAhead = (secretHash: string) => BudgetAhead;
 
 /** No address to check (a test's or the bench's context built without a request). */
 const NO_ADDRESS_CHECK: AddressCheck = {
@@ -32,9 +38,9 @@ const BEARER = /^Bearer[ ]+(\S+)[ ]*$/i;
  * Turns a request's Authorization header into the request context, or refuses it with 401 and a
  * reason (or 429 when the client's address is blocked: checked before any answer). Runs once per
  * request, before any resolver; the format and checksum are checked before the database is
- * asked, and on PostgreSQL the address's failure count is read in the token look-up's statement:
- * one statement in all for a valid token. Nothing is cached: a change to a token holds from its
- * next request on.
+ * asked, and on PostgreSQL the address's failure count is read, and the request's cost points
+ * are taken ahead (`takeAhead`), in the token look-up's statement: one statement in all for a
+ * valid token. Nothing is cached: a change to a token holds from its next request on.
  */
 export class Authenticator {
   constructor(
@@ -48,13 +54,33 @@ export class Authenticator {
     authorization: string | undefined,
     request: RequestMeta,
     address: AddressCheck = NO_ADDRESS_CHECK,
+    takeAhead?: TakeAhead,
   ): Promise<RequestContext> {
     address.refuseKnown();
     const alongside = address.alongside ?? undefined;
     if (alongside === undefined) {
       await address.refuse();
     }
-    const token = await this.lookUp(authorization, address, alongside);
+    const found = await this.lookUp(authorization, address, alongside, takeAhead);
+    let context: RequestContext;
+    try {
+      context = this.contextOf(found.token, request);
+    } catch (error) {
+      found.ahead?.outcome(null, found.values);
+      throw error;
+    }
+    const taken = found.ahead?.outcome(found.token.id, found.values);
+    if (taken) {
+      setTakenAhead(request, taken);
+    }
+    return context;
+  }
+
+  /** The context of a request by `token`, or the refusal of a token that does not work now. */
+  private contextOf(
+    token: ApiToken & { organization: Organization },
+    request: RequestMeta,
+  ): RequestContext {
     const now = this.clock.now();
     switch (tokenStatus(token, now)) {
       case ApiTokenStatus.REVOKED:
@@ -90,13 +116,19 @@ export class Authenticator {
 
   /**
    * The token of the header's secret with its organization, the address checked first (or, with
-   * `alongside`, in the same statement); 401 for a secret that is missing, malformed or unknown.
+   * `alongside`, in the same statement), the take ahead in the same statement; 401 for a secret
+   * that is missing, malformed or unknown (what was taken ahead then given back).
    */
   private async lookUp(
     authorization: string | undefined,
     address: AddressCheck,
     alongside: SideRead | undefined,
-  ): Promise<ApiToken & { organization: Organization }> {
+    takeAhead: TakeAhead | undefined,
+  ): Promise<{
+    token: ApiToken & { organization: Organization };
+    ahead: BudgetAhead | undefined;
+    values: SideValues | undefined;
+  }> {
     // Refused before any answer: checked already, unless it was to be read along.
     const refuseFirst = () => (alongside === undefined ? undefined : address.refuse());
     if (authorization === undefined || authorization.trim() === '') {
@@ -115,18 +147,29 @@ export class Authenticator {
           '36 letters and digits with a valid checksum. Check for a typo or a truncated paste.',
       );
     }
-    const found = await this.tokens.findBySecret(secret, alongside);
-    if (alongside !== undefined) {
-      await address.refuse(found.alongside);
+    const hash = hashSecret(secret);
+    const ahead = takeAhead?.(hash);
+    let found: { token: ApiToken | null; alongside?: SideValues } = { token: null };
+    try {
+      found = await this.tokens.findByHash(hash, sideReadsTogether(alongside, ahead?.alongside));
+      if (alongside !== undefined) {
+        await address.refuse(found.alongside);
+      }
+      if (found.token === null || found.token.organization === undefined) {
+        throw new AuthenticationError(
+          'UNKNOWN',
+          'This API token is not known: it may have been rotated, or belong to another installation. ' +
+            'Use the current secret or create a new token.',
+        );
+      }
+    } catch (error) {
+      ahead?.outcome(null, found.alongside);
+      throw error;
     }
-    const token = found.token;
-    if (token === null || token.organization === undefined) {
-      throw new AuthenticationError(
-        'UNKNOWN',
-        'This API token is not known: it may have been rotated, or belong to another installation. ' +
-          'Use the current secret or create a new token.',
-      );
-    }
-    return token as ApiToken & { organization: Organization };
+    return {
+      token: found.token as ApiToken & { organization: Organization },
+      ahead,
+      values: found.alongside,
+    };
   }
 }

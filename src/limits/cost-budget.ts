@@ -5,6 +5,8 @@ import { type Clock, systemClock } from '../core/clock';
 import { ErrorCode } from '../core/errors';
 import type { Logger } from '../core/logger';
 import { COST_BUDGET_TABLE } from '../db/migrations/1700000005300-cost-budgets';
+import { COST_BUDGET_TAKE } from '../db/migrations/1700000005400-cost-budget-take';
+import type { SideRead, SideValues } from '../db/side-read';
 
 /** A bucket's settings: `size` points, refilled at `restoreRate` points a second. */
 export interface BudgetSettings {
@@ -43,6 +45,13 @@ export interface BudgetStore {
   give(tokenId: string, points: number, now: number): Promise<number>;
   /** What the bucket holds now. */
   peek(tokenId: string, now: number): Promise<number>;
+  /**
+   * `take` as a column that rides along with another statement (PostgreSQL: the token
+   * look-up's), read back by `takenAlongside`; absent where a take costs no statement.
+   */
+  takeAlongside?(tokenId: string, points: number, now: number, carried: number): SideRead;
+  /** What the bucket held after the take read along, or null: not taken (nothing changed). */
+  takenAlongside?(values: SideValues | undefined): number | null;
 }
 
 /** The leaky bucket's level at `now`: what it held at `at`, refilled since, never above `size`. */
@@ -94,19 +103,17 @@ export class MemoryBudgetStore implements BudgetStore {
   }
 }
 
-/**
- * Makes the statement's own transaction commit without waiting for its WAL flush (as `SET LOCAL
- * synchronous_commit = off`; the connection's setting is untouched): a budget upsert then costs
- * tens of microseconds instead of a disk flush (~1.5 ms here) on every request. A PostgreSQL
- * crash may forget the charges of its last fraction of a second; a budget is a pace, not a
- * record, and an unreachable database already lets each instance count alone.
- */
-const ASYNC_COMMIT = `WITH async_commit AS (SELECT set_config('synchronous_commit', 'off', true))`;
+/** The alias of a take that rides along with another statement. */
+const TAKEN_ALONGSIDE = 'budget_taken';
 
 /**
- * One bucket per token for every instance: each charge is one statement that refills, gives
- * back what the token's previous request on this instance left over, and takes, in the same row
- * update, so two instances never both spend the same points.
+ * One bucket per token for every instance: each charge is one call of `cost_budget_take`
+ * (migration 1700000005400) that refills, gives back what the token's previous request on this
+ * instance left over, and takes, in the same row update, so two instances never both spend the
+ * same points. Its statement commits without waiting for its WAL flush: a budget upsert then
+ * costs tens of microseconds instead of a disk flush (~1.5 ms here) on every request. A
+ * PostgreSQL crash may forget the charges of its last fraction of a second; a budget is a pace,
+ * not a record, and an unreachable database already lets each instance count alone.
  */
 export class PostgresBudgetStore implements BudgetStore {
   constructor(
@@ -115,23 +122,40 @@ export class PostgresBudgetStore implements BudgetStore {
   ) {}
 
   async take(tokenId: string, points: number, now: number, carried: number) {
-    const level = `LEAST($2::float8, ${this.level('b')} + $6::float8)`;
-    const { rows } = await this.pool.query<{ available: number }>({
+    const { rows } = await this.pool.query<{ available: number | null }>({
       // A named statement: parsed and planned once per connection, then only bound.
       name: 'cost-budget-take',
-      text: `${ASYNC_COMMIT} INSERT INTO ${COST_BUDGET_TABLE} AS b (token_id, available, updated_at)
-       SELECT $1::varchar, LEAST($2::float8, $2::float8 + $6::float8) - $3::float8, $4::bigint
-       FROM async_commit
-       ON CONFLICT (token_id) DO UPDATE SET available = ${level} - $3::float8,
-         updated_at = GREATEST(b.updated_at, $4::bigint)
-       WHERE ${level} >= $3::float8
-       RETURNING available`,
+      text: `SELECT ${COST_BUDGET_TAKE}($1, $2, $3, $4, $5, $6) AS available`,
       values: [tokenId, this.settings.size, points, now, this.settings.restoreRate, carried],
     });
-    if (rows.length > 0) {
-      return { taken: true, available: Number(rows[0].available) };
+    const available = rows[0]?.available;
+    if (available !== null && available !== undefined) {
+      return { taken: true, available: Number(available) };
     }
     return { taken: false, available: await this.peek(tokenId, now) };
+  }
+
+  takeAlongside(tokenId: string, points: number, now: number, carried: number): SideRead {
+    return {
+      columns: {
+        [TAKEN_ALONGSIDE]:
+          `SELECT ${COST_BUDGET_TAKE}(:budgetToken, :budgetSize, :budgetPoints, :budgetNow, ` +
+          ':budgetRate, :budgetCarried)',
+      },
+      parameters: {
+        budgetToken: tokenId,
+        budgetSize: this.settings.size,
+        budgetPoints: points,
+        budgetNow: now,
+        budgetRate: this.settings.restoreRate,
+        budgetCarried: carried,
+      },
+    };
+  }
+
+  takenAlongside(values: SideValues | undefined): number | null {
+    const available = values?.[TAKEN_ALONGSIDE];
+    return available === null || available === undefined ? null : Number(available);
   }
 
   async give(tokenId: string, points: number, now: number): Promise<number> {
@@ -206,6 +230,42 @@ export class BudgetExhaustedError extends GraphQLError {
   }
 }
 
+/** Points a request took from its token's bucket ahead, in the token look-up's statement. */
+export interface TakenAhead {
+  readonly tokenId: string;
+  readonly points: number;
+  /** What the bucket held after the take. */
+  readonly available: number;
+  /** Whether `reserve` has counted it, or it was given back. */
+  used: boolean;
+}
+
+/** A take ahead in the making: what rides along with the token look-up, and its outcome. */
+export interface BudgetAhead {
+  /** The column to read along with the look-up, or null: nothing is taken ahead this time. */
+  readonly alongside: SideRead | null;
+  /**
+   * The look-up's outcome: the id of the token it authenticated (null: refused) and the values
+   * read along. What was taken for any other outcome is given back.
+   */
+  outcome(tokenId: string | null, values: SideValues | undefined): TakenAhead | null;
+}
+
+/** The most documents whose requested cost is remembered, and the longest such document. */
+const REMEMBERED_DOCUMENTS = 1000;
+const REMEMBERED_DOCUMENT_LENGTH = 4096;
+/** The most secrets (by hash) whose token is remembered. */
+const REMEMBERED_SECRETS = 10_000;
+
+/** Remembers `key`, forgetting the oldest entry once `map` holds `most`. */
+function remember<V>(map: Map<string, V>, key: string, value: V, most: number): void {
+  map.delete(key);
+  if (map.size >= most) {
+    map.delete(map.keys().next().value as string);
+  }
+  map.set(key, value);
+}
+
 /**
  * Per-token leaky buckets of cost points (API.md section 9): an operation's requested cost is
  * reserved before it runs and settled to its actual cost when it ends. If the shared store
@@ -222,6 +282,10 @@ export class CostBudget {
   private readonly fallback: MemoryBudgetStore;
   /** Points owed back to each token, applied by its next reserve (or `flush`). */
   private readonly carried = new Map<string, number>();
+  /** The requested cost each small document had last time (by `documentKey`). */
+  private readonly requestedOf = new Map<string, number>();
+  /** The token each secret authenticated last time, by the secret's hash. */
+  private readonly tokenOfSecret = new Map<string, string>();
 
   constructor(
     readonly settings: BudgetSettings,
@@ -232,29 +296,110 @@ export class CostBudget {
     this.fallback = new MemoryBudgetStore(settings);
   }
 
-  /** Reserves `requested` points: what is left, or QueryTooCostlyError / BudgetExhaustedError. */
-  async reserve(tokenId: string, requested: number): Promise<number> {
+  /**
+   * Notes what a document was estimated to cost, so that its next request can take that much
+   * ahead, with its token look-up (`ahead`). Only small documents are remembered.
+   */
+  noteRequested(document: string | undefined, requested: number): void {
+    if (document !== undefined && document.length <= REMEMBERED_DOCUMENT_LENGTH) {
+      remember(this.requestedOf, document, requested, REMEMBERED_DOCUMENTS);
+    }
+  }
+
+  /**
+   * The points of a request taken ahead, in its token look-up's statement (PostgreSQL): one
+   * statement on the hot path instead of two. The operation is not known yet, so what is taken
+   * is what the same document cost last time, from the token the same secret authenticated last
+   * time; `reserve` then takes the rest or gives back the surplus, before anything runs. Nothing
+   * is taken for a document or secret not seen before, or where a take costs no statement.
+   */
+  ahead(secretHash: string, document: string | undefined): BudgetAhead {
+    const expected = this.tokenOfSecret.get(secretHash);
+    const points = document === undefined ? undefined : this.requestedOf.get(document);
+    const store = this.store;
+    const learn = (tokenId: string | null) => {
+      if (tokenId === null) {
+        this.tokenOfSecret.delete(secretHash);
+      } else {
+        remember(this.tokenOfSecret, secretHash, tokenId, REMEMBERED_SECRETS);
+      }
+    };
+    if (
+      expected === undefined ||
+      points === undefined ||
+      points > this.settings.size ||
+      !store.takeAlongside ||
+      !store.takenAlongside
+    ) {
+      return { alongside: null, outcome: (tokenId) => (learn(tokenId), null) };
+    }
+    const carried = this.carried.get(expected) ?? 0;
+    this.carried.delete(expected);
     const now = this.clock.now().getTime();
+    return {
+      alongside: store.takeAlongside(expected, points, now, carried),
+      outcome: (tokenId, values) => {
+        learn(tokenId);
+        const available = store.takenAlongside?.(values) ?? null;
+        if (available === null) {
+          // Not taken (or no row found): nothing was applied, the carried points stay owed.
+          this.carry(expected, carried);
+          return null;
+        }
+        if (tokenId !== expected) {
+          // Refused (or, in theory, another token): the points are owed back, carried applied.
+          this.carry(expected, points);
+          return null;
+        }
+        return { tokenId, points, available, used: false };
+      },
+    };
+  }
+
+  /** Gives back a take ahead that no `reserve` counted (the request ended before it). */
+  giveBack(ahead: TakenAhead): void {
+    if (!ahead.used) {
+      ahead.used = true;
+      this.carry(ahead.tokenId, ahead.points);
+    }
+  }
+
+  /**
+   * Reserves `requested` points, counting what was taken ahead for the request: what is left,
+   * or QueryTooCostlyError / BudgetExhaustedError (what was taken ahead then given back).
+   */
+  async reserve(tokenId: string, requested: number, ahead?: TakenAhead): Promise<number> {
+    const now = this.clock.now().getTime();
+    let owed = 0;
+    if (ahead !== undefined && !ahead.used && ahead.tokenId === tokenId) {
+      ahead.used = true;
+      if (requested <= ahead.points) {
+        const surplus = ahead.points - requested;
+        this.carry(tokenId, surplus);
+        return Math.min(this.settings.size, ahead.available + surplus);
+      }
+      owed = ahead.points;
+    }
     if (requested > this.settings.size) {
-      throw new QueryTooCostlyError(
-        this.report(requested, 0, await this.guard((s) => s.peek(tokenId, now))),
-      );
+      this.carry(tokenId, owed);
+      throw new QueryTooCostlyError(this.report(requested, 0, await this.available(tokenId)));
     }
     const carried = this.carried.get(tokenId) ?? 0;
     this.carried.delete(tokenId);
     let outcome: { taken: boolean; available: number };
     try {
-      outcome = await this.guard((s) => s.take(tokenId, requested, now, carried));
+      outcome = await this.guard((s) => s.take(tokenId, requested - owed, now, carried));
     } catch (error) {
-      this.carry(tokenId, carried);
+      this.carry(tokenId, carried + owed);
       throw error;
     }
     const { taken } = outcome;
     let { available } = outcome;
     if (!taken) {
-      // Refused: nothing was applied, the carried points stay owed (and count as available).
-      this.carry(tokenId, carried);
-      available = Math.min(this.settings.size, available + carried);
+      // Refused: nothing was applied, the carried points (and those taken ahead) stay owed
+      // and count as available.
+      this.carry(tokenId, carried + owed);
+      available = Math.min(this.settings.size, available + carried + owed);
       const retryAfter = Math.max(
         1,
         Math.ceil((requested - available) / this.settings.restoreRate),

@@ -3,12 +3,19 @@ import type { RequestContext } from '../core/context';
 import type { Metrics } from '../core/metrics';
 import { BudgetExhaustedError, type CostBudget, QueryTooCostlyError } from './cost-budget';
 import { estimateCost, requestBase } from './query-cost';
-import { actualCostOf, requestCostOf, startRequestCost } from './request-cost';
+import {
+  actualCostOf,
+  documentKey,
+  requestCostOf,
+  startRequestCost,
+  takenAheadOf,
+} from './request-cost';
 
 /**
  * API.md section 9 around each authenticated operation: its cost estimated from the document
  * and the variables, reserved from the token's bucket before anything runs (so parallel requests
- * cannot all pass one check), settled to the cost counted while it ran (a timed-out query is
+ * cannot all pass one check; on PostgreSQL what the same document cost last time is taken
+ * ahead, with the token look-up, and only the difference reserved here), settled to the cost counted while it ran (a timed-out query is
  * charged what it read), and reported in `extensions.cost` and the `RateLimit-*` headers. A
  * refused operation is charged nothing: 400 QUERY_TOO_COSTLY when it exceeds the whole bucket,
  * 429 RATE_LIMITED with `Retry-After` when it only exceeds what is left now.
@@ -27,10 +34,15 @@ export function costBudgetPlugin(
             return;
           }
           const requested = estimateCost(schema, document, operation, request.variables, base);
+          budget.noteRequested(documentKey(request.query, request.operationName), requested);
           const cost = startRequestCost(contextValue, requested, requestBase(operation, base));
           const tokenId = contextValue.token.id;
           try {
-            cost.available = await budget.reserve(tokenId, requested);
+            cost.available = await budget.reserve(
+              tokenId,
+              requested,
+              takenAheadOf(contextValue.request),
+            );
             cost.reserved = true;
           } catch (error) {
             if (error instanceof QueryTooCostlyError || error instanceof BudgetExhaustedError) {
@@ -48,6 +60,12 @@ export function costBudgetPlugin(
         // idempotency plugin storing the response) sees the figures: a replay is answered
         // byte for byte as the first time, figures included; only its headers are its own.
         async willSendResponse({ response, contextValue }) {
+          // Taken ahead with the token look-up, but the request ended before its reservation
+          // (a document that did not parse or validate): given back.
+          const ahead = takenAheadOf(contextValue.request);
+          if (ahead) {
+            budget.giveBack(ahead);
+          }
           const cost = requestCostOf(contextValue);
           if (!cost) {
             return;

@@ -3,7 +3,9 @@ import type { Authenticator } from '../auth/authenticate';
 import type { RequestContext } from '../core/context';
 import { AuthenticationError, ErrorCode } from '../core/errors';
 import type { Metrics } from '../core/metrics';
+import type { CostBudget } from '../limits/cost-budget';
 import { type RateLimits, RateLimitedError } from '../limits/rate-limits';
+import { documentKey, takenAheadOf } from '../limits/request-cost';
 import { observed } from './request-log';
 
 /** What the context function uses; app.ts's services satisfy it. */
@@ -11,6 +13,17 @@ export interface ContextServices {
   authenticator: Pick<Authenticator, 'authenticate'>;
   rateLimits: Pick<RateLimits, 'addressCheck' | 'recordAuthFailure'>;
   metrics: Pick<Metrics, 'authenticationFailures' | 'rateLimited'>;
+  costBudget: CostBudget;
+}
+
+/** The document a request sends, as the cost plugin will see it (a GET's in its query string). */
+function documentOf(req: ExpressContextFunctionArgument['req']): string | undefined {
+  const sent: unknown = req.method === 'GET' ? req.query : req.body;
+  if (typeof sent !== 'object' || sent === null) {
+    return undefined;
+  }
+  const { query, operationName } = sent as Record<string, unknown>;
+  return documentKey(query, operationName);
 }
 
 /**
@@ -18,20 +31,23 @@ export interface ContextServices {
  * authenticated, and an address that keeps failing to authenticate is refused before any answer
  * (on PostgreSQL its count is read in the token look-up's statement: auth/authenticate.ts); what
  * a token may spend is its cost budget, charged once the operation is known
- * (limits/cost-plugin.ts). Refusals are 401 or 429, counted in metrics and never audited.
+ * (limits/cost-plugin.ts), part of it taken ahead in the same statement. Refusals are 401 or
+ * 429, counted in metrics and never audited.
  */
 export function requestContext(services: ContextServices) {
-  const { authenticator, rateLimits, metrics } = services;
+  const { authenticator, rateLimits, metrics, costBudget } = services;
   return async ({ req, res }: ExpressContextFunctionArgument): Promise<RequestContext> => {
     const meta = observed(res);
     const address = meta.ip ?? 'unknown';
     try {
       let context: RequestContext;
       try {
+        const document = documentOf(req);
         context = await authenticator.authenticate(
           req.headers.authorization,
           meta,
           rateLimits.addressCheck(address),
+          (secretHash) => costBudget.ahead(secretHash, document),
         );
       } catch (error) {
         if (error instanceof AuthenticationError) {
@@ -43,6 +59,12 @@ export function requestContext(services: ContextServices) {
         throw error;
       }
       meta.record.tokenId = context.token.id;
+      // Apollo refuses some requests after this function and before any plugin hook (a body
+      // whose variables are not an object): what was taken ahead is given back then.
+      const ahead = takenAheadOf(context.request);
+      if (ahead) {
+        res.once('close', () => costBudget.giveBack(ahead));
+      }
       return context;
     } catch (error) {
       if (error instanceof RateLimitedError) {

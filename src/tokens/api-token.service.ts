@@ -78,7 +78,14 @@ export class ApiTokenService {
     secret: string,
     alongside?: SideRead,
   ): Promise<{ token: ApiToken | null; alongside?: SideValues }> {
-    const hash = hashSecret(secret);
+    return this.findByHash(hashSecret(secret), alongside);
+  }
+
+  /** `findBySecret` by the secret's hash (authentication hashes it once for its own use too). */
+  async findByHash(
+    hash: string,
+    alongside?: SideRead,
+  ): Promise<{ token: ApiToken | null; alongside?: SideValues }> {
     const byHash = (column: 'secretHash' | 'previousSecretHash') =>
       this.secretLookup.find(column, hash, alongside);
     const current = await byHash('secretHash');

@@ -6,6 +6,7 @@ import { RateLimitCounters1700000004000 } from './1700000004000-rate-limit-count
 import { AuditEventCount1700000005014 } from './1700000005014-audit-event-count';
 import { TokenBoardScope1700000005016 } from './1700000005016-token-board-scope';
 import { CostBudgets1700000005300 } from './1700000005300-cost-budgets';
+import { CostBudgetTake1700000005400 } from './1700000005400-cost-budget-take';
 
 /** Every migration in order. Never edit one that has shipped; add the next instead. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   AuditEventCount1700000005014,
   TokenBoardScope1700000005016,
   CostBudgets1700000005300,
+  CostBudgetTake1700000005400,
 ];
