@@ -110,10 +110,18 @@ export class AuditedChanges {
       .execute();
   }
 
-  /** The row, locked until the transaction ends (PostgreSQL); NOT_FOUND when there is none. */
-  async lock<E extends ObjectLiteral>(manager: EntityManager, of: ChangeOf<E>): Promise<E> {
+  /**
+   * The row, locked until the transaction ends (PostgreSQL): for an update, or `shared` (kept
+   * from changes by others, held by any number of transactions); NOT_FOUND when there is none.
+   */
+  async lock<E extends ObjectLiteral>(
+    manager: EntityManager,
+    of: ChangeOf<E>,
+    shared = false,
+  ): Promise<E> {
     await of.before?.(manager);
-    const row = await manager.findOne(of.entity, { where: of.where, ...this.db.forUpdate });
+    const lock = shared ? this.db.forShare : this.db.forUpdate;
+    const row = await manager.findOne(of.entity, { where: of.where, ...lock });
     if (!row) {
       throw new NotFoundError(of.type);
     }

@@ -179,6 +179,15 @@ export class BoardService {
   }
 
   /**
+   * The live board, kept from deletion until `manager`'s transaction ends, for a change that
+   * hangs something off it (an incident, a monitor); NOT_FOUND when not the actor's. Such
+   * changes of one board go on side by side: only a change of the board itself waits for them.
+   */
+  hold(manager: EntityManager, actor: Actor, id: string): Promise<Board> {
+    return this.changes.lock(manager, this.changeOf(actor, id), true);
+  }
+
+  /**
    * Checks that every id is a live board of the organization, locking them (PostgreSQL) so that
    * a concurrent deletion waits: a token's scope is made only of boards that exist.
    */

@@ -59,6 +59,16 @@ export class Database {
   }
 
   /**
+   * Find options that keep the rows found from being changed or deleted until the transaction
+   * ends (PostgreSQL `FOR SHARE`), while other transactions that only hold them go on: what a
+   * change needs of a row it hangs something off (a board, for a new incident), not of one it
+   * changes.
+   */
+  get forShare(): { lock?: { mode: 'pessimistic_read' } } {
+    return this.isSqlite ? {} : { lock: { mode: 'pessimistic_read' } };
+  }
+
+  /**
    * A raw read with named parameters (`:name`, `:...list`), which the driver turns into its own
    * placeholders (`?` on SQLite, `$1` on PostgreSQL), as it does for the query builder.
    */

@@ -240,7 +240,7 @@ export class MonitorService {
       actor,
       TARGET,
       async (manager) => {
-        const board = await this.boards.find(manager, actor, input.boardId);
+        const board = await this.boards.hold(manager, actor, input.boardId);
         const now = this.db.now();
         const monitor = Object.assign(new Monitor(), {
           id: randomUUID(),
@@ -281,7 +281,7 @@ export class MonitorService {
       };
       checkMonitorShape(shape);
       if (input.boardId != null && input.boardId !== monitor.boardId) {
-        monitor.boardId = (await this.boards.find(manager, actor, input.boardId)).id;
+        monitor.boardId = (await this.boards.hold(manager, actor, input.boardId)).id;
       }
       Object.assign(monitor, withoutHeaders(shape), {
         requestHeadersJson:
