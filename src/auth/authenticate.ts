@@ -66,10 +66,10 @@ export class Authenticator {
     try {
       context = this.contextOf(found.token, request);
     } catch (error) {
-      found.ahead?.outcome(null, found.values);
+      await found.ahead?.outcome(null, found.values);
       throw error;
     }
-    const taken = found.ahead?.outcome(found.token.id, found.values);
+    const taken = await found.ahead?.outcome(found.token.id, found.values);
     if (taken) {
       setTakenAhead(request, taken);
     }
@@ -163,7 +163,7 @@ export class Authenticator {
         );
       }
     } catch (error) {
-      ahead?.outcome(null, found.alongside);
+      await ahead?.outcome(null, found.alongside);
       throw error;
     }
     return {

@@ -248,7 +248,7 @@ export interface BudgetAhead {
    * The look-up's outcome: the id of the token it authenticated (null: refused) and the values
    * read along. What was taken for any other outcome is given back.
    */
-  outcome(tokenId: string | null, values: SideValues | undefined): TakenAhead | null;
+  outcome(tokenId: string | null, values: SideValues | undefined): Promise<TakenAhead | null>;
 }
 
 /** The most documents whose requested cost is remembered, and the longest such document. */
@@ -297,25 +297,32 @@ export class CostBudget {
   }
 
   /**
-   * Notes what a document was estimated to cost, so that its next request can take that much
-   * ahead, with its token look-up (`ahead`). Only small documents are remembered.
+   * Notes what a token's document was estimated to cost, so that the token's next request of it
+   * can take that much ahead, with its token look-up (`ahead`). Only small documents are
+   * remembered, and only for the token that sent them: no other token's request moves the
+   * points taken ahead from a token's bucket.
    */
-  noteRequested(document: string | undefined, requested: number): void {
+  noteRequested(tokenId: string, document: string | undefined, requested: number): void {
     if (document !== undefined && document.length <= REMEMBERED_DOCUMENT_LENGTH) {
-      remember(this.requestedOf, document, requested, REMEMBERED_DOCUMENTS);
+      remember(this.requestedOf, `${tokenId}\n${document}`, requested, REMEMBERED_DOCUMENTS);
     }
   }
 
   /**
    * The points of a request taken ahead, in its token look-up's statement (PostgreSQL): one
    * statement on the hot path instead of two. The operation is not known yet, so what is taken
-   * is what the same document cost last time, from the token the same secret authenticated last
-   * time; `reserve` then takes the rest or gives back the surplus, before anything runs. Nothing
-   * is taken for a document or secret not seen before, or where a take costs no statement.
+   * is what the token's same document cost last time, the token being the one the same secret
+   * authenticated last time; `reserve` then takes the rest or gives back the surplus, before
+   * anything runs. Nothing is taken for a document or secret not seen before, or where a take
+   * costs no statement. A request refused, or ended before its operation is known, gives back
+   * what it took at once, to the shared bucket: every instance sees it as never charged.
    */
   ahead(secretHash: string, document: string | undefined): BudgetAhead {
     const expected = this.tokenOfSecret.get(secretHash);
-    const points = document === undefined ? undefined : this.requestedOf.get(document);
+    const points =
+      expected === undefined || document === undefined
+        ? undefined
+        : this.requestedOf.get(`${expected}\n${document}`);
     const store = this.store;
     const learn = (tokenId: string | null) => {
       if (tokenId === null) {
@@ -331,14 +338,14 @@ export class CostBudget {
       !store.takeAlongside ||
       !store.takenAlongside
     ) {
-      return { alongside: null, outcome: (tokenId) => (learn(tokenId), null) };
+      return { alongside: null, outcome: async (tokenId) => (learn(tokenId), null) };
     }
     const carried = this.carried.get(expected) ?? 0;
     this.carried.delete(expected);
     const now = this.clock.now().getTime();
     return {
       alongside: store.takeAlongside(expected, points, now, carried),
-      outcome: (tokenId, values) => {
+      outcome: async (tokenId, values) => {
         learn(tokenId);
         const available = store.takenAlongside?.(values) ?? null;
         if (available === null) {
@@ -346,21 +353,26 @@ export class CostBudget {
           this.carry(expected, carried);
           return null;
         }
+        const taken: TakenAhead = { tokenId: expected, points, available, used: false };
         if (tokenId !== expected) {
-          // Refused (or, in theory, another token): the points are owed back, carried applied.
-          this.carry(expected, points);
+          // Refused (or, in theory, another token): given back (the carried points applied).
+          await this.giveBack(taken);
           return null;
         }
-        return { tokenId, points, available, used: false };
+        return taken;
       },
     };
   }
 
-  /** Gives back a take ahead that no `reserve` counted (the request ended before it). */
-  giveBack(ahead: TakenAhead): void {
+  /**
+   * Gives back, to the shared bucket, a take ahead that no `reserve` counted (the request was
+   * refused or ended before it): a statement on that path, so that no instance counts it.
+   */
+  async giveBack(ahead: TakenAhead): Promise<void> {
     if (!ahead.used) {
       ahead.used = true;
-      this.carry(ahead.tokenId, ahead.points);
+      const now = this.clock.now().getTime();
+      await this.guard((s) => s.give(ahead.tokenId, ahead.points, now));
     }
   }
 
@@ -369,19 +381,23 @@ export class CostBudget {
    * or QueryTooCostlyError / BudgetExhaustedError (what was taken ahead then given back).
    */
   async reserve(tokenId: string, requested: number, ahead?: TakenAhead): Promise<number> {
-    const now = this.clock.now().getTime();
     let owed = 0;
     if (ahead !== undefined && !ahead.used && ahead.tokenId === tokenId) {
-      ahead.used = true;
       if (requested <= ahead.points) {
+        ahead.used = true;
         const surplus = ahead.points - requested;
         this.carry(tokenId, surplus);
         return Math.min(this.settings.size, ahead.available + surplus);
       }
-      owed = ahead.points;
+      if (requested > this.settings.size) {
+        await this.giveBack(ahead);
+      } else {
+        ahead.used = true;
+        owed = ahead.points;
+      }
     }
+    const now = this.clock.now().getTime();
     if (requested > this.settings.size) {
-      this.carry(tokenId, owed);
       throw new QueryTooCostlyError(this.report(requested, 0, await this.available(tokenId)));
     }
     const carried = this.carried.get(tokenId) ?? 0;
@@ -389,6 +405,14 @@ export class CostBudget {
     let outcome: { taken: boolean; available: number };
     try {
       outcome = await this.guard((s) => s.take(tokenId, requested - owed, now, carried));
+      if (!outcome.taken && owed > 0) {
+        // Concurrent requests that each took a part ahead would each wait for a rest the
+        // others hold: the part goes back to the shared bucket and the whole is asked once,
+        // so that one of them gets through, as when each asked for its whole.
+        await this.guard((s) => s.give(tokenId, owed, now));
+        owed = 0;
+        outcome = await this.guard((s) => s.take(tokenId, requested, now, carried));
+      }
     } catch (error) {
       this.carry(tokenId, carried + owed);
       throw error;
@@ -396,10 +420,9 @@ export class CostBudget {
     const { taken } = outcome;
     let { available } = outcome;
     if (!taken) {
-      // Refused: nothing was applied, the carried points (and those taken ahead) stay owed
-      // and count as available.
-      this.carry(tokenId, carried + owed);
-      available = Math.min(this.settings.size, available + carried + owed);
+      // Refused: nothing was applied, the carried points stay owed and count as available.
+      this.carry(tokenId, carried);
+      available = Math.min(this.settings.size, available + carried);
       const retryAfter = Math.max(
         1,
         Math.ceil((requested - available) / this.settings.restoreRate),

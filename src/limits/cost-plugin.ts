@@ -34,7 +34,11 @@ export function costBudgetPlugin(
             return;
           }
           const requested = estimateCost(schema, document, operation, request.variables, base);
-          budget.noteRequested(documentKey(request.query, request.operationName), requested);
+          budget.noteRequested(
+            contextValue.token.id,
+            documentKey(request.query, request.operationName),
+            requested,
+          );
           const cost = startRequestCost(contextValue, requested, requestBase(operation, base));
           const tokenId = contextValue.token.id;
           try {
@@ -64,7 +68,7 @@ export function costBudgetPlugin(
           // (a document that did not parse or validate): given back.
           const ahead = takenAheadOf(contextValue.request);
           if (ahead) {
-            budget.giveBack(ahead);
+            await budget.giveBack(ahead);
           }
           const cost = requestCostOf(contextValue);
           if (!cost) {

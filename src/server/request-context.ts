@@ -60,10 +60,16 @@ export function requestContext(services: ContextServices) {
       }
       meta.record.tokenId = context.token.id;
       // Apollo refuses some requests after this function and before any plugin hook (a body
-      // whose variables are not an object): what was taken ahead is given back then.
+      // whose variables are not an object), and a client may leave meanwhile: what was taken
+      // ahead is given back once the response is over (at once if it already is).
       const ahead = takenAheadOf(context.request);
       if (ahead) {
-        res.once('close', () => costBudget.giveBack(ahead));
+        const giveBack = () => void costBudget.giveBack(ahead).catch(() => undefined);
+        if (res.closed) {
+          giveBack();
+        } else {
+          res.once('close', giveBack);
+        }
       }
       return context;
     } catch (error) {

@@ -4,6 +4,7 @@ import { frozenClock, limits } from '../helpers/rate-limit-checks';
 import { everyStatementOf } from '../helpers/statements';
 import { TestApp } from '../helpers/test-app';
 import { TEST_DB } from '../helpers/test-database';
+import { until } from '../helpers/wait';
 
 /**
  * On PostgreSQL a request's points are taken ahead, in its token look-up's statement: what the
@@ -38,6 +39,22 @@ describe(`points taken ahead with the token look-up (${TEST_DB})`, () => {
   }
 
   const available = () => app.services.costBudget.available(tokenId);
+
+  /**
+   * What the token's bucket holds where every instance reads it: the shared row on PostgreSQL
+   * (points owed back in this instance's memory not counted); on SQLite, with one instance, what
+   * the token may spend.
+   */
+  async function stored(id = tokenId): Promise<number> {
+    if (TEST_DB !== 'postgres') {
+      return app.services.costBudget.available(id);
+    }
+    const rows = (await app.services.db.dataSource.query(
+      'SELECT available FROM cost_budget WHERE token_id = $1',
+      [id],
+    )) as { available: number }[];
+    return rows.length === 0 ? BUCKET : Number(rows[0].available);
+  }
 
   it('a repeated document is charged its actual cost, in the look-up statement on PostgreSQL', async () => {
     const client = app.asReadOnly();
@@ -99,6 +116,7 @@ describe(`points taken ahead with the token look-up (${TEST_DB})`, () => {
     const client = app.asReadOnly();
     await cost(client, 10);
     await cost(client, 10);
+    // What the last request reserved beyond its cost is owed back in memory until the next take.
     const before = await available();
     // The same document (so points are taken ahead), its variables not an object.
     const response = await fetch(client.endpoint, {
@@ -108,6 +126,9 @@ describe(`points taken ahead with the token look-up (${TEST_DB})`, () => {
     });
     expect(response.status).toBe(400);
     expect(await response.text()).toMatch(/variables/);
+    // Given back to the shared bucket (once the response is over), with what was owed: no
+    // instance counts anything against the token.
+    await until(async () => (await stored()) === before, 'the points taken ahead to come back');
     expect(await available()).toBe(before);
   });
 
@@ -122,10 +143,28 @@ describe(`points taken ahead with the token look-up (${TEST_DB})`, () => {
     expect(refused.status).toBe(401);
     expect(refused.errors?.[0]?.extensions?.reason).toBe('INACTIVE');
     expect(await available()).toBe(before);
+    expect(await stored()).toBe(before);
 
     await admin.data('mutation($id: ID!) { activateApiToken(id: $id) { id } }', { id: tokenId });
     const again = await cost(client, 10);
     expect(again.status).toBe(200);
     expect(again.cost.throttleStatus.currentlyAvailable).toBe(before - again.cost.actualQueryCost);
+  });
+
+  it("another token's request of the same document does not move what is taken from this one", async () => {
+    const client = app.asReadOnly();
+    const first = await cost(client, 10);
+    let left = BUCKET - first.cost.actualQueryCost;
+    // Another organization's token sends the same text, costing far more.
+    const other = await app.otherOrganization();
+    expect((await cost(app.client(other.identity.secret), 900)).status).toBe(200);
+
+    const again = await cost(client, 10);
+    left -= again.cost.actualQueryCost;
+    expect(again.cost.throttleStatus.currentlyAvailable).toBe(left);
+    // Nothing was taken from the shared bucket but its own reservation, of which what it did not
+    // read is owed back in memory (as for any request).
+    const owed = again.cost.requestedQueryCost - again.cost.actualQueryCost;
+    expect(await stored()).toBe(TEST_DB === 'postgres' ? left - owed : left);
   });
 });

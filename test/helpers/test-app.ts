@@ -76,7 +76,7 @@ export class TestApp {
   private constructor(
     readonly services: Services,
     readonly apollo: ApolloServer<RequestContext>,
-    private readonly server: Server,
+    readonly server: Server,
     readonly url: string,
     readonly dir: string,
     readonly organization: Organization,
