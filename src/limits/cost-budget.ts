@@ -320,7 +320,9 @@ export class CostBudget {
   ahead(secretHash: string, document: string | undefined): BudgetAhead {
     const expected = this.tokenOfSecret.get(secretHash);
     const points =
-      expected === undefined || document === undefined
+      expected === undefined ||
+      document === undefined ||
+      document.length > REMEMBERED_DOCUMENT_LENGTH
         ? undefined
         : this.requestedOf.get(`${expected}\n${document}`);
     const store = this.store;
