@@ -388,8 +388,14 @@ export class CostBudget {
       if (requested <= ahead.points) {
         ahead.used = true;
         const surplus = ahead.points - requested;
-        this.carry(tokenId, surplus);
-        return Math.min(this.settings.size, ahead.available + surplus);
+        if (surplus === 0) {
+          return ahead.available;
+        }
+        // The document costs less than last time: the surplus goes back to the shared row now
+        // (a statement on that path only), not owed in this instance's memory, where other
+        // instances would count it as spent until the token's next request here.
+        const now = this.clock.now().getTime();
+        return this.guard((s) => s.give(tokenId, surplus, now));
       }
       if (requested > this.settings.size) {
         await this.giveBack(ahead);

@@ -92,12 +92,15 @@ describe(`points taken ahead with the token look-up (${TEST_DB})`, () => {
     expect(more.cost.throttleStatus.currentlyAvailable).toBe(left);
     expect(await available()).toBe(left);
 
-    // Taken ahead: 300's; what it did not need is given back before it runs.
+    // Taken ahead: 300's; what it did not need is given back before it runs, to the shared row
+    // (only what it reserved beyond what it read is owed back in memory, as for any request).
     const less = await cost(client, 5);
     expect(less.status).toBe(200);
     left -= less.cost.actualQueryCost;
     expect(less.cost.throttleStatus.currentlyAvailable).toBe(left);
     expect(await available()).toBe(left);
+    const owed = less.cost.requestedQueryCost - less.cost.actualQueryCost;
+    expect(await stored()).toBe(TEST_DB === 'postgres' ? left - owed : left);
 
     // One point more than is left: refused, nothing charged, what was taken ahead given back.
     const refused = await cost(client, left - base + 1);
