@@ -251,7 +251,7 @@ export interface BudgetAhead {
   outcome(tokenId: string | null, values: SideValues | undefined): Promise<TakenAhead | null>;
 }
 
-/** The most documents whose requested cost is remembered, and the longest such document. */
+/** The most (token, document) pairs whose requested cost is remembered, and the longest document. */
 const REMEMBERED_DOCUMENTS = 1000;
 const REMEMBERED_DOCUMENT_LENGTH = 4096;
 /** The most secrets (by hash) whose token is remembered. */
@@ -272,9 +272,10 @@ function remember<V>(map: Map<string, V>, key: string, value: V, most: number): 
  * cannot be reached, this instance keeps its own buckets until it can again, rather than refusing
  * or admitting everything.
  *
- * One statement per request on PostgreSQL: what a request gives back (reserved beyond its actual
- * cost) is carried, in this instance's memory, into the token's next reserve, which applies it
- * in the same row update. Carried points are only ever owed to the token, so the shared bucket
+ * On PostgreSQL a request of a document seen before pays no budget statement of its own: its
+ * points are taken with its token look-up (`ahead`). What a request gives back (reserved beyond
+ * its actual cost) is carried, in this instance's memory, into the token's next take, which
+ * applies it in the same row update. Carried points are only ever owed to the token, so the shared bucket
  * never holds more than it should (a token cannot overspend by it); a request that cost more
  * than it reserved is charged at once.
  */
@@ -282,7 +283,7 @@ export class CostBudget {
   private readonly fallback: MemoryBudgetStore;
   /** Points owed back to each token, applied by its next reserve (or `flush`). */
   private readonly carried = new Map<string, number>();
-  /** The requested cost each small document had last time (by `documentKey`). */
+  /** The requested cost of each token's small documents last time (by token id and `documentKey`). */
   private readonly requestedOf = new Map<string, number>();
   /** The token each secret authenticated last time, by the secret's hash. */
   private readonly tokenOfSecret = new Map<string, string>();
