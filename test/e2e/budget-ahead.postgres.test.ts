@@ -1,8 +1,6 @@
 import { request } from 'node:http';
-import type { CostReport } from '../../src/limits/cost-budget';
-import type { GraphQLResponse } from '../helpers/http-client';
-import { frozenClock, limits } from '../helpers/rate-limit-checks';
-import { TestApp } from '../helpers/test-app';
+import { BOARDS, costOf, startBudgetApp, storedBudget } from '../helpers/budget-ahead';
+import type { TestApp } from '../helpers/test-app';
 import { until } from '../helpers/wait';
 
 /**
@@ -15,31 +13,16 @@ import { until } from '../helpers/wait';
  *   all were refused, though the budget held one.
  */
 describe('points taken ahead, staged on a locked budget row (PostgreSQL)', () => {
-  const BUCKET = 1000;
   let app: TestApp;
   let tokenId: string;
 
   beforeEach(async () => {
-    app = await TestApp.start({
-      limits: limits({ costBucketSize: BUCKET, costRestoreRate: 1 }),
-      clock: frozenClock(),
-    });
+    app = await startBudgetApp();
     tokenId = app.identities.readOnly.token.id;
   });
   afterEach(() => app.close());
 
-  const BOARDS = 'query($n: Int!) { boards(first: $n) { nodes { id } } }';
-
-  const costOf = (response: GraphQLResponse) =>
-    (JSON.parse(response.text) as { extensions: { cost: CostReport } }).extensions.cost;
-
-  async function stored(): Promise<number> {
-    const rows = (await app.services.db.dataSource.query(
-      'SELECT available FROM cost_budget WHERE token_id = $1',
-      [tokenId],
-    )) as { available: number }[];
-    return Number(rows[0].available);
-  }
+  const stored = () => storedBudget(app, tokenId);
 
   const connections = () =>
     new Promise<number>((resolve, reject) =>

@@ -1,8 +1,7 @@
-import type { CostReport } from '../../src/limits/cost-budget';
+import { BOARDS, BUCKET, costOf, startBudgetApp, storedBudget } from '../helpers/budget-ahead';
 import type { HttpClient } from '../helpers/http-client';
-import { frozenClock, limits } from '../helpers/rate-limit-checks';
 import { everyStatementOf } from '../helpers/statements';
-import { TestApp } from '../helpers/test-app';
+import type { TestApp } from '../helpers/test-app';
 import { TEST_DB } from '../helpers/test-database';
 import { until } from '../helpers/wait';
 
@@ -16,45 +15,22 @@ import { until } from '../helpers/wait';
  * clock stands still: no refill blurs them.
  */
 describe(`points taken ahead with the token look-up (${TEST_DB})`, () => {
-  const BUCKET = 1000;
   let app: TestApp;
   let tokenId: string;
 
   beforeEach(async () => {
-    app = await TestApp.start({
-      limits: limits({ costBucketSize: BUCKET, costRestoreRate: 1 }),
-      clock: frozenClock(),
-    });
+    app = await startBudgetApp();
     tokenId = app.identities.readOnly.token.id;
   });
   afterEach(() => app.close());
 
-  /** `boards(first: $n)` on an organization without boards: estimated by n, reads nothing. */
-  const BOARDS = 'query($n: Int!) { boards(first: $n) { nodes { id } } }';
-
   async function cost(client: HttpClient, n: number) {
     const response = await client.request(BOARDS, { n });
-    const body = JSON.parse(response.text) as { extensions: { cost: CostReport } };
-    return { status: response.status, cost: body.extensions.cost };
+    return { status: response.status, cost: costOf(response) };
   }
 
   const available = () => app.services.costBudget.available(tokenId);
-
-  /**
-   * What the token's bucket holds where every instance reads it: the shared row on PostgreSQL
-   * (points owed back in this instance's memory not counted); on SQLite, with one instance, what
-   * the token may spend.
-   */
-  async function stored(id = tokenId): Promise<number> {
-    if (TEST_DB !== 'postgres') {
-      return app.services.costBudget.available(id);
-    }
-    const rows = (await app.services.db.dataSource.query(
-      'SELECT available FROM cost_budget WHERE token_id = $1',
-      [id],
-    )) as { available: number }[];
-    return rows.length === 0 ? BUCKET : Number(rows[0].available);
-  }
+  const stored = () => storedBudget(app, tokenId);
 
   it('a repeated document is charged its actual cost, in the look-up statement on PostgreSQL', async () => {
     const client = app.asReadOnly();
