@@ -183,6 +183,12 @@ function keysetPage<T extends ObjectLiteral>(
   return { size, counter };
 }
 
+/**
+ * A cursor as part of a batch's key: fields that ask with different cursors (an empty one
+ * included, which is refused, not read as none) never share a batch.
+ */
+export const afterKey = (after: string | null | undefined): string => JSON.stringify(after ?? null);
+
 /** Adds the condition of rows after the cursor `after` (none without one) to `query`. */
 export function afterCursor<T extends ObjectLiteral>(
   db: Database,
@@ -190,7 +196,8 @@ export function afterCursor<T extends ObjectLiteral>(
   order: Omit<KeysetOrder<never>, 'sortBy'> & { sortBy: string },
   after: string | null | undefined,
 ): void {
-  if (!after) {
+  // Only null or left out is no cursor: an empty one is malformed (decode refuses it).
+  if (after === null || after === undefined) {
     return;
   }
   const alias = query.alias;

@@ -7,6 +7,7 @@ import type { Actor } from '../core/context';
 import { boardScopeWhere, inBoardScope, isBoardInScope } from '../db/board-scope';
 import type { Database } from '../db/database';
 import {
+  afterKey,
   type KeysetOrder,
   type Page,
   type PageArgs,
@@ -136,7 +137,7 @@ export class IncidentService {
     );
     return actor.loaders
       .get<IncidentRow[]>(
-        `board.incidents:${key}:${orderBy}:${size}:${page.after ?? ''}:${readingKey(reading)}`,
+        `board.incidents:${key}:${orderBy}:${size}:${afterKey(page.after)}:${readingKey(reading)}`,
         (boardIds) =>
           pagesByParent(
             this.db,

@@ -7,6 +7,7 @@ import type { Actor } from '../core/context';
 import { boardScopeWhere, inBoardScope } from '../db/board-scope';
 import type { Database } from '../db/database';
 import {
+  afterKey,
   type KeysetOrder,
   type Page,
   type PageArgs,
@@ -127,7 +128,7 @@ export class MonitorService {
     );
     return actor.loaders
       .get<Monitor[]>(
-        `board.monitors:${key}:${size}:${page.after ?? ''}`,
+        `board.monitors:${key}:${size}:${afterKey(page.after)}`,
         (boardIds) =>
           pagesByParent(
             this.db,
@@ -182,7 +183,7 @@ export class MonitorService {
     );
     return actor.loaders
       .get<StatusEvent[]>(
-        `monitor.statusEvents:${size}:${page.after ?? ''}`,
+        `monitor.statusEvents:${size}:${afterKey(page.after)}`,
         (monitorIds) =>
           pagesByParent(this.db, events(), 'monitorId', monitorIds, STATUS_EVENT_ORDER, page, {
             entity: true,

@@ -110,6 +110,15 @@ describe('crafted cursors', () => {
       expect(next.result.errors).toBeUndefined();
     });
 
+    // Found by review: an empty `after` read as no cursor, so a client that sent `endCursor ?? ""`
+    // got the first page again, and a sync looped over it. No cursor is null or left out.
+    it('refuses an empty cursor with BAD_USER_INPUT', async () => {
+      const { result } = await page(query, path, '');
+      expect(result.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
+      expect(result.errors?.[0]?.message).toMatch(/after must be/);
+      expect(result.errors?.[0]?.extensions?.field).toBe('after');
+    });
+
     it.each([
       ['a NUL in the id', (c: string[]) => [c[0], '\u0000x', c[2]]],
       ['an id longer than any id', (c: string[]) => [c[0], 'a'.repeat(37), c[2]]],
@@ -123,6 +132,35 @@ describe('crafted cursors', () => {
       expect(result.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
       expect(result.errors?.[0]?.message).toMatch(/after must be/);
     });
+  });
+
+  // Found with the empty cursor: fields of one level batched by their cursor took "" for none,
+  // so beside a field without a cursor an empty one shared its batch and was never refused.
+  it.each([
+    ['Board.monitors', 'monitors'],
+    ['Board.incidents', 'incidents'],
+  ])('refuses an empty cursor in %s beside the same field without one', async (_name, field) => {
+    const result = await app.execute(
+      app.identities.full.secret,
+      `{ boards(first: 5) { nodes {
+        none: ${field}(first: 1) { nodes { id } }
+        empty: ${field}(first: 1, after: "") { nodes { id } } } } }`,
+    );
+    expect(result.errors?.length).toBeGreaterThan(0);
+    expect(result.errors?.every((e) => e.extensions?.code === 'BAD_USER_INPUT')).toBe(true);
+    expect(result.errors?.every((e) => e.path?.includes('empty'))).toBe(true);
+  });
+
+  it('refuses an empty cursor in Monitor.statusEvents beside the same field without one', async () => {
+    const result = await app.execute(
+      app.identities.full.secret,
+      `{ monitors(first: 5) { nodes {
+        none: statusEvents(first: 1) { nodes { id } }
+        empty: statusEvents(first: 1, after: "") { nodes { id } } } } }`,
+    );
+    expect(result.errors?.length).toBeGreaterThan(0);
+    expect(result.errors?.every((e) => e.extensions?.code === 'BAD_USER_INPUT')).toBe(true);
+    expect(result.errors?.every((e) => e.path?.includes('empty'))).toBe(true);
   });
 
   // Found by a new user: boards, monitors and apiTokens all sort by createdAt ascending, and a
