@@ -6,6 +6,7 @@ import type { Express } from 'express';
 import { closeServices, openServices, type Services } from './app';
 import { ConfigError, DEFAULT_HOST, loadConfig, localBaseUrl, resolveLimits } from './core/config';
 import { withEnvFile } from './core/env-file';
+import { boundHeapGrowth } from './core/heap-growth';
 import { seedDemoOnStart } from './demo/demo-start';
 import { trackConnections } from './server/graceful-close';
 import { createLogger } from './core/logger';
@@ -63,6 +64,8 @@ async function main(): Promise<void> {
   const config = loadConfig(env);
   const threads = threadPoolSetting(resolveLimits(config), env);
   process.env.UV_THREADPOOL_SIZE = String(threads);
+  // null: the operator's own `node --heap-growing-percent=N` stands.
+  const heapGrowingPercent = boundHeapGrowth();
   const logger = createLogger(config.logLevel);
   const services = await openServices(config, logger).catch((error: unknown) => {
     throw new ConfigError(
@@ -85,7 +88,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${await seedDemoOnStart(services, bootstrapped)}\n`);
   }
   logger.info(
-    { port: config.port, host, threads },
+    { port: config.port, host, threads, heapGrowingPercent },
     `statusgraph listening on ${base}/graphql (token console: /console)`,
   );
 
