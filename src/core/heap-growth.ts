@@ -8,10 +8,11 @@ import { setFlagsFromString } from 'node:v8';
  * collections. A long export keeps nothing (each page is garbage once written) but, with its
  * pages spanning a young collection or two, promotes about 2 MB of them per collection; the old
  * generation then climbed from ~30 MB live to ~120 MB before the first full collection, so the
- * server's peak RSS grew with the export's length until about 100,000 rows (156 MiB exporting
- * 10,000 rows, 224 MiB exporting 300,000; `node dist/bench/exports.js --rows 300000 --rounds 0`).
- * With 50% it is 143 vs 158 MiB: what an export costs in memory no longer depends on its length.
- * The full collections it adds are of a heap that small, marked concurrently.
+ * server's peak RSS grew with the export's length until about 100,000 rows: 157 vs 224 MiB
+ * exporting 10,000 vs 1,000,000 rows; 154 vs 166 MiB with the bound
+ * (`npm run bench:exports -- --rows 1000000 --rounds 0`, README's Exports). What it costs: the
+ * full collections it adds, of a heap that small and marked concurrently; an export measured a
+ * few percent slower against the same bench with V8's default growth.
  */
 export const HEAP_GROWING_PERCENT = 50;
 
