@@ -5,7 +5,6 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { closeServices, openServices } from '../src/app';
 import type { DatabaseConfig } from '../src/core/config';
-import { boundHeapGrowth } from '../src/core/heap-growth';
 import { createLogger } from '../src/core/logger';
 import { createHttpApp } from '../src/server/http-app';
 import { benchConfig } from './bench-database';
@@ -117,8 +116,6 @@ function next(child: ChildProcess): Promise<Reply> {
 /** The child: open the database the parent prepared, listen, answer the parent's requests. */
 async function serve(options: BenchServerOptions): Promise<void> {
   const send = (reply: Reply) => process.send?.(reply);
-  // As main.ts: the server's memory policy (unless the bench was started with its own flag).
-  boundHeapGrowth();
   const services = await openServices(benchConfig(options.database), createLogger('silent'));
   const { app, apollo } = options.floor
     ? { app: createServer(floorHandler(services)), apollo: null }

@@ -6,7 +6,7 @@ import type { Express } from 'express';
 import { closeServices, openServices, type Services } from './app';
 import { ConfigError, DEFAULT_HOST, loadConfig, localBaseUrl, resolveLimits } from './core/config';
 import { withEnvFile } from './core/env-file';
-import { boundHeapGrowth } from './core/heap-growth';
+import { heapGrowth } from './core/heap-growth';
 import { seedDemoOnStart } from './demo/demo-start';
 import { trackConnections } from './server/graceful-close';
 import { createLogger } from './core/logger';
@@ -64,8 +64,6 @@ async function main(): Promise<void> {
   const config = loadConfig(env);
   const threads = threadPoolSetting(resolveLimits(config), env);
   process.env.UV_THREADPOOL_SIZE = String(threads);
-  // null: the operator's own `node --heap-growing-percent=N` stands.
-  const heapGrowingPercent = boundHeapGrowth();
   const logger = createLogger(config.logLevel);
   const services = await openServices(config, logger).catch((error: unknown) => {
     throw new ConfigError(
@@ -88,7 +86,13 @@ async function main(): Promise<void> {
     process.stdout.write(`${await seedDemoOnStart(services, bootstrapped)}\n`);
   }
   logger.info(
-    { port: config.port, host, threads, heapGrowingPercent },
+    {
+      port: config.port,
+      host,
+      threads,
+      // While an export streams; null: the operator's own `node --heap-growing-percent=N` stands.
+      exportHeapGrowingPercent: heapGrowth.percent,
+    },
     `statusgraph listening on ${base}/graphql (token console: /console)`,
   );
 
