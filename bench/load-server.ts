@@ -31,7 +31,10 @@ export class ServerProcess {
   ): Promise<ServerProcess> {
     const port = await freePort();
     // A minimal environment, as in the tests' child processes: no NODE_ENV, nothing inherited.
-    const child = spawn(process.execPath, [entry], {
+    // The bench's V8 heap flags go to the server too (`node --heap-growing-percent=0 …`); not
+    // the others (`--inspect` would take the bench's port).
+    const heapFlags = process.execArgv.filter((flag) => /^--(heap|max-old|max-semi)/.test(flag));
+    const child = spawn(process.execPath, [...heapFlags, entry], {
       env: { PATH: process.env.PATH ?? '', PORT: String(port), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
