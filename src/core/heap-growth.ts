@@ -11,7 +11,7 @@ import { runInNewContext } from 'node:vm';
  * pages spanning a young collection or two, promotes about 2 MB of them per collection; the old
  * generation then climbed from ~30 MB live to ~120 MB before the first full collection, so the
  * server's peak RSS grew with the export's length until about 100,000 rows: 157 vs 224 MiB
- * exporting 10,000 vs 1,000,000 rows; 149 vs 165 MiB with the bound
+ * exporting 10,000 vs 1,000,000 rows; 148 vs 164 MiB with the bound
  * (`npm run bench:exports -- --rows 1000000 --rounds 0`, README's Exports).
  *
  * Only while an export streams: the bound's extra full collections cost an export a few percent
