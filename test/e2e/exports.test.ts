@@ -12,7 +12,8 @@ import {
 } from '../helpers/exports';
 import { type BoardData, scopedToken, seedBoard } from '../helpers/scope-fixture';
 import { insertStatusFixture } from '../helpers/status-fixture';
-import { type Identity, TestApp } from '../helpers/test-app';
+import { connect } from 'node:net';
+import { capturedLogLines, type Identity, requestLogLine, TestApp } from '../helpers/test-app';
 
 /**
  * API.md section 12 over real HTTP: each export is the GraphQL list it stands for — the same
@@ -239,6 +240,34 @@ describe('exports', () => {
     expect(withHeader.status).toBe(400);
     expect(withHeader.text).toContain('Authorization header');
     expect(withHeader.text).not.toContain(secret);
+  });
+
+  // Found by a hostile probe: a request target in absolute form (`GET http://host/export/…`, as a
+  // proxy sends) with a host the URL parser refuses threw after authentication: a 500, and the
+  // error's log line held the whole URL, a secret in its query string included.
+  it('reads the parameters of an absolute-form request target whatever its host', async () => {
+    const secret = app.identities.readOnly.secret;
+    const { hostname, port } = new URL(app.url);
+    const since = capturedLogLines.length;
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), hostname);
+      let text = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (chunk: string) => (text += chunk));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+      socket.write(
+        `GET http://[zz]/export/incidents.ndjson?access_token=${secret} HTTP/1.1\r\n` +
+          `Host: ${hostname}\r\nAuthorization: Bearer ${app.identities.full.secret}\r\n` +
+          'Connection: close\r\n\r\n',
+      );
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect(answer).toContain('Authorization header');
+    expect(answer).not.toContain(secret);
+    const requestId = /x-request-id: (\S+)/i.exec(answer)?.[1] ?? null;
+    await requestLogLine(since, requestId);
+    expect(capturedLogLines.slice(since).join('\n')).not.toContain(secret);
   });
 
   it('authenticates as /graphql does: 401 with a reason for a missing, revoked or expired token', async () => {

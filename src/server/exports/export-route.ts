@@ -78,7 +78,11 @@ export function exportRoutes(services: ExportServices): Router {
       if (actor.token.expiresAt) {
         res.setHeader(TOKEN_EXPIRATION_HEADER, actor.token.expiresAt.toISOString());
       }
-      const args = parseParams(new URL(req.originalUrl, 'http://export').searchParams, list.params);
+      // The query string alone: a target in absolute form (`GET http://host/export/…`) may name
+      // a host the URL parser refuses, which is no reason to refuse the export.
+      const at = req.originalUrl.indexOf('?');
+      const query = new URLSearchParams(at < 0 ? '' : req.originalUrl.slice(at + 1));
+      const args = parseParams(query, list.params);
       if (req.method === 'HEAD') {
         // What a GET would send, without reading a row.
         res.status(200).type(format.contentType).end();
