@@ -6,7 +6,6 @@ import type { Express } from 'express';
 import { closeServices, openServices, type Services } from './app';
 import { ConfigError, DEFAULT_HOST, loadConfig, localBaseUrl, resolveLimits } from './core/config';
 import { withEnvFile } from './core/env-file';
-import { heapGrowth } from './core/heap-growth';
 import { seedDemoOnStart } from './demo/demo-start';
 import { trackConnections } from './server/graceful-close';
 import { createLogger } from './core/logger';
@@ -86,13 +85,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${await seedDemoOnStart(services, bootstrapped)}\n`);
   }
   logger.info(
-    {
-      port: config.port,
-      host,
-      threads,
-      // While an export streams; null: the operator's own `node --heap-growing-percent=N` stands.
-      exportHeapGrowingPercent: heapGrowth.percent,
-    },
+    { port: config.port, host, threads },
     `statusgraph listening on ${base}/graphql (token console: /console)`,
   );
 

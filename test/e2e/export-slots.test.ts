@@ -1,5 +1,4 @@
 import { connect, type Socket } from 'node:net';
-import { heapGrowth } from '../../src/core/heap-growth';
 import { Incident } from '../../src/incidents/incident.entity';
 import { metricSamples } from '../helpers/metrics';
 import { insertStatusFixture } from '../helpers/status-fixture';
@@ -77,28 +76,5 @@ describe('export slots', () => {
       async () => (await third().then((r) => r.text().then(() => r.status))) === 200,
       'a slot to be free again',
     );
-  });
-
-  it("bounds the heap's growth while an export streams, and only then", async () => {
-    // This jest worker's Node runs without an operator's --heap-growing-percent.
-    expect(heapGrowth.percent).toBe(50);
-    expect(heapGrowth.holding).toBe(0);
-    stalledExport();
-    stalledExport();
-    await until(async () => (await completed()) === 2, 'both exports to write their last page');
-    // Their responses wait for their readers: both hold the bound.
-    expect(heapGrowth.holding).toBe(2);
-    expect(heapGrowth.bounded).toBe(true);
-    sockets[0].destroy();
-    await until(async () => heapGrowth.holding === 1, 'the first export to let go');
-    // A third export, read to the end, takes and lets go of the bound in its turn.
-    const csv = await third();
-    expect(csv.status).toBe(200);
-    await csv.text();
-    await until(async () => heapGrowth.holding === 1, 'the third export to let go');
-    expect(heapGrowth.bounded).toBe(true);
-    sockets.splice(0).forEach((socket) => socket.destroy());
-    await until(async () => !heapGrowth.bounded, 'the last export to let go of the bound');
-    expect(heapGrowth.holding).toBe(0);
   });
 });

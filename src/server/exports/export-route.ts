@@ -2,7 +2,6 @@ import type { ExpressContextFunctionArgument } from '@as-integrations/express5';
 import { type Request, type Response, Router } from 'express';
 import { GraphQLError } from 'graphql';
 import { ErrorCode } from '../../core/errors';
-import { heapGrowth } from '../../core/heap-growth';
 import type { Logger } from '../../core/logger';
 import type { Metrics } from '../../core/metrics';
 import { QUERY_TIMEOUT_RETRY_AFTER_SECONDS } from '../../limits/query-timeout';
@@ -91,14 +90,7 @@ export function exportRoutes(services: ExportServices): Router {
       // Held until the response has left this process or its client is gone ('close'), not
       // only until the last row was handed to Node: a reader that stalls keeps its slot while
       // its page waits in memory.
-      const leaveSlot = slots.enter(actor.token.id);
-      // V8 collects sooner while an export streams, so its peak does not grow with its length
-      // (core/heap-growth.ts; it cannot throw).
-      const unbound = heapGrowth.bound();
-      const leave = () => {
-        leaveSlot();
-        unbound();
-      };
+      const leave = slots.enter(actor.token.id);
       if (res.closed) {
         leave();
       } else {
