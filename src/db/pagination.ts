@@ -48,9 +48,15 @@ function decode(cursor: string, order: KeysetOrder<never>): [string, string] {
       'after must be an endCursor or edge cursor returned by this list in the same order; start again without after.',
       'after',
     );
+  // Node's decoder skips what is not of base64url's alphabet: only the form `encode` writes is a
+  // cursor, not one with spaces, padding or stray characters that decodes to the same bytes.
+  const bytes = Buffer.from(cursor, 'base64url');
+  if (bytes.toString('base64url') !== cursor) {
+    throw malformed();
+  }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    parsed = JSON.parse(bytes.toString('utf8'));
   } catch {
     throw malformed();
   }
