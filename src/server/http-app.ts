@@ -11,6 +11,7 @@ import { exportRoutes } from './exports/export-route';
 import { playground } from './playground/playground';
 import { TOKEN_EXPIRATION_HEADER } from '../tokens/token-expiration-header';
 import { requestContext } from './request-context';
+import { servingOriginForm } from './request-target';
 import { observeRequests } from './request-log';
 import { graphqlOptions, metricsGuard, securityHeaders } from './security-headers';
 import type { ServerServices } from './server-services';
@@ -50,6 +51,7 @@ export async function createHttpApp(
   const apollo = await createApolloServer(services, benchOnly);
 
   const app = express();
+  servingOriginForm(app);
   app.disable('x-powered-by');
   // Express would hash every response body for an ETag (a SHA-1 of each 1000-row page); GraphQL
   // answers are not revalidated by clients, and the playground's assets carry their own.

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { PLAYGROUND_ASSETS } from '../../src/server/playground/playground';
 import { TestApp } from '../helpers/test-app';
 
@@ -43,6 +44,55 @@ describe('HTTP hardening', () => {
     const response = await send();
     await response.arrayBuffer();
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+
+  /** The raw answer to a request line of `target`, with `headers`. */
+  function rawGet(target: string, headers: string[] = []): Promise<string> {
+    const { hostname, port } = new URL(app.url);
+    return new Promise((resolve, reject) => {
+      const socket = connect(Number(port), hostname);
+      let text = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (chunk: string) => (text += chunk));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+      socket.write(
+        [
+          `GET ${target} HTTP/1.1`,
+          `Host: ${hostname}`,
+          ...headers,
+          'Connection: close',
+          '',
+          '',
+        ].join('\r\n'),
+      );
+    });
+  }
+
+  // Found by a hostile probe: a target in absolute form (as a proxy sends it) went through Node's
+  // legacy URL parser, which printed a deprecation warning with the whole URL (a secret in its
+  // query included) to stderr for one it found invalid, and the router answered an HTML 404.
+  it('serves a request target in absolute form as its path, whatever its host', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      const secret = app.identities.readOnly.secret;
+      const invalid = await rawGet(`http://[::1/graphql?access_token=${secret}`);
+      expect(invalid).toMatch(/^HTTP\/1\.1 4\d\d /);
+      expect(invalid).toMatch(/content-type: application\/json/i);
+      expect(invalid).not.toContain(secret);
+      const query = encodeURIComponent('{ viewer { permission } }');
+      const proxied = await rawGet(`http://example.com/graphql?query=${query}`, [
+        `Authorization: Bearer ${secret}`,
+      ]);
+      expect(proxied).toMatch(/^HTTP\/1\.1 200 /);
+      expect(proxied).toContain('"permission":"READ_ONLY"');
+      await new Promise<void>((done) => setImmediate(done));
+      expect(warnings.map((warning) => warning.message)).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
   });
 
   it('answers OPTIONS /graphql without CORS with 204 and Allow', async () => {

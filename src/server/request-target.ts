@@ -1,0 +1,35 @@
+import type { IncomingMessage } from 'node:http';
+import type { Express } from 'express';
+
+/** A request target in absolute form: scheme, authority, then what an origin-form target holds. */
+const ABSOLUTE_FORM = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*(.*)$/is;
+
+/**
+ * The request target in origin form (`/path?query`). A client talking to a proxy, or a proxy
+ * itself, may send it in absolute form (`GET http://host/graphql?…`, RFC 9112 section 3.2.2,
+ * which a server must accept); Express's router then parsed it with Node's legacy URL parser,
+ * which printed a deprecation warning holding the whole URL (a secret in its query string
+ * included) for an authority it found invalid, and answered an HTML 404. The authority is not
+ * used: the Host header names the server, as for every other request.
+ */
+export function originForm(target: string): string {
+  const rest = ABSOLUTE_FORM.exec(target)?.[1];
+  if (rest === undefined) {
+    return target;
+  }
+  return rest.startsWith('/') ? rest : `/${rest}`;
+}
+
+/** Makes `app` see every request's target in origin form, before its router parses it. */
+export function servingOriginForm(app: Express): void {
+  const routed = app as unknown as {
+    handle(req: IncomingMessage, res: unknown, callback?: unknown): void;
+  };
+  const handle = routed.handle.bind(app);
+  routed.handle = (req, res, callback) => {
+    if (req.url !== undefined && !req.url.startsWith('/')) {
+      req.url = originForm(req.url);
+    }
+    handle(req, res, callback);
+  };
+}
