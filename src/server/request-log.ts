@@ -59,7 +59,8 @@ export function observeRequests(logger: Logger, metrics: Metrics) {
       const line = {
         reqId: meta.id,
         method: req.method,
-        path,
+        // A secret a client put in the path (`/graphql/sgp_…`) is logged as its display prefix.
+        path: maskSecrets(path),
         status: res.statusCode,
         durationMs: Math.round(seconds * 1e5) / 100,
         ...record,

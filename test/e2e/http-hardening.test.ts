@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 import { PLAYGROUND_ASSETS } from '../../src/server/playground/playground';
-import { TestApp } from '../helpers/test-app';
+import { capturedLogLines, requestLogLine, TestApp } from '../helpers/test-app';
 
 /** Issue 14 item 8: the smaller rough edges of the HTTP surface. */
 describe('HTTP hardening', () => {
@@ -92,6 +92,30 @@ describe('HTTP hardening', () => {
       expect(warnings.map((warning) => warning.message)).toEqual([]);
     } finally {
       process.off('warning', onWarning);
+    }
+  });
+
+  // Found by a hostile probe: the request log wrote the path as sent, a secret in it included,
+  // and a folder of the static assets answered an HTML redirect that echoed the query string.
+  it('logs a secret sent in the path as its prefix, and answers a folder of assets 404 in JSON', async () => {
+    const secret = app.identities.readOnly.secret;
+    const since = capturedLogLines.length;
+    for (const path of [`/graphql/${secret}`, `/${secret}`, `/export/${secret}`]) {
+      const response = await fetch(`${app.url}${path}`, { redirect: 'manual' });
+      await response.text();
+      const line = await requestLogLine(since, response.headers.get('x-request-id'));
+      expect(String(line.path)).toContain(secret.slice(0, 12));
+      expect(String(line.path)).not.toContain(secret);
+    }
+    expect(capturedLogLines.slice(since).join('\n')).not.toContain(secret);
+    for (const folder of ['/console/js', PLAYGROUND_ASSETS]) {
+      const response = await fetch(`${app.url}${folder}?access_token=${secret}`, {
+        redirect: 'manual',
+      });
+      expect(response.status).toBe(404);
+      expect(response.headers.get('content-type')).toMatch(/application\/json/);
+      expect(response.headers.get('location')).toBeNull();
+      expect(await response.text()).not.toContain(secret);
     }
   });
 

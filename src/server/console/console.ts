@@ -45,6 +45,8 @@ export function tokenConsole(): Router {
     compression(),
     express.static(join(root, 'dist', 'console'), {
       index: false,
+      // A folder's path is not answered with an HTML redirect (echoing its query) but a 404.
+      redirect: false,
       fallthrough: false,
       setHeaders: (res) => res.set(HEADERS),
     }),

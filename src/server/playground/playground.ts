@@ -80,6 +80,8 @@ export function playground(): Router {
       immutable: true,
       maxAge: '1y',
       index: false,
+      // A folder's path is not answered with an HTML redirect (echoing its query) but a 404.
+      redirect: false,
       fallthrough: false,
     }),
   );
