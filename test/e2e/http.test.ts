@@ -132,6 +132,13 @@ describe('the HTTP surface', () => {
         /16 KB/,
       ],
       ['bytes that are not HTTP: 400', 'HELLO THERE\r\n\r\n', /^HTTP\/1\.1 400 /, /not valid HTTP/],
+      // Found by a hostile probe: Node closed the socket of a CONNECT without an answer.
+      [
+        'a CONNECT, which no route serves: 405',
+        'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n',
+        /^HTTP\/1\.1 405 /,
+        /not a proxy/,
+      ],
     ])(
       'answers what the HTTP parser refuses, %s, as JSON',
       async (_name, bytes, status, message) => {
