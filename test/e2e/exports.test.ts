@@ -10,9 +10,9 @@ import {
   parseNdjson,
   pullAll,
 } from '../helpers/exports';
+import { rawHttp } from '../helpers/http-client';
 import { type BoardData, scopedToken, seedBoard } from '../helpers/scope-fixture';
 import { insertStatusFixture } from '../helpers/status-fixture';
-import { connect } from 'node:net';
 import { capturedLogLines, type Identity, requestLogLine, TestApp } from '../helpers/test-app';
 
 /**
@@ -247,21 +247,13 @@ describe('exports', () => {
   // error's log line held the whole URL, a secret in its query string included.
   it('reads the parameters of an absolute-form request target whatever its host', async () => {
     const secret = app.identities.readOnly.secret;
-    const { hostname, port } = new URL(app.url);
     const since = capturedLogLines.length;
-    const answer = await new Promise<string>((resolve, reject) => {
-      const socket = connect(Number(port), hostname);
-      let text = '';
-      socket.setEncoding('utf8');
-      socket.on('data', (chunk: string) => (text += chunk));
-      socket.on('end', () => resolve(text));
-      socket.on('error', reject);
-      socket.write(
-        `GET http://[zz]/export/incidents.ndjson?access_token=${secret} HTTP/1.1\r\n` +
-          `Host: ${hostname}\r\nAuthorization: Bearer ${app.identities.full.secret}\r\n` +
-          'Connection: close\r\n\r\n',
-      );
-    });
+    const answer = await rawHttp(
+      app.url,
+      `GET http://[zz]/export/incidents.ndjson?access_token=${secret} HTTP/1.1\r\n` +
+        `Host: ${new URL(app.url).hostname}\r\n` +
+        `Authorization: Bearer ${app.identities.full.secret}\r\nConnection: close\r\n\r\n`,
+    );
     expect(answer).toMatch(/^HTTP\/1\.1 400 /);
     expect(answer).toContain('Authorization header');
     expect(answer).not.toContain(secret);

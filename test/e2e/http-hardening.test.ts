@@ -1,5 +1,5 @@
-import { connect } from 'node:net';
 import { PLAYGROUND_ASSETS } from '../../src/server/playground/playground';
+import { rawHttp } from '../helpers/http-client';
 import { capturedLogLines, requestLogLine, TestApp } from '../helpers/test-app';
 
 /** Issue 14 item 8: the smaller rough edges of the HTTP surface. */
@@ -47,27 +47,18 @@ describe('HTTP hardening', () => {
   });
 
   /** The raw answer to a request line of `target`, with `headers`. */
-  function rawGet(target: string, headers: string[] = []): Promise<string> {
-    const { hostname, port } = new URL(app.url);
-    return new Promise((resolve, reject) => {
-      const socket = connect(Number(port), hostname);
-      let text = '';
-      socket.setEncoding('utf8');
-      socket.on('data', (chunk: string) => (text += chunk));
-      socket.on('end', () => resolve(text));
-      socket.on('error', reject);
-      socket.write(
-        [
-          `GET ${target} HTTP/1.1`,
-          `Host: ${hostname}`,
-          ...headers,
-          'Connection: close',
-          '',
-          '',
-        ].join('\r\n'),
-      );
-    });
-  }
+  const rawGet = (target: string, headers: string[] = []) =>
+    rawHttp(
+      app.url,
+      [
+        `GET ${target} HTTP/1.1`,
+        `Host: ${new URL(app.url).hostname}`,
+        ...headers,
+        'Connection: close',
+        '',
+        '',
+      ].join('\r\n'),
+    );
 
   // Found by a hostile probe: a target in absolute form (as a proxy sends it) went through Node's
   // legacy URL parser, which printed a deprecation warning with the whole URL (a secret in its

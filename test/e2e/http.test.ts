@@ -1,6 +1,6 @@
-import { connect } from 'node:net';
 import { Board } from '../../src/boards/board.entity';
 import { generateSecret } from '../../src/tokens/secret';
+import { rawHttp } from '../helpers/http-client';
 import { TestApp } from '../helpers/test-app';
 
 interface ErrorJson {
@@ -111,18 +111,7 @@ describe('the HTTP surface', () => {
   });
 
   describe('transport refusals are JSON bodies', () => {
-    /** Raw bytes to the server's port; what comes back before it closes the connection. */
-    function raw(bytes: string): Promise<string> {
-      const { port } = new URL(app.url);
-      return new Promise((resolve, reject) => {
-        let answer = '';
-        const socket = connect(Number(port), '127.0.0.1', () => socket.write(bytes));
-        socket.setEncoding('utf8');
-        socket.on('data', (chunk: string) => (answer += chunk));
-        socket.on('end', () => resolve(answer));
-        socket.on('error', reject);
-      });
-    }
+    const raw = (bytes: string) => rawHttp(app.url, bytes);
 
     it.each([
       [

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { logCapture } from './log-capture';
 
 export interface GraphQLErrorJson {
@@ -61,4 +62,21 @@ export class HttpClient {
     }
     return response.data;
   }
+}
+
+/**
+ * Raw bytes to the server at `url` (its host and port), for what fetch will not send (a request
+ * target in absolute form, CONNECT, bytes that are not HTTP); all it answers until it closes the
+ * connection.
+ */
+export function rawHttp(url: string, bytes: string): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    let answer = '';
+    const socket = connect(Number(port), hostname, () => socket.write(bytes));
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (answer += chunk));
+    socket.on('end', () => resolve(answer));
+    socket.on('error', reject);
+  });
 }
