@@ -1,5 +1,4 @@
-import type { Server } from 'node:http';
-import { createHttpApp } from '../src/server/http-app';
+import { createHttpApp, listen } from '../src/server/http-app';
 import { openBenchServices, type BenchDatabaseKind } from './bench-database';
 import { median, pairedRatio, sideBySide, timeEach } from './stats';
 
@@ -37,10 +36,8 @@ export async function measureAuthCost(kind: BenchDatabaseKind, rounds = 2000): P
       ),
     );
 
-    const { app, apollo } = await createHttpApp(services);
-    const server = await new Promise<Server>((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    });
+    const { listener, apollo } = await createHttpApp(services);
+    const server = await listen(listener, 0, '127.0.0.1');
     const address = server.address();
     const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
     const post = (authorization: string) =>

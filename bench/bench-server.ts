@@ -2,11 +2,10 @@
 import '../src/core/production-mode';
 import 'reflect-metadata';
 import { fork, type ChildProcess } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
 import { closeServices, openServices } from '../src/app';
 import type { DatabaseConfig } from '../src/core/config';
 import { createLogger } from '../src/core/logger';
-import { createHttpApp } from '../src/server/http-app';
+import { createHttpApp, listen } from '../src/server/http-app';
 import { benchConfig } from './bench-database';
 import { floorHandler } from './bi-floor';
 import { peakRssMiB, resetPeakRss } from './memory';
@@ -117,16 +116,14 @@ function next(child: ChildProcess): Promise<Reply> {
 async function serve(options: BenchServerOptions): Promise<void> {
   const send = (reply: Reply) => process.send?.(reply);
   const services = await openServices(benchConfig(options.database), createLogger('silent'));
-  const { app, apollo } = options.floor
-    ? { app: createServer(floorHandler(services)), apollo: null }
+  const { listener, apollo } = options.floor
+    ? { listener: floorHandler(services), apollo: null }
     : await createHttpApp(
         services,
         {},
         options.authorization ? undefined : { authorization: false },
       );
-  const server = await new Promise<Server>((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
+  const server = await listen(listener, 0, '127.0.0.1');
   process.on('message', async (request: Request) => {
     switch (request.type) {
       case 'stats': {

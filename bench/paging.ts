@@ -1,6 +1,6 @@
-import { Agent, request, type Server } from 'node:http';
+import { Agent, request } from 'node:http';
 import type { Services } from '../src/app';
-import type { HttpApp } from '../src/server/http-app';
+import { type HttpApp, listen } from '../src/server/http-app';
 import { cursorBefore } from './incident-fixture';
 import { peakRssMiB, resetPeakRss } from './memory';
 import { progress } from './progress';
@@ -119,15 +119,13 @@ export async function measureDeepPages(
  */
 export async function measureExport(
   services: Services,
-  { app }: HttpApp,
+  { listener }: HttpApp,
   organizationId: string,
   secret: string,
   incidents: number,
   rounds: number,
 ): Promise<ExportCost> {
-  const server = await new Promise<Server>((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
+  const server = await listen(listener, 0, '127.0.0.1');
   const address = server.address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/graphql`;
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });

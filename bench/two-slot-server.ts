@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import { closeServices, openServices } from '../src/app';
-import { loadConfig } from '../src/core/config';
+import { DEFAULT_HOST, loadConfig } from '../src/core/config';
 import { createLogger } from '../src/core/logger';
-import { createHttpApp } from '../src/server/http-app';
+import { createHttpApp, listen } from '../src/server/http-app';
 
 /**
  * The server as `src/main.ts` runs it, but with the two fixed query slots the fair scheduler
@@ -12,8 +12,8 @@ import { createHttpApp } from '../src/server/http-app';
 async function main(): Promise<void> {
   const config = loadConfig();
   const services = await openServices(config, createLogger(config.logLevel));
-  const { app, apollo } = await createHttpApp(services, {}, { twoQuerySlots: true });
-  const server = app.listen(config.port);
+  const { listener, apollo } = await createHttpApp(services, {}, { twoQuerySlots: true });
+  const server = await listen(listener, config.port, config.host ?? DEFAULT_HOST);
   process.once('SIGTERM', () => {
     server.closeAllConnections();
     server.close(() => {

@@ -1,8 +1,6 @@
 import './core/production-mode';
 import 'reflect-metadata';
-import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Express } from 'express';
 import { closeServices, openServices, type Services } from './app';
 import { ConfigError, DEFAULT_HOST, loadConfig, localBaseUrl, resolveLimits } from './core/config';
 import { withEnvFile } from './core/env-file';
@@ -11,7 +9,7 @@ import { trackConnections } from './server/graceful-close';
 import { createLogger } from './core/logger';
 import { threadPoolSetting } from './core/thread-pool';
 import type { Organization } from './organizations/organization.entity';
-import { createHttpApp } from './server/http-app';
+import { createHttpApp, listen } from './server/http-app';
 import { answerParserRefusals } from './server/parser-refusals';
 
 /**
@@ -47,14 +45,6 @@ async function bootstrap(services: Services, base: string): Promise<Organization
   return organization;
 }
 
-function listen(app: Express, port: number, host: string): Promise<Server> {
-  return new Promise((resolve, reject) => {
-    const server: Server = app.listen(port, host);
-    server.once('listening', () => resolve(server));
-    server.once('error', reject);
-  });
-}
-
 /** How long requests in flight may take to finish after SIGTERM before their connections close. */
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -69,13 +59,13 @@ async function main(): Promise<void> {
       `cannot open the database of DATABASE_URL: ${error instanceof Error ? error.message : String(error)}`,
     );
   });
-  const { app, apollo } = await createHttpApp(services, {
+  const { listener, apollo } = await createHttpApp(services, {
     corsOrigins: config.corsOrigins,
     trustedProxies: config.trustedProxies,
     metricsToken: config.metricsToken,
   });
   // Listen before the first-start bootstrap, so a port in use stops us before a secret is printed.
-  const server = await listen(app, config.port, config.host ?? DEFAULT_HOST);
+  const server = await listen(listener, config.port, config.host ?? DEFAULT_HOST);
   answerParserRefusals(server, services.metrics);
   const connections = trackConnections(server);
   const host = config.host ?? DEFAULT_HOST;

@@ -1,5 +1,11 @@
+import {
+  createServer,
+  type IncomingMessage,
+  type RequestListener,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { ApolloServer } from '@apollo/server';
-import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
 import express from 'express';
 import type { RequestContext } from '../core/context';
@@ -10,8 +16,11 @@ import { tokenConsole } from './console/console';
 import { exportRoutes } from './exports/export-route';
 import { playground } from './playground/playground';
 import { TOKEN_EXPIRATION_HEADER } from '../tokens/token-expiration-header';
+import { clientAddress } from './client-address';
+import { graphqlHttp } from './graphql-http';
+import { type HttpStep, runSteps } from './http-steps';
 import { requestContext } from './request-context';
-import { servingOriginForm } from './request-target';
+import { originForm } from './request-target';
 import { observeRequests } from './request-log';
 import { graphqlOptions, metricsGuard, securityHeaders } from './security-headers';
 import type { ServerServices } from './server-services';
@@ -23,7 +32,8 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 
 /** The HTTP app: GraphQL at /graphql, health and readiness; no business logic. */
 export interface HttpApp {
-  app: express.Express;
+  /** The server's request listener: `createServer(listener)`. */
+  listener: RequestListener;
   apollo: ApolloServer<RequestContext>;
 }
 
@@ -40,8 +50,14 @@ export interface HttpOptions {
 }
 
 /**
- * The Express app: health, readiness and metrics, the playground, the exports (/export), and
- * Apollo at /graphql behind CORS and the JSON body limit; refusals of the transport in GraphQL's error shape.
+ * The request listener. `POST /graphql`, nearly every request a BI tool or a script sends, is
+ * served by its steps alone; every other request by the Express app: health, readiness and
+ * metrics, the playground and the console, the exports (/export), GraphQL's other methods and
+ * spellings, and the 404. Express changes the prototype of every request and response it
+ * handles, which made it most of a small query's cost outside its own work (a board by id: 1.4×
+ * the requests a second without it, `bench/hot-path.ts`). The steps are the same functions on
+ * both paths, so both answer alike (`test/e2e/graphql-post.test.ts`). Every request target is in
+ * origin form before either sees it (request-target.ts).
  */
 export async function createHttpApp(
   services: ServerServices,
@@ -49,21 +65,86 @@ export async function createHttpApp(
   benchOnly?: BenchOnlyOptions,
 ): Promise<HttpApp> {
   const apollo = await createApolloServer(services, benchOnly);
+  const corsStep: HttpStep | undefined =
+    options.corsOrigins && options.corsOrigins.length > 0
+      ? cors({
+          origin: [...options.corsOrigins],
+          methods: ['GET', 'POST'],
+          allowedHeaders: ['authorization', 'content-type', 'idempotency-key'],
+          // A dashboard in a browser paces itself by these, and reports the request id.
+          exposedHeaders: [
+            'ratelimit-limit',
+            'ratelimit-remaining',
+            'ratelimit-reset',
+            'retry-after',
+            'idempotency-replayed',
+            'x-request-id',
+            TOKEN_EXPIRATION_HEADER,
+          ],
+          maxAge: 600,
+        })
+      : undefined;
+  const everyRequest: HttpStep[] = [
+    securityHeaders(),
+    observeRequests(services.logger, services.metrics, clientAddress(options.trustedProxies)),
+  ];
+  const graphql: HttpStep[] = [
+    acceptsJsonAnswer,
+    express.json({ limit: MAX_BODY_BYTES }),
+    graphqlHttp(apollo, requestContext(services)),
+  ];
+  const refusals = transportErrors(services.logger);
+  const app = expressApp(services, { everyRequest, corsStep, graphql, refusals }, options);
+  const graphqlPost = runSteps(
+    [...everyRequest, ...(corsStep ? [corsStep] : []), ...graphql],
+    refusals,
+  );
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
+    if (req.url !== undefined && !req.url.startsWith('/')) {
+      req.url = originForm(req.url);
+    }
+    if (req.method === 'POST' && isGraphqlPath(req.url)) {
+      graphqlPost(req, res);
+    } else {
+      app(req, res);
+    }
+  };
+  return { listener, apollo };
+}
 
+/** A server of `listener` listening on `host:port` (port 0: a free one), once it listens. */
+export function listen(listener: RequestListener, port: number, host: string): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = createServer(listener);
+    server.once('listening', () => resolve(server));
+    server.once('error', reject);
+    server.listen(port, host);
+  });
+}
+
+/** `/graphql`, with or without a query string: the path `POST` is served on without Express. */
+function isGraphqlPath(url: string | undefined): boolean {
+  return url === '/graphql' || (url?.startsWith('/graphql?') ?? false);
+}
+
+interface Steps {
+  everyRequest: readonly HttpStep[];
+  corsStep: HttpStep | undefined;
+  graphql: readonly HttpStep[];
+  refusals: ReturnType<typeof transportErrors>;
+}
+
+/**
+ * The Express app: health, readiness and metrics, the playground, the exports (/export), and
+ * Apollo at /graphql behind CORS and the JSON body limit; refusals of the transport in GraphQL's error shape.
+ */
+function expressApp(services: ServerServices, steps: Steps, options: HttpOptions): express.Express {
   const app = express();
-  servingOriginForm(app);
   app.disable('x-powered-by');
   // Express would hash every response body for an ETag (a SHA-1 of each 1000-row page); GraphQL
   // answers are not revalidated by clients, and the playground's assets carry their own.
   app.set('etag', false);
-  app.set(
-    'trust proxy',
-    options.trustedProxies && options.trustedProxies.length > 0
-      ? [...options.trustedProxies]
-      : false,
-  );
-  app.use(securityHeaders());
-  app.use(observeRequests(services.logger, services.metrics));
+  app.use(...steps.everyRequest);
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -78,26 +159,8 @@ export async function createHttpApp(
     }
   });
   // CORS first: the playground's GET route would otherwise answer a preflight itself.
-  if (options.corsOrigins && options.corsOrigins.length > 0) {
-    app.use(
-      ['/graphql', '/export'],
-      cors({
-        origin: [...options.corsOrigins],
-        methods: ['GET', 'POST'],
-        allowedHeaders: ['authorization', 'content-type', 'idempotency-key'],
-        // A dashboard in a browser paces itself by these, and reports the request id.
-        exposedHeaders: [
-          'ratelimit-limit',
-          'ratelimit-remaining',
-          'ratelimit-reset',
-          'retry-after',
-          'idempotency-replayed',
-          'x-request-id',
-          TOKEN_EXPIRATION_HEADER,
-        ],
-        maxAge: 600,
-      }),
-    );
+  if (steps.corsStep) {
+    app.use(['/graphql', '/export'], steps.corsStep);
   }
   app.options('/graphql', graphqlOptions());
   app.use(playground());
@@ -106,17 +169,10 @@ export async function createHttpApp(
     res.type(services.metrics.registry.contentType).send(await services.metrics.registry.metrics());
   });
   app.use('/export', exportRoutes(services));
-  app.use(
-    '/graphql',
-    acceptsJsonAnswer,
-    express.json({ limit: MAX_BODY_BYTES }),
-    expressMiddleware(apollo, {
-      context: requestContext(services),
-    }),
-  );
+  app.use('/graphql', ...steps.graphql);
   app.use((_req, res) => {
     refuse(res, 404, ErrorCode.NOT_FOUND, 'Nothing here: the API is at /graphql.');
   });
-  app.use(transportErrors(services.logger));
-  return { app, apollo };
+  app.use(steps.refusals);
+  return app;
 }

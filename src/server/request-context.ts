@@ -1,4 +1,3 @@
-import type { ExpressContextFunctionArgument } from '@as-integrations/express5';
 import type { Authenticator } from '../auth/authenticate';
 import type { RequestContext } from '../core/context';
 import { AuthenticationError, ErrorCode } from '../core/errors';
@@ -6,6 +5,7 @@ import type { Metrics } from '../core/metrics';
 import type { CostBudget } from '../limits/cost-budget';
 import { type RateLimits, RateLimitedError } from '../limits/rate-limits';
 import { documentKey, takenAheadOf } from '../limits/request-cost';
+import { type GraphQLHttpContextArgument, type GraphQLHttpRequest, searchOf } from './graphql-http';
 import { observed } from './request-log';
 
 /** What the context function uses; app.ts's services satisfy it. */
@@ -17,12 +17,15 @@ export interface ContextServices {
 }
 
 /** The document a request sends, as the cost plugin will see it (a GET's in its query string). */
-function documentOf(req: ExpressContextFunctionArgument['req']): string | undefined {
-  const sent: unknown = req.method === 'GET' ? req.query : req.body;
-  if (typeof sent !== 'object' || sent === null) {
+function documentOf(req: GraphQLHttpRequest): string | undefined {
+  if (req.method === 'GET') {
+    const params = new URLSearchParams(searchOf(req.url));
+    return documentKey(params.get('query') ?? undefined, params.get('operationName') ?? undefined);
+  }
+  if (typeof req.body !== 'object' || req.body === null) {
     return undefined;
   }
-  const { query, operationName } = sent as Record<string, unknown>;
+  const { query, operationName } = req.body as Record<string, unknown>;
   return documentKey(query, operationName);
 }
 
@@ -36,7 +39,7 @@ function documentOf(req: ExpressContextFunctionArgument['req']): string | undefi
  */
 export function requestContext(services: ContextServices) {
   const { authenticator, rateLimits, metrics, costBudget } = services;
-  return async ({ req, res }: ExpressContextFunctionArgument): Promise<RequestContext> => {
+  return async ({ req, res }: GraphQLHttpContextArgument): Promise<RequestContext> => {
     const meta = observed(res);
     const address = meta.ip ?? 'unknown';
     try {

@@ -1,11 +1,12 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { NextFunction, Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestContext, RequestMeta } from '../core/context';
 import type { Logger } from '../core/logger';
 import { maskSecrets } from '../tokens/secret';
 import type { Metrics } from '../core/metrics';
 import { ErrorCode } from '../core/errors';
+import type { HttpStep } from './http-steps';
 
 /** What one request turned out to be, filled in as it goes; logged and counted at its end. */
 export interface RequestRecord {
@@ -24,27 +25,40 @@ export interface ObservedRequest extends RequestMeta {
 
 const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
+const observations = new WeakMap<ServerResponse, ObservedRequest>();
+
 /** The request's metadata and record, made by `observeRequests` for every request. */
-export function observed(res: Response): ObservedRequest {
-  return res.locals.observed as ObservedRequest;
+export function observed(res: ServerResponse): ObservedRequest {
+  return observations.get(res) as ObservedRequest;
+}
+
+/** The path of a request target (`/graphql` of `/graphql?query=…`), as the log shows it. */
+function pathOf(url: string | undefined): string {
+  const target = url ?? '/';
+  const end = target.search(/[?#]/);
+  return end < 0 ? target : target.slice(0, end);
 }
 
 /**
  * One JSON log line and the metrics of every request: request id, token id and prefix,
  * operation type and name, duration, status and outcome. Never a secret or a variable's value.
  */
-export function observeRequests(logger: Logger, metrics: Metrics) {
-  return (req: Request, res: Response, next: NextFunction): void => {
+export function observeRequests(
+  logger: Logger,
+  metrics: Metrics,
+  clientAddress: (req: IncomingMessage) => string | null,
+): HttpStep {
+  return (req, res, next) => {
     const start = process.hrtime.bigint();
-    // Read now: routers mounted on a path rewrite req.path for their own handlers.
-    const path = req.path;
+    // Read now: routers mounted on a path rewrite req.url for their own handlers.
+    const path = pathOf(req.url);
     const meta: ObservedRequest = {
       id: randomUUID(),
-      ip: req.ip ?? req.socket.remoteAddress ?? null,
-      userAgent: req.get('user-agent')?.slice(0, 512) ?? null,
+      ip: clientAddress(req),
+      userAgent: req.headers['user-agent']?.slice(0, 512) ?? null,
       record: {},
     };
-    res.locals.observed = meta;
+    observations.set(res, meta);
     res.setHeader('x-request-id', meta.id);
     res.on('finish', () => {
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;

@@ -1,6 +1,3 @@
-import type { IncomingMessage } from 'node:http';
-import type { Express } from 'express';
-
 /** A request target in absolute form: scheme, authority, then what an origin-form target holds. */
 const ABSOLUTE_FORM = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*(.*)$/is;
 
@@ -18,18 +15,4 @@ export function originForm(target: string): string {
     return target;
   }
   return rest.startsWith('/') ? rest : `/${rest}`;
-}
-
-/** Makes `app` see every request's target in origin form, before its router parses it. */
-export function servingOriginForm(app: Express): void {
-  const routed = app as unknown as {
-    handle(req: IncomingMessage, res: unknown, callback?: unknown): void;
-  };
-  const handle = routed.handle.bind(app);
-  routed.handle = (req, res, callback) => {
-    if (req.url !== undefined && !req.url.startsWith('/')) {
-      req.url = originForm(req.url);
-    }
-    handle(req, res, callback);
-  };
 }

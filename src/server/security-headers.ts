@@ -4,10 +4,11 @@ import { HeaderMap } from '@apollo/server';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { GraphQLError } from 'graphql';
 import { ApolloErrorCode, ErrorCode } from '../core/errors';
+import type { HttpStep } from './http-steps';
 
 /** On every response: no browser guesses a content type other than the one sent. */
-export function securityHeaders(): RequestHandler {
-  return (_req: Request, res: Response, next: NextFunction) => {
+export function securityHeaders(): HttpStep {
+  return (_req, res, next) => {
     res.setHeader('x-content-type-options', 'nosniff');
     next();
   };

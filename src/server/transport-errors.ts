@@ -1,12 +1,18 @@
-import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
+import type { ServerResponse } from 'node:http';
+import accepts from 'accepts';
 import { ErrorCode } from '../core/errors';
 import type { Logger } from '../core/logger';
+import type { HttpErrorStep, HttpStep } from './http-steps';
 import { observed } from './request-log';
 
 /** A refusal in the shape of GraphQL's errors, counted by the request log under its code. */
-export function refuse(res: Response, status: number, code: string, message: string): void {
+export function refuse(res: ServerResponse, status: number, code: string, message: string): void {
   observed(res).record.outcome = code;
-  res.status(status).json({ errors: [{ message, extensions: { code } }] });
+  const body = JSON.stringify({ errors: [{ message, extensions: { code } }] });
+  res.statusCode = status;
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.setHeader('content-length', Buffer.byteLength(body));
+  res.end(body);
 }
 
 /**
@@ -14,8 +20,8 @@ export function refuse(res: Response, status: number, code: string, message: str
  * (406). Apollo checks it only once the operation has executed: a mutation sent so ran, and its
  * client was told it had failed (and might send it again).
  */
-export const acceptsJsonAnswer: RequestHandler = (req, res, next) => {
-  if (req.accepts(['application/json', 'application/graphql-response+json'])) {
+export const acceptsJsonAnswer: HttpStep = (req, res, next) => {
+  if (accepts(req).type(['application/json', 'application/graphql-response+json'])) {
     next();
     return;
   }
@@ -33,8 +39,12 @@ const isClientError = (status: number | undefined) =>
 
 /** Transport refusals (a body that is not JSON, too large) get the same JSON shape as GraphQL's. */
 export const transportErrors =
-  (logger: Logger): ErrorRequestHandler =>
-  (error: { type?: string; status?: number }, _req, res, _next) => {
+  (logger: Logger): HttpErrorStep =>
+  (thrown, _req, res, _next) => {
+    const error = (typeof thrown === 'object' && thrown !== null ? thrown : {}) as {
+      type?: string;
+      status?: number;
+    };
     if (error.type === 'entity.too.large') {
       refuse(
         res,
@@ -54,7 +64,7 @@ export const transportErrors =
         'The request body is not valid JSON; send a JSON object.',
       );
     } else {
-      logger.error({ err: error }, 'unexpected HTTP error');
+      logger.error({ err: thrown }, 'unexpected HTTP error');
       refuse(res, 500, ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error.');
     }
   };

@@ -10,7 +10,7 @@ import { MIGRATIONS } from '../../src/db/migrations';
 import { InitialSchema1700000000000 } from '../../src/db/migrations/1700000000000-initial-schema';
 import { TokenBoardScope1700000005016 } from '../../src/db/migrations/1700000005016-token-board-scope';
 import { createLogger } from '../../src/core/logger';
-import { createHttpApp, type HttpApp } from '../../src/server/http-app';
+import { createHttpApp, type HttpApp, listen } from '../../src/server/http-app';
 import { generateSecret, hashSecret } from '../../src/tokens/secret';
 import { HttpClient } from '../helpers/http-client';
 import { TEST_DB, type TestDatabase, createTestDatabase } from '../helpers/test-database';
@@ -139,9 +139,7 @@ describe('a database from before permission levels', () => {
     // Opening the services runs the migrations that are still pending.
     services = await openServices(config, createLogger('warn', sink));
     http = await createHttpApp(services);
-    server = await new Promise<Server>((resolve) => {
-      const s = http.app.listen(0, '127.0.0.1', () => resolve(s));
-    });
+    server = await listen(http.listener, 0, '127.0.0.1');
     const address = server.address();
     url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   });
@@ -337,9 +335,7 @@ describe('a database from before board-scoped tokens', () => {
       createLogger('warn', sink),
     );
     http = await createHttpApp(services);
-    server = await new Promise<Server>((resolve) => {
-      const s = http.app.listen(0, '127.0.0.1', () => resolve(s));
-    });
+    server = await listen(http.listener, 0, '127.0.0.1');
     const address = server.address();
     url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   });

@@ -1,10 +1,9 @@
-import type { Server as HttpServer } from 'node:http';
 import { Writable } from 'node:stream';
 import { closeServices, openServices, type Services } from '../../src/app';
 import type { Clock } from '../../src/core/clock';
 import type { Config, DatabaseConfig } from '../../src/core/config';
 import { createLogger } from '../../src/core/logger';
-import { createHttpApp } from '../../src/server/http-app';
+import { createHttpApp, listen } from '../../src/server/http-app';
 
 /** One API instance in this process: its own Services (and connection pool) and HTTP server. */
 export interface Instance {
@@ -37,10 +36,8 @@ export async function startInstance(
     },
   });
   const services = await openServices(config, createLogger('warn', capture), { clock });
-  const { app, apollo } = await createHttpApp(services);
-  const server = await new Promise<HttpServer>((done) => {
-    const s = app.listen(0, '127.0.0.1', () => done(s));
-  });
+  const { listener, apollo } = await createHttpApp(services);
+  const server = await listen(listener, 0, '127.0.0.1');
   const address = server.address();
   if (address === null || typeof address === 'string') {
     throw new Error('no port');

@@ -10,7 +10,7 @@ import type { Organization } from '../../src/organizations/organization.entity';
 import { systemActor } from '../../src/organizations/organization.service';
 import { createLogger } from '../../src/core/logger';
 import { answerParserRefusals } from '../../src/server/parser-refusals';
-import { createHttpApp } from '../../src/server/http-app';
+import { createHttpApp, listen } from '../../src/server/http-app';
 import type { Timer } from '../../src/limits/fair-scheduler';
 import { ApiToken } from '../../src/tokens/api-token.entity';
 import { TokenPermission } from '../../src/tokens/token-permission';
@@ -105,14 +105,12 @@ export class TestApp {
       timer: options.timer,
       deadlineTimer: options.deadlineTimer,
     });
-    const { app, apollo } = await createHttpApp(services, {
+    const { listener, apollo } = await createHttpApp(services, {
       corsOrigins: options.corsOrigins,
       trustedProxies: options.trustedProxies,
       metricsToken: options.metricsToken,
     });
-    const server = await new Promise<Server>((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    });
+    const server = await listen(listener, 0, '127.0.0.1');
     answerParserRefusals(server, services.metrics);
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : 0;

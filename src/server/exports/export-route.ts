@@ -1,4 +1,3 @@
-import type { ExpressContextFunctionArgument } from '@as-integrations/express5';
 import { type Request, type Response, Router } from 'express';
 import { GraphQLError } from 'graphql';
 import { ErrorCode } from '../../core/errors';
@@ -73,7 +72,7 @@ export function exportRoutes(services: ExportServices): Router {
     const labels = { list: list.name, format: match[2] };
     const outcome = (value: string) => metrics.exports.inc({ ...labels, outcome: value });
     try {
-      const actor = await authenticate({ req, res } as ExpressContextFunctionArgument);
+      const actor = await authenticate({ req, res });
       if (actor.token.expiresAt) {
         res.setHeader(TOKEN_EXPIRATION_HEADER, actor.token.expiresAt.toISOString());
       }
@@ -104,7 +103,7 @@ export function exportRoutes(services: ExportServices): Router {
         format,
         res,
         onRows: (count) => metrics.exportRows.inc(labels, count),
-        reauthenticate: () => authenticate({ req, res } as ExpressContextFunctionArgument),
+        reauthenticate: () => authenticate({ req, res }),
       });
       outcome(end);
     } catch (error) {

@@ -1,0 +1,94 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { searchOf } from '../../src/server/graphql-http';
+import { type HttpErrorStep, type HttpStep, runSteps } from '../../src/server/http-steps';
+
+/** The hot path's step runner (src/server/http-steps.ts) on a real server of its own. */
+describe('runSteps', () => {
+  let server: Server;
+  let url: string;
+  let handler: (req: Parameters<HttpStep>[0], res: Parameters<HttpStep>[1]) => void;
+
+  beforeAll(async () => {
+    server = createServer((req, res) => handler(req, res));
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  });
+  afterAll(() => new Promise<void>((done) => server.close(() => done())));
+
+  const trail =
+    (name: string): HttpStep =>
+    (_req, res, next) => {
+      res.setHeader('x-trail', `${String(res.getHeader('x-trail') ?? '')}${name}`);
+      next();
+    };
+  const answer: HttpStep = (_req, res) => res.end('answered');
+  const refusal: HttpErrorStep = (error, _req, res) => {
+    res.statusCode = 418;
+    res.end(error instanceof Error ? error.message : String(error));
+  };
+
+  it('runs the steps in order until one answers', async () => {
+    const late: HttpStep = () => {
+      throw new Error('a step after the answer ran');
+    };
+    handler = runSteps([trail('a'), trail('b'), answer, late], refusal);
+    const response = await fetch(url);
+    expect([response.status, response.headers.get('x-trail'), await response.text()]).toEqual([
+      200,
+      'ab',
+      'answered',
+    ]);
+  });
+
+  it.each([
+    ['passed to next', ((_req, _res, next) => next(new Error('passed'))) as HttpStep, 'passed'],
+    [
+      'thrown',
+      (() => {
+        throw new Error('thrown');
+      }) as HttpStep,
+      'thrown',
+    ],
+  ])(
+    'gives an error %s to the error step, and runs no later step',
+    async (_how, failing, message) => {
+      handler = runSteps([trail('a'), failing, trail('b'), answer], refusal);
+      const response = await fetch(url);
+      expect([response.status, response.headers.get('x-trail'), await response.text()]).toEqual([
+        418,
+        'a',
+        message,
+      ]);
+    },
+  );
+
+  it('ends the connection on an error once the answer has begun', async () => {
+    const halfway: HttpStep = (_req, res, next) => {
+      res.writeHead(200, { 'content-length': '100' });
+      res.write('partial');
+      next(new Error('after the head'));
+    };
+    let refused = false;
+    handler = runSteps([halfway], (error, req, res, next) => {
+      refused = true;
+      refusal(error, req, res, next);
+    });
+    // Cut before its 100 bytes: the client never gets a whole answer, nor a refusal's.
+    await expect(fetch(url).then((response) => response.text())).rejects.toThrow();
+    expect(refused).toBe(false);
+  });
+});
+
+describe('searchOf', () => {
+  it.each([
+    ['/graphql', ''],
+    ['/graphql?query=%7Bx%7D', '?query=%7Bx%7D'],
+    ['/graphql?query=x#part', '?query=x'],
+    ['/graphql#part?query=x', ''],
+    ['/?', '?'],
+    [undefined, ''],
+  ])('of %s is %s', (url, search) => {
+    expect(searchOf(url)).toBe(search);
+  });
+});
