@@ -72,12 +72,20 @@ function expandedFields(document: DocumentNode, operation: OperationDefinitionNo
  * with code of its own, never the schema's scalar, so the ID scalar's answer to U+0000 (which
  * PostgreSQL cannot store: graphql/id.scalar.ts) would be skipped and the id reach the database.
  */
-function holdsNul(value: unknown): boolean {
-  if (typeof value === 'string') {
-    return value.includes('\u0000');
-  }
-  if (value !== null && typeof value === 'object') {
-    return Object.values(value).some(holdsNul);
+function holdsNul(variables: unknown): boolean {
+  // A walk of its own, not a recursion: variables nested thousands deep (any JSON body may
+  // be) overflowed the stack.
+  const pending: unknown[] = [variables];
+  while (pending.length > 0) {
+    const value = pending.pop();
+    if (typeof value === 'string' && value.includes('\u0000')) {
+      return true;
+    }
+    if (value !== null && typeof value === 'object') {
+      for (const inner of Object.values(value)) {
+        pending.push(inner);
+      }
+    }
   }
   return false;
 }

@@ -24,7 +24,7 @@ import { originForm } from './request-target';
 import { observeRequests } from './request-log';
 import { graphqlOptions, metricsGuard, securityHeaders } from './security-headers';
 import type { ServerServices } from './server-services';
-import { acceptsJsonAnswer, refuse, transportErrors } from './transport-errors';
+import { acceptsJsonAnswer, jsonBody, refuse, transportErrors } from './transport-errors';
 
 export type { BenchOnlyOptions } from './apollo-server';
 
@@ -90,7 +90,7 @@ export async function createHttpApp(
   ];
   const graphql: HttpStep[] = [
     acceptsJsonAnswer,
-    express.json({ limit: MAX_BODY_BYTES }),
+    jsonBody(MAX_BODY_BYTES),
     graphqlHttp(apollo, requestContext(services)),
   ];
   const refusals = transportErrors(services.logger);

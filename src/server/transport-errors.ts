@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import accepts from 'accepts';
+import express from 'express';
 import { ErrorCode } from '../core/errors';
 import type { Logger } from '../core/logger';
 import type { HttpErrorStep, HttpStep } from './http-steps';
@@ -34,6 +35,25 @@ export const acceptsJsonAnswer: HttpStep = (req, res, next) => {
   );
 };
 
+/** A body the JSON step could not read (a compressed one that does not inflate, say). */
+const UNREADABLE_BODY = 'body.unreadable';
+
+/**
+ * The JSON body (`req.body`), at most `limit` bytes. body-parser's errors carry a type, but not
+ * those of a stream that fails (a gzip body that does not inflate): without one, such a
+ * client error would read as the static files' "nothing here".
+ */
+export function jsonBody(limit: number): HttpStep {
+  const parse = express.json({ limit });
+  return (req, res, next) =>
+    parse(req, res, (error?: unknown) => {
+      if (typeof error === 'object' && error !== null && !('type' in error)) {
+        Object.assign(error, { type: UNREADABLE_BODY });
+      }
+      next(error);
+    });
+}
+
 const isClientError = (status: number | undefined) =>
   status !== undefined && status >= 400 && status < 500;
 
@@ -51,6 +71,13 @@ export const transportErrors =
         413,
         ErrorCode.PAYLOAD_TOO_LARGE,
         'The request body is larger than 1 MB; send a smaller request.',
+      );
+    } else if (error.type === UNREADABLE_BODY && isClientError(error.status)) {
+      refuse(
+        res,
+        400,
+        ErrorCode.BAD_REQUEST,
+        'The request body could not be read: send JSON, compressed only as its Content-Encoding says.',
       );
     } else if (error.status === 404 || (error.type === undefined && isClientError(error.status))) {
       // express.static refuses a path that climbs out of its folder (403) or does not decode

@@ -133,6 +133,35 @@ describe('HTTP hardening', () => {
     expect(body.errors?.[0]?.message).toMatch(/Nothing here/);
   });
 
+  it('answers variables nested thousands deep without overflowing the stack (found by a hostile probe)', async () => {
+    // 5,000 levels (about 30 KB): the check for U+0000 walked them recursively, and answered 500.
+    const deep = '{"a":'.repeat(5000) + '1' + '}'.repeat(5000);
+    const response = await fetch(`${app.url}/graphql`, {
+      method: 'POST',
+      headers: app.asReadOnly().headers(),
+      body: `{"query":"{ viewer { permission } }","variables":{"v":${deep}}}`,
+    });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ data: { viewer: { permission: 'READ_ONLY' } } });
+  });
+
+  it('refuses a body whose gzip is corrupt with 400, not "nothing here" (found by a hostile probe)', async () => {
+    const since = capturedLogLines.length;
+    const response = await fetch(`${app.url}/graphql`, {
+      method: 'POST',
+      headers: { ...app.asReadOnly().headers(), 'content-encoding': 'gzip' },
+      body: 'not gzip',
+    });
+    expect(response.status).toBe(400);
+    const body = await json(response);
+    expect(body.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_REQUEST']);
+    expect(body.errors?.[0]?.message).toMatch(/could not be read/);
+    expect(await requestLogLine(since, response.headers.get('x-request-id'))).toMatchObject({
+      status: 400,
+      outcome: 'BAD_REQUEST',
+    });
+  });
+
   it('refuses a subscription with 400 BAD_REQUEST', async () => {
     const response = await fetch(`${app.url}/graphql`, {
       method: 'POST',
