@@ -33,7 +33,9 @@ export function graphqlHttp<TContext extends BaseContext>(
   context: (argument: GraphQLHttpContextArgument) => Promise<TContext>,
 ): HttpStep {
   return (req: GraphQLHttpRequest, res, next) => {
-    answer(apollo, context, req, res).catch(next);
+    answer(apollo, context, req, res).catch((error: unknown) =>
+      next(error ?? new Error('Apollo failed without an error')),
+    );
   };
 }
 

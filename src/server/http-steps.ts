@@ -19,8 +19,9 @@ export type HttpErrorStep = (
 
 /**
  * The steps one after another, each starting when the one before calls `next()`; an error,
- * passed or thrown, goes to `onError`, or ends the connection once the answer has begun (as
- * Express's final handler does). Nothing else: no routing, no change to the request or response.
+ * passed or thrown (or a request the last step passes on), goes to `onError`, or ends the
+ * connection once the answer has begun (as Express's final handler does). Nothing else: no
+ * routing, no change to the request or response.
  */
 export function runSteps(
   steps: readonly HttpStep[],
@@ -35,12 +36,15 @@ export function runSteps(
       onError(error, req, res, () => res.destroy());
     };
     const run = (index: number, error?: unknown): void => {
-      if (error !== undefined) {
+      // As Express: `next()` and `next(null)` go on; anything else is an error.
+      if (error !== undefined && error !== null) {
         fail(error);
         return;
       }
       const step = steps[index];
       if (step === undefined) {
+        // The last step answers; one that passes the request on is a fault, not a hang.
+        fail(new Error('no step answered the request'));
         return;
       }
       try {

@@ -63,6 +63,19 @@ describe('runSteps', () => {
     },
   );
 
+  it('goes on at next(null), as Express does', async () => {
+    const goOn: HttpStep = (_req, _res, next) => (next as (error: null) => void)(null);
+    handler = runSteps([trail('a'), goOn, trail('b'), answer], refusal);
+    const response = await fetch(url);
+    expect([response.status, response.headers.get('x-trail')]).toEqual([200, 'ab']);
+  });
+
+  it('gives a request no step answered to the error step instead of leaving it hanging', async () => {
+    handler = runSteps([trail('a'), trail('b')], refusal);
+    const response = await fetch(url);
+    expect([response.status, await response.text()]).toEqual([418, 'no step answered the request']);
+  });
+
   it('ends the connection on an error once the answer has begun', async () => {
     const halfway: HttpStep = (_req, res, next) => {
       res.writeHead(200, { 'content-length': '100' });
