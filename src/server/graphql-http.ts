@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type ApolloServer, type BaseContext, HeaderMap } from '@apollo/server';
 import type { HttpStep } from './http-steps';
+import { logAfter } from './request-log';
 
 /** A request once its JSON body is read (`express.json()` sets `body`; a GET has none). */
 export type GraphQLHttpRequest = IncomingMessage & { body?: unknown };
@@ -33,9 +34,9 @@ export function graphqlHttp<TContext extends BaseContext>(
   context: (argument: GraphQLHttpContextArgument) => Promise<TContext>,
 ): HttpStep {
   return (req: GraphQLHttpRequest, res, next) => {
-    answer(apollo, context, req, res).catch((error: unknown) =>
-      next(error ?? new Error('Apollo failed without an error')),
-    );
+    const work = answer(apollo, context, req, res);
+    logAfter(res, work);
+    work.catch((error: unknown) => next(error ?? new Error('Apollo failed without an error')));
   };
 }
 

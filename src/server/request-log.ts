@@ -25,11 +25,24 @@ export interface ObservedRequest extends RequestMeta {
 
 const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
+/** The status logged for a request whose client left before any of the answer was sent. */
+const CLIENT_GONE_STATUS = 499;
+
 const observations = new WeakMap<ServerResponse, ObservedRequest>();
 
 /** The request's metadata and record, made by `observeRequests` for every request. */
 export function observed(res: ServerResponse): ObservedRequest {
   return observations.get(res) as ObservedRequest;
+}
+
+const unfinished = new WeakMap<ServerResponse, Promise<unknown>>();
+
+/**
+ * Should the client of `res` leave before its answer, its log line waits for `work` (the
+ * operation it started) to settle: what the request did, and for which token, is known then.
+ */
+export function logAfter(res: ServerResponse, work: Promise<unknown>): void {
+  unfinished.set(res, work);
 }
 
 /** The path of a request target (`/graphql` of `/graphql?query=…`), as the log shows it. */
@@ -60,29 +73,43 @@ export function observeRequests(
     };
     observations.set(res, meta);
     res.setHeader('x-request-id', meta.id);
-    res.on('finish', () => {
-      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-      const { record } = meta;
-      const graphql = path === '/graphql' || path === '/graphql/';
-      if (graphql) {
-        const operationType = record.operationType ?? 'none';
-        record.outcome ??= outcomeOfStatus(res.statusCode);
-        metrics.requests.inc({ operation_type: operationType, outcome: record.outcome });
-        metrics.duration.observe({ operation_type: operationType }, seconds);
-      }
-      const line = {
-        reqId: meta.id,
-        method: req.method,
-        // A secret a client put in the path (`/graphql/sgp_…`) is logged as its display prefix.
-        path: maskSecrets(path),
-        status: res.statusCode,
-        durationMs: Math.round(seconds * 1e5) / 100,
-        ...record,
+    // At 'close', not 'finish': a request whose client left before its answer was all sent (a
+    // mutation that ran included) is logged too, as gone, once the work it started is over.
+    res.once('close', () => {
+      const gone = !res.writableFinished;
+      // 499, as proxies log it, when nothing of the answer had been sent.
+      const status = gone && !res.headersSent ? CLIENT_GONE_STATUS : res.statusCode;
+      const write = () => {
+        const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+        const { record } = meta;
+        const graphql = path === '/graphql' || path === '/graphql/';
+        if (graphql) {
+          const operationType = record.operationType ?? 'none';
+          record.outcome ??= gone ? 'CLIENT_GONE' : outcomeOfStatus(status);
+          metrics.requests.inc({ operation_type: operationType, outcome: record.outcome });
+          metrics.duration.observe({ operation_type: operationType }, seconds);
+        }
+        const line = {
+          reqId: meta.id,
+          method: req.method,
+          // A secret a client put in the path (`/graphql/sgp_…`) is logged as its display prefix.
+          path: maskSecrets(path),
+          status,
+          durationMs: Math.round(seconds * 1e5) / 100,
+          ...(gone ? { clientGone: true } : {}),
+          ...record,
+        };
+        if (QUIET_PATHS.has(path)) {
+          logger.debug(line, 'request');
+        } else {
+          logger.info(line, 'request');
+        }
       };
-      if (QUIET_PATHS.has(path)) {
-        logger.debug(line, 'request');
+      const work = gone ? unfinished.get(res) : undefined;
+      if (work) {
+        void work.then(write, write);
       } else {
-        logger.info(line, 'request');
+        write();
       }
     });
     next();

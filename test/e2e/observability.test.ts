@@ -1,4 +1,6 @@
+import { connect } from 'node:net';
 import { TestApp, capturedLogLines, requestLogLine } from '../helpers/test-app';
+import { until } from '../helpers/wait';
 
 const SECRET_SHAPE = /sgp_[0-9A-Za-z]{36}/;
 
@@ -69,6 +71,56 @@ describe('metrics, request logs and CORS', () => {
 
   // Found by a new user: Apollo refuses these before any plugin sees them, so they were counted
   // as outcome HTTP_400 and logged without an outcome, though their code is BAD_REQUEST.
+  it('logs a request whose client left before the answer, a mutation that ran included (found by a hostile probe)', async () => {
+    app = await TestApp.start();
+    const since = capturedLogLines.length;
+    const name = 'Left before the answer';
+    const body = JSON.stringify({
+      query: `mutation { createBoard(input: { name: "${name}" }) { id } }`,
+    });
+    const { port } = new URL(app.url);
+    // The whole request, then the connection closed at once, before any answer.
+    await new Promise<void>((sent, failed) => {
+      const socket = connect(Number(port), '127.0.0.1', () => {
+        const head = Object.entries({
+          ...app.asFullAccess().headers(),
+          host: 'localhost',
+          'content-length': String(Buffer.byteLength(body)),
+        }).map(([header, value]) => `${header}: ${value}\r\n`);
+        socket.write(`POST /graphql HTTP/1.1\r\n${head.join('')}\r\n${body}`, () => {
+          socket.destroy();
+          sent();
+        });
+      });
+      socket.on('error', failed);
+    });
+    const boards = async () =>
+      (
+        await app
+          .asFullAccess()
+          .data<{ boards: { nodes: { name: string }[] } }>(
+            '{ boards(first: 100) { nodes { name } } }',
+          )
+      ).boards.nodes.map((board) => board.name);
+    await until(async () => (await boards()).includes(name), 'the mutation to have run');
+    const gone = () =>
+      capturedLogLines
+        .slice(since)
+        .map((text) => JSON.parse(text) as Record<string, unknown>)
+        .find((line) => line.msg === 'request' && line.clientGone === true);
+    await until(() => gone() !== undefined, 'a log line of the request whose client left');
+    expect(gone()).toMatchObject({
+      method: 'POST',
+      path: '/graphql',
+      // Nothing of the answer was sent: the status proxies log for a client that left.
+      status: 499,
+      clientGone: true,
+      tokenId: app.identities.full.token.id,
+      operationType: 'mutation',
+      outcome: 'ok',
+    });
+  });
+
   it("counts and logs the refusal of a request's shape under its code", async () => {
     app = await TestApp.start();
     const before = capturedLogLines.length;
