@@ -69,6 +69,21 @@ describe('the client address behind a load balancer', () => {
     expect(seen.auditIp).toBe(CLIENT);
   });
 
+  it.each(['not-an-ip, <script>', '<script>', 'unknown', '203.0.113.7:443'])(
+    'takes the trusted proxy itself for the client when the address it names (%j) is none (found by a hostile probe)',
+    async (header) => {
+      app = await TestApp.start({ lastUsedWriteIntervalSeconds: 0, trustedProxies: ['loopback'] });
+      const response = await fetch(`${app.url}/graphql`, {
+        method: 'POST',
+        headers: { ...app.asReadOnly().headers(), 'x-forwarded-for': header },
+        body: JSON.stringify({ query: '{ viewer { permission } }' }),
+      });
+      expect(response.status).toBe(200);
+      const seen = await lastUseAndAuditIp(app);
+      expect(seen.lastUsedIp).toMatch(/^(::ffff:)?127\.0\.0\.1$/);
+    },
+  );
+
   it.each(['*', 'example.com', '10.0.0.0/33', '300.1.1.1', '10.0.0.1/8/2'])(
     'refuses TRUSTED_PROXIES=%j',
     (value) => {
