@@ -69,7 +69,25 @@ describe('the client address behind a load balancer', () => {
     expect(seen.auditIp).toBe(CLIENT);
   });
 
-  it.each(['not-an-ip, <script>', '<script>', 'unknown', '203.0.113.7:443'])(
+  it.each([
+    ['203.0.113.7:54321', CLIENT],
+    ['[2001:db8::7]:443', '2001:db8::7'],
+    ['[2001:db8::7]', '2001:db8::7'],
+  ])(
+    'reads the address of an entry with a port (%j), as some gateways write it',
+    async (header, client) => {
+      app = await TestApp.start({ lastUsedWriteIntervalSeconds: 0, trustedProxies: ['loopback'] });
+      const response = await fetch(`${app.url}/graphql`, {
+        method: 'POST',
+        headers: { ...app.asReadOnly().headers(), 'x-forwarded-for': header },
+        body: JSON.stringify({ query: '{ viewer { permission } }' }),
+      });
+      expect(response.status).toBe(200);
+      expect((await lastUseAndAuditIp(app)).lastUsedIp).toBe(client);
+    },
+  );
+
+  it.each(['not-an-ip, <script>', '<script>', 'unknown', '203.0.113.7:port'])(
     'takes the trusted proxy itself for the client when the address it names (%j) is none (found by a hostile probe)',
     async (header) => {
       app = await TestApp.start({ lastUsedWriteIntervalSeconds: 0, trustedProxies: ['loopback'] });
