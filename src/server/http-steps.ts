@@ -19,22 +19,16 @@ export type HttpErrorStep = (
 
 /**
  * The steps one after another, each starting when the one before calls `next()`; an error,
- * passed or thrown (or a request the last step passes on), goes to `onError`, or ends the
- * connection once the answer has begun (as Express's final handler does). Nothing else: no
- * routing, no change to the request or response.
+ * passed or thrown (or a request the last step passes on), goes to `onError`, even once the
+ * answer has begun (as Express passes it on). Nothing else: no routing, no change to the request
+ * or response.
  */
 export function runSteps(
   steps: readonly HttpStep[],
   onError: HttpErrorStep,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
-    const fail = (error: unknown) => {
-      if (res.headersSent) {
-        res.destroy();
-        return;
-      }
-      onError(error, req, res, () => res.destroy());
-    };
+    const fail = (error: unknown) => onError(error, req, res, () => res.destroy());
     const run = (index: number, error?: unknown): void => {
       // As Express: `next()` and `next(null)` go on; anything else is an error.
       if (error !== undefined && error !== null) {

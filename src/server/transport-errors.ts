@@ -61,6 +61,12 @@ const isClientError = (status: number | undefined) =>
 export const transportErrors =
   (logger: Logger): HttpErrorStep =>
   (thrown, _req, res, _next) => {
+    if (res.headersSent) {
+      // Too late for a refusal: the connection ends, so the client sees the answer was cut.
+      logger.error({ err: thrown }, 'HTTP error after the answer began');
+      res.destroy();
+      return;
+    }
     const error = (typeof thrown === 'object' && thrown !== null ? thrown : {}) as {
       type?: string;
       status?: number;

@@ -1,7 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
 import { searchOf } from '../../src/server/graphql-http';
 import { type HttpErrorStep, type HttpStep, runSteps } from '../../src/server/http-steps';
+import { transportErrors } from '../../src/server/transport-errors';
+import { createLogger } from '../../src/core/logger';
 
 /** The hot path's step runner (src/server/http-steps.ts) on a real server of its own. */
 describe('runSteps', () => {
@@ -76,20 +79,31 @@ describe('runSteps', () => {
     expect([response.status, await response.text()]).toEqual([418, 'no step answered the request']);
   });
 
-  it('ends the connection on an error once the answer has begun', async () => {
+  it('gives an error after the answer began to the error step too: transportErrors logs it and ends the connection', async () => {
     const halfway: HttpStep = (_req, res, next) => {
       res.writeHead(200, { 'content-length': '100' });
       res.write('partial');
       next(new Error('after the head'));
     };
-    let refused = false;
-    handler = runSteps([halfway], (error, req, res, next) => {
-      refused = true;
-      refusal(error, req, res, next);
-    });
+    const lines: string[] = [];
+    const logger = createLogger(
+      'info',
+      new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          lines.push(chunk.toString('utf8'));
+          done();
+        },
+      }),
+    );
+    handler = runSteps([halfway], transportErrors(logger));
     // Cut before its 100 bytes: the client never gets a whole answer, nor a refusal's.
     await expect(fetch(url).then((response) => response.text())).rejects.toThrow();
-    expect(refused).toBe(false);
+    expect(lines.map((line) => JSON.parse(line) as Record<string, unknown>)).toEqual([
+      expect.objectContaining({
+        msg: 'HTTP error after the answer began',
+        err: expect.objectContaining({ message: 'after the head' }),
+      }),
+    ]);
   });
 });
 
