@@ -40,7 +40,7 @@ async function requestsWithOutcome(app: TestApp, outcome: string): Promise<numbe
   return total;
 }
 
-/** The change of each refusal counter while `send` runs (the request log counts on 'finish'). */
+/** The change of each refusal counter while `send` runs (the request log counts on 'close'). */
 async function refusalsDuring<T = Record<string, unknown>>(
   app: TestApp,
   send: () => Promise<GraphQLResponse<T>>,

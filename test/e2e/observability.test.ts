@@ -69,8 +69,6 @@ describe('metrics, request logs and CORS', () => {
     expect(logged).not.toMatch(SECRET_SHAPE);
   });
 
-  // Found by a new user: Apollo refuses these before any plugin sees them, so they were counted
-  // as outcome HTTP_400 and logged without an outcome, though their code is BAD_REQUEST.
   it('logs a request whose client left before the answer, a mutation that ran included (found by a hostile probe)', async () => {
     app = await TestApp.start();
     const since = capturedLogLines.length;
@@ -121,6 +119,8 @@ describe('metrics, request logs and CORS', () => {
     });
   });
 
+  // Found by a new user: Apollo refuses these before any plugin sees them, so they were counted
+  // as outcome HTTP_400 and logged without an outcome, though their code is BAD_REQUEST.
   it("counts and logs the refusal of a request's shape under its code", async () => {
     app = await TestApp.start();
     const before = capturedLogLines.length;
