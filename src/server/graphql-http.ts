@@ -34,6 +34,11 @@ export function graphqlHttp<TContext extends BaseContext>(
   context: (argument: GraphQLHttpContextArgument) => Promise<TContext>,
 ): HttpStep {
   return (req: GraphQLHttpRequest, res, next) => {
+    if (res.closed) {
+      // The client left while its body was read (a compressed one inflates on the thread pool):
+      // nothing of its operation runs, as its log line, written when it left, says.
+      return;
+    }
     const work = answer(apollo, context, req, res);
     logAfter(res, work);
     work.catch((error: unknown) => next(error ?? new Error('Apollo failed without an error')));

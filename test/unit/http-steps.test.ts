@@ -1,7 +1,8 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { ApolloServer } from '@apollo/server';
+import { type AddressInfo, connect } from 'node:net';
 import { Writable } from 'node:stream';
-import { searchOf } from '../../src/server/graphql-http';
+import { type GraphQLHttpRequest, graphqlHttp, searchOf } from '../../src/server/graphql-http';
 import { type HttpErrorStep, type HttpStep, runSteps } from '../../src/server/http-steps';
 import { transportErrors } from '../../src/server/transport-errors';
 import { createLogger } from '../../src/core/logger';
@@ -104,6 +105,51 @@ describe('runSteps', () => {
         err: expect.objectContaining({ message: 'after the head' }),
       }),
     ]);
+  });
+});
+
+describe('graphqlHttp', () => {
+  it('runs nothing of an operation whose client left while its body was read (review)', async () => {
+    const apollo = new ApolloServer({ typeDefs: 'type Query { ok: Boolean }', resolvers: {} });
+    await apollo.start();
+    let contexts = 0;
+    const operation = graphqlHttp(apollo, async () => {
+      contexts++;
+      return {};
+    });
+    // As a compressed body read on the thread pool: the step goes on only once the client left.
+    const slowBody: HttpStep = (req: GraphQLHttpRequest, res, next) => {
+      req.body = { query: '{ ok }' };
+      res.once('close', () => {
+        next();
+        // Apollo reaches the context function in microtasks: all run before the next turn.
+        setImmediate(() => left(contexts));
+      });
+    };
+    let left: (contexts: number) => void = () => undefined;
+    const contextsOnceLeft = new Promise<number>((done) => (left = done));
+    const server = createServer(runSteps([slowBody, operation], () => undefined));
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    try {
+      const { port } = server.address() as AddressInfo;
+      await new Promise<void>((sent, failed) => {
+        const socket = connect(port, '127.0.0.1', () =>
+          socket.write(
+            'POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 0\r\n\r\n',
+            () => {
+              socket.destroy();
+              sent();
+            },
+          ),
+        );
+        socket.on('error', failed);
+      });
+      expect(await contextsOnceLeft).toBe(0);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((done) => server.close(() => done()));
+      await apollo.stop();
+    }
   });
 });
 
