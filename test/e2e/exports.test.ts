@@ -236,6 +236,16 @@ describe('exports', () => {
     expect(withoutHeader.status).toBe(401);
     expect(withoutHeader.headers.get('www-authenticate')).toBe('Bearer');
     expect(withoutHeader.text).not.toContain(secret);
+    // Found by a new user: "No API token was sent", though one was, in the wrong place.
+    const refusal = JSON.parse(withoutHeader.text) as {
+      errors: { message: string; extensions: { code: string; reason: string } }[];
+    };
+    expect(refusal.errors[0].extensions).toMatchObject({
+      code: 'UNAUTHENTICATED',
+      reason: 'MISSING',
+    });
+    expect(refusal.errors[0].message).toMatch(/never taken from the URL \(access_token\)/);
+    expect(refusal.errors[0].message).toMatch(/revoke/);
     const withHeader = await getExport(app, `incidents.ndjson?access_token=${secret}`);
     expect(withHeader.status).toBe(400);
     expect(withHeader.text).toContain('Authorization header');

@@ -49,6 +49,11 @@ export function enumParam(values: Record<string, string>): ExportParam {
 /** What a token in the URL gets: never used, refused with what to do instead. */
 const TOKEN_PARAMS = new Set(['access_token', 'token', 'api_key', 'apikey', 'key', 'secret']);
 
+/** The name of a parameter of `query` that would carry a token (`access_token`, …), if any. */
+export function tokenParamIn(query: URLSearchParams): string | undefined {
+  return [...new Set(query.keys())].find((name) => TOKEN_PARAMS.has(name.toLowerCase()));
+}
+
 /**
  * The query string as the list's arguments: every parameter known to `params`, given once, with
  * a valid value; anything else is BAD_USER_INPUT before any row is read.
@@ -57,14 +62,15 @@ export function parseParams(
   query: URLSearchParams,
   params: Readonly<Record<string, ExportParam>>,
 ): Record<string, unknown> {
+  const token = tokenParamIn(query);
+  if (token !== undefined) {
+    throw new UserInputError(
+      `A token is never taken from the URL (${token}); send it in the Authorization header: "Authorization: Bearer sgp_…".`,
+      token,
+    );
+  }
   const parsed: Record<string, unknown> = {};
   for (const name of new Set(query.keys())) {
-    if (TOKEN_PARAMS.has(name.toLowerCase())) {
-      throw new UserInputError(
-        `A token is never taken from the URL (${name}); send it in the Authorization header: "Authorization: Bearer sgp_…".`,
-        name,
-      );
-    }
     const param = Object.hasOwn(params, name) ? params[name] : undefined;
     if (param === undefined) {
       throw new UserInputError(

@@ -1,6 +1,6 @@
 import { type Request, type Response, Router } from 'express';
 import { GraphQLError } from 'graphql';
-import { ErrorCode } from '../../core/errors';
+import { AuthenticationError, ErrorCode } from '../../core/errors';
 import type { Logger } from '../../core/logger';
 import type { Metrics } from '../../core/metrics';
 import { QUERY_TIMEOUT_RETRY_AFTER_SECONDS } from '../../limits/query-timeout';
@@ -11,7 +11,7 @@ import { observed } from '../request-log';
 import { refuse } from '../transport-errors';
 import { EXPORT_FORMATS } from './export-formats';
 import { type ExportListServices, exportLists } from './export-lists';
-import { parseParams } from './export-params';
+import { parseParams, tokenParamIn } from './export-params';
 import { ExportSlots } from './export-slots';
 import { type ExportStreamServices, streamExport } from './export-stream';
 
@@ -71,15 +71,17 @@ export function exportRoutes(services: ExportServices): Router {
     }
     const labels = { list: list.name, format: match[2] };
     const outcome = (value: string) => metrics.exports.inc({ ...labels, outcome: value });
+    // The query string alone: a target in absolute form (`GET http://host/export/…`) may name
+    // a host the URL parser refuses, which is no reason to refuse the export.
+    const at = req.originalUrl.indexOf('?');
+    const query = new URLSearchParams(at < 0 ? '' : req.originalUrl.slice(at + 1));
     try {
-      const actor = await authenticate({ req, res });
+      const actor = await authenticate({ req, res }).catch((error: unknown) => {
+        throw tokenInTheUrl(error, query) ?? error;
+      });
       if (actor.token.expiresAt) {
         res.setHeader(TOKEN_EXPIRATION_HEADER, actor.token.expiresAt.toISOString());
       }
-      // The query string alone: a target in absolute form (`GET http://host/export/…`) may name
-      // a host the URL parser refuses, which is no reason to refuse the export.
-      const at = req.originalUrl.indexOf('?');
-      const query = new URLSearchParams(at < 0 ? '' : req.originalUrl.slice(at + 1));
       const args = parseParams(query, list.params);
       if (req.method === 'HEAD') {
         // What a GET would send, without reading a row.
@@ -119,6 +121,23 @@ export function exportRoutes(services: ExportServices): Router {
     }
   });
   return router;
+}
+
+/**
+ * No token in the Authorization header, one in the URL: the refusal says where it went wrong
+ * ("no API token was sent" reads as if none had been), and that it may now be in logs.
+ */
+function tokenInTheUrl(error: unknown, query: URLSearchParams): AuthenticationError | undefined {
+  const name = tokenParamIn(query);
+  if (!(error instanceof AuthenticationError) || error.reason !== 'MISSING' || !name) {
+    return undefined;
+  }
+  return new AuthenticationError(
+    'MISSING',
+    `No API token was sent in the Authorization header; a token is never taken from the URL (${name}). ` +
+      'Send it as "Authorization: Bearer sgp_…", and revoke the one that was in the URL: ' +
+      'proxies and browser histories keep URLs.',
+  );
 }
 
 /** An export refused before its first row: the error's code, status and headers, as JSON. */
