@@ -54,8 +54,8 @@ export interface HttpOptions {
  * served by its steps alone; every other request by the Express app: health, readiness and
  * metrics, the playground and the console, the exports (/export), GraphQL's other methods and
  * spellings, and the 404. Express changes the prototype of every request and response it
- * handles, which made it most of a small query's cost outside its own work (a board by id: 1.4×
- * the requests a second without it, `bench/hot-path.ts`). The steps are the same functions on
+ * handles and walks its router for each: without it, a board by id answers 1.32× the requests a
+ * second (`bench/hot-path.ts` against the build before). The steps are the same functions on
  * both paths, so both answer alike (`test/e2e/graphql-post.test.ts`). Every request target is in
  * origin form before either sees it (request-target.ts).
  */
