@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type ApolloServer, type BaseContext, HeaderMap } from '@apollo/server';
 import type { HttpStep } from './http-steps';
 import { logAfter } from './request-log';
+import { searchOf } from './request-target';
 
 /** A request once its JSON body is read (`express.json()` sets `body`; a GET has none). */
 export type GraphQLHttpRequest = IncomingMessage & { body?: unknown };
@@ -10,17 +11,6 @@ export type GraphQLHttpRequest = IncomingMessage & { body?: unknown };
 export interface GraphQLHttpContextArgument {
   req: GraphQLHttpRequest;
   res: ServerResponse;
-}
-
-/** The query string of a request target, `?` included (Apollo reads a GET's operation there). */
-export function searchOf(url: string | undefined): string {
-  const target = url ?? '';
-  const at = target.search(/[?#]/);
-  if (at < 0 || target[at] === '#') {
-    return '';
-  }
-  const hash = target.indexOf('#', at);
-  return target.slice(at, hash < 0 ? undefined : hash);
 }
 
 /**

@@ -5,8 +5,9 @@ import type { Metrics } from '../core/metrics';
 import type { CostBudget } from '../limits/cost-budget';
 import { type RateLimits, RateLimitedError } from '../limits/rate-limits';
 import { documentKey, takenAheadOf } from '../limits/request-cost';
-import { type GraphQLHttpContextArgument, type GraphQLHttpRequest, searchOf } from './graphql-http';
+import type { GraphQLHttpContextArgument, GraphQLHttpRequest } from './graphql-http';
 import { observed } from './request-log';
+import { searchOf } from './request-target';
 
 /** What the context function uses; app.ts's services satisfy it. */
 export interface ContextServices {

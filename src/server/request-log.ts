@@ -7,6 +7,7 @@ import { maskSecrets } from '../tokens/secret';
 import type { Metrics } from '../core/metrics';
 import { ErrorCode } from '../core/errors';
 import type { HttpStep } from './http-steps';
+import { pathOf } from './request-target';
 
 /** What one request turned out to be, filled in as it goes; logged and counted at its end. */
 export interface RequestRecord {
@@ -43,13 +44,6 @@ const unfinished = new WeakMap<ServerResponse, Promise<unknown>>();
  */
 export function logAfter(res: ServerResponse, work: Promise<unknown>): void {
   unfinished.set(res, work);
-}
-
-/** The path of a request target (`/graphql` of `/graphql?query=…`), as the log shows it. */
-function pathOf(url: string | undefined): string {
-  const target = url ?? '/';
-  const end = target.search(/[?#]/);
-  return end < 0 ? target : target.slice(0, end);
 }
 
 /**

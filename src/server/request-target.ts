@@ -16,3 +16,25 @@ export function originForm(target: string): string {
   }
   return rest.startsWith('/') ? rest : `/${rest}`;
 }
+
+/** A request target's path and query string (`?` included), without any fragment. */
+function split(url: string | undefined): { path: string; search: string } {
+  const target = url ?? '/';
+  const query = target.search(/[?#]/);
+  if (query < 0) {
+    return { path: target, search: '' };
+  }
+  const hash = target.indexOf('#', query);
+  const search = target[query] === '#' ? '' : target.slice(query, hash < 0 ? undefined : hash);
+  return { path: target.slice(0, query), search };
+}
+
+/** The path of a request target (`/graphql` of `/graphql?query=…`), as the log shows it. */
+export function pathOf(url: string | undefined): string {
+  return split(url).path;
+}
+
+/** The query string of a request target, `?` included (Apollo reads a GET's operation there). */
+export function searchOf(url: string | undefined): string {
+  return split(url).search;
+}
