@@ -602,6 +602,89 @@ describe('the token console in a real browser', () => {
     TEST_TIMEOUT,
   );
 
+  /**
+   * Holds the console's first page (the `Console` query) in the browser until `release` is called:
+   * what happens meanwhile happens while that answer is on its way.
+   */
+  async function holdFirstPage(page: Page): Promise<{ held: Promise<void>; release(): void }> {
+    let release = () => undefined as void;
+    let markHeld = () => undefined as void;
+    const held = new Promise<void>((resolve) => {
+      markHeld = resolve;
+    });
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await page.route('**/graphql', async (route) => {
+      if (route.request().postData()?.includes('query Console(')) {
+        markHeld();
+        await released;
+      }
+      await route.continue();
+    });
+    return { held, release };
+  }
+
+  it(
+    'signs out with the API’s reason when the token is revoked while the page first loads',
+    async () => {
+      const temp = await app.createToken('temporary', TokenPermission.FULL_ACCESS);
+      const opened = await openConsole();
+      const { page } = opened;
+      const firstPage = await holdFirstPage(page);
+      await page.getByLabel('API token', { exact: true }).fill(temp.secret);
+      await button(page, 'Sign in').click();
+      await firstPage.held;
+      await app
+        .asFullAccess()
+        .data('mutation ($id: ID!) { revokeApiToken(id: $id) { id } }', { id: temp.token.id });
+      firstPage.release();
+
+      const error = page.locator('#sign-in-error');
+      const text = await eventually(
+        () => error.innerText(),
+        (shown) => expect(shown).toMatch(/^Signed out: /),
+      );
+      const api = await app.client(temp.secret).request('{ viewer { permission } }');
+      expect(text).toBe(`Signed out: ${api.errors?.[0]?.message}`);
+      expect(await page.getByLabel('API token', { exact: true }).isVisible()).toBe(true);
+      expect(await page.locator('#console').isVisible()).toBe(false);
+      await expectNothingStored(opened, null);
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    'drops an answer that comes back after the person signed out',
+    async () => {
+      const opened = await openConsole();
+      const { page } = opened;
+      const firstPage = await holdFirstPage(page);
+      await page.getByLabel('API token', { exact: true }).fill(app.identities.full.secret);
+      await button(page, 'Sign in').click();
+      await firstPage.held;
+      await button(page, 'Sign out').click();
+      const error = page.locator('#sign-in-error');
+      await eventually(
+        () => error.innerText(),
+        (shown) => expect(shown).toBe('Signed out. The token is forgotten in this tab.'),
+      );
+      // The held answer arrives (a 200) and changes nothing: the page stays signed out, saying why.
+      const answered = page.waitForResponse(
+        (r) => r.request().postData()?.includes('query Console(') ?? false,
+      );
+      firstPage.release();
+      await (await answered).finished();
+      // A later round trip from the page: by its end the held answer has been handled.
+      expect(await page.evaluate('fetch(location.href).then((r) => r.status)')).toBe(200);
+      expect(await error.innerText()).toBe('Signed out. The token is forgotten in this tab.');
+      expect(await page.locator('#console').isVisible()).toBe(false);
+      expect(await page.locator('#tokens').innerText()).toBe('');
+      await expectNothingStored(opened, null);
+    },
+    TEST_TIMEOUT,
+  );
+
   it(
     'links the playground and the console both ways',
     async () => {

@@ -50,6 +50,14 @@ export const full = () => state?.viewer.permission === 'FULL_ACCESS';
 /** Whether the session's token is limited to some boards: token management is not for it. */
 export const scoped = () => (state?.viewer.token.boards ?? null) !== null;
 
+/**
+ * Whether `session` is still the one signed in. An answer that comes back after its session ended
+ * (signed out, refused, or another sign-in began) is dropped, not shown on the page.
+ */
+export function isCurrent(session: State): boolean {
+  return state === session;
+}
+
 export function signedIn(): State {
   if (!state) {
     throw new SignedOutError('Sign in with an API token first.', undefined);
@@ -61,10 +69,15 @@ export function call<T>(query: string, variables: Record<string, unknown> = {}):
   return graphql<T>(signedIn().secret, query, variables);
 }
 
-/** The API's words for a refusal; 401 ends the session, 429 says when to try again. */
+/**
+ * The API's words for a refusal; 401 ends the session, 429 says when to try again. A refusal that
+ * comes back after the session already ended changes nothing: the page says why it ended.
+ */
 export function explain(error: unknown, where: HTMLElement): void {
   if (error instanceof SignedOutError) {
-    endSession(`Signed out: ${error.message}`);
+    if (state) {
+      endSession(`Signed out: ${error.message}`);
+    }
     return;
   }
   if (error instanceof RateLimitedError) {

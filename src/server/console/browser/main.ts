@@ -2,7 +2,16 @@
 // log, each change one GraphQL request made with that token. See API.md section 10.
 
 import { renderAudit, renderTokenChoice, wireAudit } from './audit-log.js';
-import { begin, call, explain, full, setHooks, signedIn } from './console-state.js';
+import {
+  begin,
+  call,
+  explain,
+  full,
+  isCurrent,
+  setHooks,
+  signedIn,
+  type State,
+} from './console-state.js';
 import { wireDialogs } from './dialogs.js';
 import { byId, fill, h } from './dom.js';
 import { graphql, SignedOutError } from './graphql-client.js';
@@ -32,30 +41,41 @@ import { PERMISSION, review, type TokenAction, tokenTable } from './views.js';
 async function signIn(secret: string): Promise<void> {
   const error = byId('sign-in-error');
   fill(error);
+  let viewer: Viewer;
   try {
-    const { viewer } = await graphql<{ viewer: Viewer }>(secret, VIEWER);
-    session.keep(secret);
-    begin({
-      secret,
-      viewer,
-      tokens: [],
-      boards: [],
-      auditFilter: {},
-      audit: [],
-      auditCursor: null,
-    });
-    byId<HTMLInputElement>('sign-in-token').value = '';
-    byId('sign-in').hidden = true;
-    byId('console').hidden = false;
-    byId('who').hidden = false;
-    await reloadPage();
-    const title = byId(viewer.token.boards === null ? 'tokens-title' : 'scope-title');
-    title.setAttribute('tabindex', '-1');
-    title.focus();
+    ({ viewer } = await graphql<{ viewer: Viewer }>(secret, VIEWER));
   } catch (e) {
     session.forget();
     // A refused token is the answer to this form, not a session to end.
     explain(e instanceof SignedOutError ? new Error(e.message) : e, error);
+    return;
+  }
+  session.keep(secret);
+  const started: State = {
+    secret,
+    viewer,
+    tokens: [],
+    boards: [],
+    auditFilter: {},
+    audit: [],
+    auditCursor: null,
+  };
+  begin(started);
+  byId<HTMLInputElement>('sign-in-token').value = '';
+  byId('sign-in').hidden = true;
+  byId('console').hidden = false;
+  byId('who').hidden = false;
+  try {
+    await reloadPage();
+  } catch (e) {
+    // The session has begun: a refusal now (the token revoked meanwhile, say) ends it as any other.
+    explain(e, byId('problem'));
+    return;
+  }
+  if (isCurrent(started)) {
+    const title = byId(viewer.token.boards === null ? 'tokens-title' : 'scope-title');
+    title.setAttribute('tabindex', '-1');
+    title.focus();
   }
 }
 
@@ -87,8 +107,10 @@ async function reloadPage(): Promise<void> {
     // (API.md section 11), so the page shows what the token is limited to instead of requests
     // and buttons that could only fail.
     const { viewer } = await call<{ viewer: Viewer }>(VIEWER);
-    current.viewer = viewer;
-    renderScoped(viewer);
+    if (isCurrent(current)) {
+      current.viewer = viewer;
+      renderScoped(viewer);
+    }
     return;
   }
   const data = await call<ConsoleData>(CONSOLE, {
@@ -98,6 +120,9 @@ async function reloadPage(): Promise<void> {
     events: AUDIT_PAGE_SIZE,
     boards: BOARD_PAGE_SIZE,
   });
+  if (!isCurrent(current)) {
+    return;
+  }
   current.viewer = data.viewer;
   current.boards = data.boards.nodes;
   current.tokens = data.apiTokens.nodes;
@@ -105,7 +130,7 @@ async function reloadPage(): Promise<void> {
   current.auditCursor = data.auditEvents.pageInfo.hasNextPage
     ? data.auditEvents.pageInfo.endCursor
     : null;
-  render(data);
+  render(current, data);
 }
 
 /** The heading and the session line, for either kind of session. */
@@ -145,8 +170,7 @@ function renderScoped(viewer: Viewer): void {
   );
 }
 
-function render(data: ConsoleData): void {
-  const current = signedIn();
+function render(current: State, data: ConsoleData): void {
   const canChange = full();
   const { viewer } = current;
   renderWho(viewer);
