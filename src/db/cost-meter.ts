@@ -4,8 +4,9 @@ import type { DataSource, QueryRunner } from 'typeorm';
 /**
  * What one operation read while it ran: SQL statements sent and rows they returned (API.md
  * section 9's `actualQueryCost`, a point each). Counted where every row comes from, the query
- * runners of the application's DataSources, so any way of reading (the query builder, `find`,
- * raw SQL through `Database.read`, a joined or column-chosen list path) counts the same way.
+ * runners of the application's DataSources and `Database.read`'s statements straight from
+ * PostgreSQL's pool, so any way of reading (the query builder, `find`, raw SQL, a joined or
+ * column-chosen list path) counts the same way.
  */
 export class CostMeter {
   statements = 0;
@@ -48,6 +49,23 @@ export function chargeRowsRead(rows: number): void {
   }
 }
 
+/**
+ * Sends one statement counted on the meter of the operation that runs it: a point for the
+ * statement, one for each row it returns; a statement that failed (a timeout, say) still ran, so
+ * it is charged, with no rows.
+ */
+export async function countedStatement<T>(send: () => Promise<T>): Promise<T> {
+  const meter = current.getStore();
+  try {
+    const result = await send();
+    meter?.record(result);
+    return result;
+  } catch (error) {
+    meter?.record(undefined);
+    throw error;
+  }
+}
+
 type Query = QueryRunner['query'];
 const counted = new WeakSet<QueryRunner>();
 
@@ -64,18 +82,8 @@ export function meterStatements(source: DataSource): void {
     if (!counted.has(runner)) {
       counted.add(runner);
       const query = runner.query.bind(runner) as Query;
-      runner.query = (async (...args: Parameters<Query>) => {
-        const meter = current.getStore();
-        try {
-          const result: unknown = await query(...args);
-          meter?.record(result);
-          return result;
-        } catch (error) {
-          // A statement that failed (a timeout, say) still ran: it is charged, with no rows.
-          meter?.record(undefined);
-          throw error;
-        }
-      }) as Query;
+      runner.query = ((...args: Parameters<Query>) =>
+        countedStatement<unknown>(() => query(...args))) as Query;
     }
     return runner;
   };

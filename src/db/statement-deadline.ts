@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { Connection } from 'pg';
+import { Connection, type Pool, type PoolClient } from 'pg';
 import type { Database as SqliteConnection } from 'sqlite3';
 import type { DataSource, QueryRunner } from 'typeorm';
 import type { Timer } from '../core/clock';
@@ -184,25 +184,70 @@ export class StatementGuard {
       if (!scope || runner.isTransactionActive || (sqlite && !scope.connection)) {
         return query(...args);
       }
-      const remaining = scope.deadline.remainingMs();
-      if (remaining <= 0) {
-        throw scope.deadline.expire();
-      }
       const connection = scope.connection;
-      const stop = new Stop(() => (connection ? connection.interrupt() : cancelBackend(runner)));
-      scope.running++;
-      const disarm = scope.deadline.timer(remaining, () => stop.start());
-      try {
-        return await query(...args);
-      } catch (error) {
-        throw stop.started ? scope.deadline.expire() : error;
-      } finally {
-        disarm();
-        await stop.end();
-        scope.running--;
-        scope.settle();
-      }
+      const backend = () =>
+        (runner as unknown as { databaseConnection?: PgBackend }).databaseConnection;
+      return bounded(
+        scope,
+        () => (connection ? connection.interrupt() : cancelBackend(backend())),
+        () => query(...args),
+      );
     }) as Query;
+  }
+
+  /**
+   * One read statement straight from PostgreSQL's pool (no TypeORM query runner), bounded as a
+   * runner's statement is: a client is checked out for it, and given back only once every cancel
+   * sent for it has been taken.
+   */
+  async poolRead<R>(pool: Pool, send: (client: PgQueryable) => Promise<R>): Promise<R> {
+    const scope = current.getStore();
+    if (!scope) {
+      return send(pool);
+    }
+    const held: { client?: PoolClient } = {};
+    try {
+      return await bounded(
+        scope,
+        () => cancelBackend(held.client as PgBackend | undefined),
+        async () => send((held.client = await pool.connect())),
+      );
+    } finally {
+      held.client?.release();
+    }
+  }
+}
+
+/** What a statement is sent through: the pool, or a client checked out of it. */
+export interface PgQueryable {
+  query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
+}
+
+/**
+ * Runs one statement of `scope`'s query, stopped with `stop` if it still runs at the deadline;
+ * one already past it is not sent.
+ */
+async function bounded<T>(
+  scope: QueryScope,
+  stop: () => Promise<void> | void,
+  run: () => Promise<T>,
+): Promise<T> {
+  const remaining = scope.deadline.remainingMs();
+  if (remaining <= 0) {
+    throw scope.deadline.expire();
+  }
+  const stopping = new Stop(stop);
+  scope.running++;
+  const disarm = scope.deadline.timer(remaining, () => stopping.start());
+  try {
+    return await run();
+  } catch (error) {
+    throw stopping.started ? scope.deadline.expire() : error;
+  } finally {
+    disarm();
+    await stopping.end();
+    scope.running--;
+    scope.settle();
   }
 }
 
@@ -232,12 +277,11 @@ class Stop {
 }
 
 /**
- * Sends PostgreSQL's cancel request for the backend of `runner`'s client, as node-pg's own
+ * Sends PostgreSQL's cancel request for the backend of a pool's `client`, as node-pg's own
  * `Client#cancel` does (a connection of its own, outside the pool), and resolves once the server
  * has closed it: by then the backend has been signalled.
  */
-function cancelBackend(runner: QueryRunner): Promise<void> {
-  const client = (runner as unknown as { databaseConnection?: PgBackend }).databaseConnection;
+function cancelBackend(client: PgBackend | undefined): Promise<void> {
   if (!client?.processID || client.secretKey === null) {
     // No client yet (waiting for the pool): the next attempt finds it.
     return Promise.resolve();

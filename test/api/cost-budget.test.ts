@@ -106,6 +106,21 @@ describe('cost: estimated before, counted during', () => {
     },
   );
 
+  it('counts board(id)’s statement and its row, on PostgreSQL read straight from the pool', async () => {
+    const { boards } = await app
+      .asReadOnly()
+      .data<{ boards: { nodes: { id: string }[] } }>('{ boards(first: 1) { nodes { id } } }');
+    const query = 'query ($id: ID!) { board(id: $id) { id name } }';
+    const found = await run(app, app.identities.readOnly.secret, query, { id: boards.nodes[0].id });
+    expect(found.errors).toBeUndefined();
+    expect(found.cost?.actualQueryCost).toBe(BASE + 1 + 1);
+    const missing = await run(app, app.identities.readOnly.secret, query, {
+      id: '00000000-0000-4000-8000-000000000000',
+    });
+    expect(missing.data).toEqual({ board: null });
+    expect(missing.cost?.actualQueryCost).toBe(BASE + 1);
+  });
+
   it('counts rows and statements: a page of 20 boards is its statement and 13 rows', async () => {
     // 12 boards and no look-ahead row beyond them: 1 statement + 12 rows.
     const response = await run(
