@@ -169,7 +169,8 @@ function expressApp(services: ServerServices, steps: Steps, options: HttpOptions
     res.type(services.metrics.registry.contentType).send(await services.metrics.registry.metrics());
   });
   app.use('/export', exportRoutes(services));
-  app.use('/graphql', ...steps.graphql);
+  // The path itself (and `/graphql/`), not every path under it: `/graphql/<anything>` is a 404.
+  app.all('/graphql', ...steps.graphql);
   app.use((_req, res) => {
     refuse(res, 404, ErrorCode.NOT_FOUND, 'Nothing here: the API is at /graphql.');
   });

@@ -133,6 +133,30 @@ describe('HTTP hardening', () => {
     expect(body.errors?.[0]?.message).toMatch(/Nothing here/);
   });
 
+  it.each([
+    ['GET', '/graphql/anything?query=%7B__typename%7D'],
+    ['POST', '/graphql/anything'],
+    ['POST', '/graphql/graphql'],
+  ])(
+    'answers %s %s with 404: only /graphql is the API (found by a hostile probe)',
+    async (method, path) => {
+      // Apollo answered every path under /graphql: 400 "cross-site request" for a GET, the
+      // operation run for a POST.
+      const response = await fetch(`${app.url}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${app.identities.readOnly.secret}`,
+          'content-type': 'application/json',
+        },
+        body: method === 'POST' ? JSON.stringify({ query: '{ __typename }' }) : undefined,
+      });
+      expect(response.status).toBe(404);
+      const body = await json(response);
+      expect(body.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+      expect(body.errors?.[0]?.message).toBe('Nothing here: the API is at /graphql.');
+    },
+  );
+
   it('answers variables nested thousands deep without overflowing the stack (found by a hostile probe)', async () => {
     // 5,000 levels (about 30 KB): the check for U+0000 walked them recursively, and answered 500.
     const deep = '{"a":'.repeat(5000) + '1' + '}'.repeat(5000);
