@@ -17,7 +17,8 @@ export class CostResolver {
   ) {}
 
   @Query(() => RateLimit, {
-    description: 'This token’s cost budget after this operation’s charge (API.md section 9).',
+    description:
+      'This token’s cost budget once this operation’s requested cost was reserved (API.md section 9).',
   })
   rateLimit(@Ctx() ctx: RequestContext): RateLimit {
     const cost = requestCostOf(ctx);

@@ -11,7 +11,10 @@ export class RateLimit {
   @Field(() => Int, { description: 'Points the budget holds when full (maximumAvailable).' })
   limit!: number;
 
-  @Field(() => Int, { description: 'Points left after this operation’s charge.' })
+  @Field(() => Int, {
+    description:
+      'Points left once this operation’s requested cost was reserved (what it does not use comes back when it ends).',
+  })
   remaining!: number;
 
   @Field(() => Date, { description: 'When the budget will be full again.' })
