@@ -573,6 +573,23 @@ describe('the token console in a real browser', () => {
     },
   );
 
+  async function revoke(tokenId: string): Promise<void> {
+    await app
+      .asFullAccess()
+      .data('mutation ($id: ID!) { revokeApiToken(id: $id) { id } }', { id: tokenId });
+  }
+
+  /** The sign-in form is back, saying "Signed out: " and the API's own words for `secret`. */
+  async function expectSignedOutWithApiReason(page: Page, secret: string): Promise<void> {
+    const text = await eventually(
+      () => page.locator('#sign-in-error').innerText(),
+      (shown) => expect(shown).toMatch(/^Signed out: /),
+    );
+    const api = await app.client(secret).request('{ viewer { permission } }');
+    expect(text).toBe(`Signed out: ${api.errors?.[0]?.message}`);
+    expect(await page.getByLabel('API token', { exact: true }).isVisible()).toBe(true);
+  }
+
   it(
     'returns to sign-in with the API’s reason when the token stops working',
     async () => {
@@ -581,19 +598,10 @@ describe('the token console in a real browser', () => {
       const { page } = opened;
       await signIn(page, temp.secret);
       await expectNothingStored(opened, temp.secret);
-      await app
-        .asFullAccess()
-        .data('mutation ($id: ID!) { revokeApiToken(id: $id) { id } }', { id: temp.token.id });
+      await revoke(temp.token.id);
 
       await button(page, 'Apply filters').click();
-      const error = page.locator('#sign-in-error');
-      const text = await eventually(
-        () => error.innerText(),
-        (shown) => expect(shown).toMatch(/^Signed out: /),
-      );
-      const api = await app.client(temp.secret).request('{ viewer { permission } }');
-      expect(text).toBe(`Signed out: ${api.errors?.[0]?.message}`);
-      expect(await page.getByLabel('API token', { exact: true }).isVisible()).toBe(true);
+      await expectSignedOutWithApiReason(page, temp.secret);
       await expectNothingStored(opened, null);
       // The refused request is the only 401: the browser logs it as a failed resource.
       opened.problems = opened.problems.filter((p) => !p.includes('401'));
@@ -635,19 +643,10 @@ describe('the token console in a real browser', () => {
       await page.getByLabel('API token', { exact: true }).fill(temp.secret);
       await button(page, 'Sign in').click();
       await firstPage.held;
-      await app
-        .asFullAccess()
-        .data('mutation ($id: ID!) { revokeApiToken(id: $id) { id } }', { id: temp.token.id });
+      await revoke(temp.token.id);
       firstPage.release();
 
-      const error = page.locator('#sign-in-error');
-      const text = await eventually(
-        () => error.innerText(),
-        (shown) => expect(shown).toMatch(/^Signed out: /),
-      );
-      const api = await app.client(temp.secret).request('{ viewer { permission } }');
-      expect(text).toBe(`Signed out: ${api.errors?.[0]?.message}`);
-      expect(await page.getByLabel('API token', { exact: true }).isVisible()).toBe(true);
+      await expectSignedOutWithApiReason(page, temp.secret);
       expect(await page.locator('#console').isVisible()).toBe(false);
       await expectNothingStored(opened, null);
     },
