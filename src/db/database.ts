@@ -44,14 +44,12 @@ export class Database {
     return this.dataSource.options.type === 'sqlite';
   }
 
-  /** The driver's connection pool on PostgreSQL (for the shared rate-limit counters). */
+  /**
+   * The driver's connection pool on PostgreSQL (one DataSource reads and writes there): for the
+   * shared rate-limit counters and the reads sent without a query runner.
+   */
   get postgresPool(): Pool | null {
     return this.isSqlite ? null : ((this.dataSource.driver as PostgresDriver).master as Pool);
-  }
-
-  /** The reading DataSource's pool on PostgreSQL (the same DataSource there); null on SQLite. */
-  private get readPool(): Pool | null {
-    return this.isSqlite ? null : ((this.readSource.driver as PostgresDriver).master as Pool);
   }
 
   /**
@@ -79,7 +77,7 @@ export class Database {
    */
   async read<T>(sql: string, parameters: Record<string, unknown>): Promise<T[]> {
     const [text, values] = this.withPlaceholders(sql, parameters);
-    const pool = this.readPool;
+    const pool = this.postgresPool;
     if (pool === null) {
       return this.readSource.manager.query(text, values);
     }
