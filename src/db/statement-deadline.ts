@@ -205,15 +205,24 @@ export class StatementGuard {
     if (!scope) {
       return send(pool);
     }
-    const held: { client?: PoolClient } = {};
+    const held: { client?: PoolClient; lost?: Error } = {};
+    // Checked out, a client has none of the pool's listeners: a connection lost meanwhile would
+    // be an 'error' event nobody handles, the process's end. Noted instead, and the client is
+    // given back with it, so the pool drops it (as TypeORM's query runner does).
+    const lost = (error: Error) => (held.lost = error);
     try {
       return await bounded(
         scope,
         () => cancelBackend(held.client as PgBackend | undefined),
-        async () => send((held.client = await pool.connect())),
+        async () => {
+          held.client = await pool.connect();
+          held.client.on('error', lost);
+          return send(held.client);
+        },
       );
     } finally {
-      held.client?.release();
+      held.client?.release(held.lost);
+      held.client?.removeListener('error', lost);
     }
   }
 }
