@@ -611,10 +611,13 @@ describe('the token console in a real browser', () => {
   );
 
   /**
-   * Holds the console's first page (the `Console` query) in the browser until `release` is called:
-   * what happens meanwhile happens while that answer is on its way.
+   * Holds, in the browser, the first request whose body holds `marker` (the operation's name)
+   * until `release` is called: what happens meanwhile happens while that answer is on its way.
    */
-  async function holdFirstPage(page: Page): Promise<{ held: Promise<void>; release(): void }> {
+  async function holdFirst(
+    page: Page,
+    marker: string,
+  ): Promise<{ held: Promise<void>; release(): void }> {
     let release = () => undefined as void;
     let markHeld = () => undefined as void;
     const held = new Promise<void>((resolve) => {
@@ -623,8 +626,10 @@ describe('the token console in a real browser', () => {
     const released = new Promise<void>((resolve) => {
       release = resolve;
     });
+    let taken = false;
     await page.route('**/graphql', async (route) => {
-      if (route.request().postData()?.includes('query Console(')) {
+      if (!taken && route.request().postData()?.includes(marker)) {
+        taken = true;
         markHeld();
         await released;
       }
@@ -633,13 +638,25 @@ describe('the token console in a real browser', () => {
     return { held, release };
   }
 
+  /** Lets the held answer in and waits until the page has handled it. */
+  async function releaseAndHandled(page: Page, hold: { release(): void }, marker: string) {
+    const answered = page.waitForResponse((r) => r.request().postData()?.includes(marker) ?? false);
+    hold.release();
+    await (await answered).finished();
+    // A later round trip from the page: by its end the held answer has been handled.
+    expect(await page.evaluate('fetch(location.href).then((r) => r.status)')).toBe(200);
+  }
+
+  const FIRST_PAGE = 'query Console(';
+  const TOKEN_CHECK = 'query ConsoleViewer';
+
   it(
     'signs out with the API’s reason when the token is revoked while the page first loads',
     async () => {
       const temp = await app.createToken('temporary', TokenPermission.FULL_ACCESS);
       const opened = await openConsole();
       const { page } = opened;
-      const firstPage = await holdFirstPage(page);
+      const firstPage = await holdFirst(page, FIRST_PAGE);
       await page.getByLabel('API token', { exact: true }).fill(temp.secret);
       await button(page, 'Sign in').click();
       await firstPage.held;
@@ -658,7 +675,7 @@ describe('the token console in a real browser', () => {
     async () => {
       const opened = await openConsole();
       const { page } = opened;
-      const firstPage = await holdFirstPage(page);
+      const firstPage = await holdFirst(page, FIRST_PAGE);
       await page.getByLabel('API token', { exact: true }).fill(app.identities.full.secret);
       await button(page, 'Sign in').click();
       await firstPage.held;
@@ -669,17 +686,58 @@ describe('the token console in a real browser', () => {
         (shown) => expect(shown).toBe('Signed out. The token is forgotten in this tab.'),
       );
       // The held answer arrives (a 200) and changes nothing: the page stays signed out, saying why.
-      const answered = page.waitForResponse(
-        (r) => r.request().postData()?.includes('query Console(') ?? false,
-      );
-      firstPage.release();
-      await (await answered).finished();
-      // A later round trip from the page: by its end the held answer has been handled.
-      expect(await page.evaluate('fetch(location.href).then((r) => r.status)')).toBe(200);
+      await releaseAndHandled(page, firstPage, FIRST_PAGE);
       expect(await error.innerText()).toBe('Signed out. The token is forgotten in this tab.');
       expect(await page.locator('#console').isVisible()).toBe(false);
       expect(await page.locator('#tokens').innerText()).toBe('');
       await expectNothingStored(opened, null);
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    'a late refusal of an ended session leaves the next session alone (review)',
+    async () => {
+      const temp = await app.createToken('temporary', TokenPermission.FULL_ACCESS);
+      const opened = await openConsole();
+      const { page } = opened;
+      const firstPage = await holdFirst(page, FIRST_PAGE);
+      await page.getByLabel('API token', { exact: true }).fill(temp.secret);
+      await button(page, 'Sign in').click();
+      await firstPage.held;
+      await revoke(temp.token.id);
+      await button(page, 'Sign out').click();
+      await signIn(page, app.identities.full.secret);
+      await row(page, 'temporary').waitFor({ timeout: WAIT });
+
+      // The ended session's first page comes back 401: not this session's refusal.
+      await releaseAndHandled(page, firstPage, FIRST_PAGE);
+      expect(await page.locator('#console').isVisible()).toBe(true);
+      expect(await page.locator('#problem').innerText()).toBe('');
+      await expectNothingStored(opened, app.identities.full.secret);
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    'a late answer to an earlier sign-in leaves the newer session alone (review)',
+    async () => {
+      const temp = await app.createToken('temporary', TokenPermission.FULL_ACCESS);
+      const opened = await openConsole();
+      const { page } = opened;
+      const check = await holdFirst(page, TOKEN_CHECK);
+      await page.getByLabel('API token', { exact: true }).fill(temp.secret);
+      await button(page, 'Sign in').click();
+      await check.held;
+      await revoke(temp.token.id);
+      // The form is still there while the first token is checked: another sign-in goes first.
+      await signIn(page, app.identities.full.secret);
+      await row(page, 'temporary').waitFor({ timeout: WAIT });
+
+      await releaseAndHandled(page, check, TOKEN_CHECK);
+      expect(await page.locator('#console').isVisible()).toBe(true);
+      expect(await page.locator('#sign-in-error').innerText()).toBe('');
+      await expectNothingStored(opened, app.identities.full.secret);
     },
     TEST_TIMEOUT,
   );

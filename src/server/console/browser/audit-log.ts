@@ -9,7 +9,7 @@ import {
   type Outcome,
   type Token,
 } from './queries.js';
-import { call, explain, full, isCurrent, reload, signedIn, type State } from './console-state.js';
+import { call, explain, full, reload, signedIn, type State } from './console-state.js';
 import { auditHead, auditRows } from './views.js';
 
 export function renderTokenChoice(tokens: Token[], chosen: string | undefined): void {
@@ -82,9 +82,6 @@ export function wireAudit(): void {
           events: AUDIT_PAGE_SIZE,
           after: current.auditCursor,
         });
-        if (!isCurrent(current)) {
-          return;
-        }
         const first = current.audit.length;
         current.audit.push(...auditEvents.nodes);
         current.auditCursor = auditEvents.pageInfo.hasNextPage

@@ -51,12 +51,10 @@ export const full = () => state?.viewer.permission === 'FULL_ACCESS';
 export const scoped = () => (state?.viewer.token.boards ?? null) !== null;
 
 /**
- * Whether `session` is still the one signed in. An answer that comes back after its session ended
- * (signed out, refused, or another sign-in began) is dropped, not shown on the page.
+ * What `call` throws for an answer that came back after the session it was asked for ended
+ * (signed out, refused, or another sign-in began): nobody is shown it, and `explain` ignores it.
  */
-export function isCurrent(session: State): boolean {
-  return state === session;
-}
+export class EndedSessionAnswer extends Error {}
 
 export function signedIn(): State {
   if (!state) {
@@ -65,8 +63,20 @@ export function signedIn(): State {
   return state;
 }
 
-export function call<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
-  return graphql<T>(signedIn().secret, query, variables);
+/** One request with the session's token; its answer (or refusal) only while the session lasts. */
+export async function call<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  const session = signedIn();
+  const answer = await graphql<T>(session.secret, query, variables).then(
+    (data) => ({ data }),
+    (error: unknown) => ({ error }),
+  );
+  if (state !== session) {
+    throw new EndedSessionAnswer('The session this answer was for has ended.');
+  }
+  if ('error' in answer) {
+    throw answer.error;
+  }
+  return answer.data;
 }
 
 /**
@@ -74,6 +84,9 @@ export function call<T>(query: string, variables: Record<string, unknown> = {}):
  * comes back after the session already ended changes nothing: the page says why it ended.
  */
 export function explain(error: unknown, where: HTMLElement): void {
+  if (error instanceof EndedSessionAnswer) {
+    return;
+  }
   if (error instanceof SignedOutError) {
     if (state) {
       endSession(`Signed out: ${error.message}`);

@@ -2,16 +2,7 @@
 // log, each change one GraphQL request made with that token. See API.md section 10.
 
 import { renderAudit, renderTokenChoice, wireAudit } from './audit-log.js';
-import {
-  begin,
-  call,
-  explain,
-  full,
-  isCurrent,
-  setHooks,
-  signedIn,
-  type State,
-} from './console-state.js';
+import { begin, call, explain, full, setHooks, signedIn, type State } from './console-state.js';
 import { wireDialogs } from './dialogs.js';
 import { byId, fill, h } from './dom.js';
 import { graphql, SignedOutError } from './graphql-client.js';
@@ -38,20 +29,30 @@ import { PERMISSION, review, type TokenAction, tokenTable } from './views.js';
 
 // ---- sign-in and sign-out ----------------------------------------------------------------
 
+/** Sign-ins begun; only the latest one's answer counts (the form stays usable meanwhile). */
+let signIns = 0;
+
 async function signIn(secret: string): Promise<void> {
+  const attempt = ++signIns;
   const error = byId('sign-in-error');
   fill(error);
   let viewer: Viewer;
   try {
     ({ viewer } = await graphql<{ viewer: Viewer }>(secret, VIEWER));
   } catch (e) {
+    if (attempt !== signIns) {
+      return;
+    }
     session.forget();
     // A refused token is the answer to this form, not a session to end.
     explain(e instanceof SignedOutError ? new Error(e.message) : e, error);
     return;
   }
+  if (attempt !== signIns) {
+    return;
+  }
   session.keep(secret);
-  const started: State = {
+  begin({
     secret,
     viewer,
     tokens: [],
@@ -59,8 +60,7 @@ async function signIn(secret: string): Promise<void> {
     auditFilter: {},
     audit: [],
     auditCursor: null,
-  };
-  begin(started);
+  });
   byId<HTMLInputElement>('sign-in-token').value = '';
   byId('sign-in').hidden = true;
   byId('console').hidden = false;
@@ -72,11 +72,9 @@ async function signIn(secret: string): Promise<void> {
     explain(e, byId('problem'));
     return;
   }
-  if (isCurrent(started)) {
-    const title = byId(viewer.token.boards === null ? 'tokens-title' : 'scope-title');
-    title.setAttribute('tabindex', '-1');
-    title.focus();
-  }
+  const title = byId(viewer.token.boards === null ? 'tokens-title' : 'scope-title');
+  title.setAttribute('tabindex', '-1');
+  title.focus();
 }
 
 function signOut(reason: string): void {
@@ -107,10 +105,8 @@ async function reloadPage(): Promise<void> {
     // (API.md section 11), so the page shows what the token is limited to instead of requests
     // and buttons that could only fail.
     const { viewer } = await call<{ viewer: Viewer }>(VIEWER);
-    if (isCurrent(current)) {
-      current.viewer = viewer;
-      renderScoped(viewer);
-    }
+    current.viewer = viewer;
+    renderScoped(viewer);
     return;
   }
   const data = await call<ConsoleData>(CONSOLE, {
@@ -120,9 +116,6 @@ async function reloadPage(): Promise<void> {
     events: AUDIT_PAGE_SIZE,
     boards: BOARD_PAGE_SIZE,
   });
-  if (!isCurrent(current)) {
-    return;
-  }
   current.viewer = data.viewer;
   current.boards = data.boards.nodes;
   current.tokens = data.apiTokens.nodes;
