@@ -22,7 +22,7 @@ import { type HttpStep, runSteps } from './http-steps';
 import { requestContext } from './request-context';
 import { originForm } from './request-target';
 import { observeRequests } from './request-log';
-import { graphqlOptions, metricsGuard, securityHeaders } from './security-headers';
+import { graphqlMethods, graphqlOptions, metricsGuard, securityHeaders } from './security-headers';
 import type { ServerServices } from './server-services';
 import { acceptsJsonAnswer, jsonBody, refuse, transportErrors } from './transport-errors';
 
@@ -141,6 +141,9 @@ interface Steps {
 function expressApp(services: ServerServices, steps: Steps, options: HttpOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  // `/GRAPHQL` is not the API (nor `/Console`, nor `/Export/…`): one spelling for every path, as
+  // the direct path of `POST /graphql`, the request log and the metrics read it.
+  app.set('case sensitive routing', true);
   // Express would hash every response body for an ETag (a SHA-1 of each 1000-row page); GraphQL
   // answers are not revalidated by clients, and the playground's assets carry their own.
   app.set('etag', false);
@@ -158,11 +161,15 @@ function expressApp(services: ServerServices, steps: Steps, options: HttpOptions
       res.status(503).json({ status: 'database unreachable' });
     }
   });
-  // CORS first: the playground's GET route would otherwise answer a preflight itself.
+  // CORS first: the playground's GET route would otherwise answer a preflight itself. The path
+  // itself only (`/graphql/<anything>` is a 404, not a preflight); an export's path below /export.
+  const optionsRequest = graphqlOptions();
+  app.options('/graphql', optionsRequest.allow);
   if (steps.corsStep) {
-    app.use(['/graphql', '/export'], steps.corsStep);
+    app.all('/graphql', steps.corsStep);
+    app.use('/export', steps.corsStep);
   }
-  app.options('/graphql', graphqlOptions());
+  app.options('/graphql', optionsRequest.answer);
   app.use(playground());
   app.use(tokenConsole());
   app.get('/metrics', metricsGuard(options.metricsToken), async (_req, res) => {
@@ -170,7 +177,7 @@ function expressApp(services: ServerServices, steps: Steps, options: HttpOptions
   });
   app.use('/export', exportRoutes(services));
   // The path itself (and `/graphql/`), not every path under it: `/graphql/<anything>` is a 404.
-  app.all('/graphql', ...steps.graphql);
+  app.all('/graphql', graphqlMethods, ...steps.graphql);
   app.use((_req, res) => {
     refuse(res, 404, ErrorCode.NOT_FOUND, 'Nothing here: the API is at /graphql.');
   });

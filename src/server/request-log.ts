@@ -31,6 +31,25 @@ const CLIENT_GONE_STATUS = 499;
 
 const observations = new WeakMap<ServerResponse, ObservedRequest>();
 
+/**
+ * The path as logged: a secret a client put in it (`/graphql/sgp_…`) as its display prefix, also
+ * when percent-encoded (`%73gp_…`; the path is then logged decoded).
+ */
+function loggedPath(path: string): string {
+  const masked = maskSecrets(path);
+  if (!path.includes('%')) {
+    return masked;
+  }
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    return masked;
+  }
+  const maskedDecoded = maskSecrets(decoded);
+  return maskedDecoded === decoded ? masked : maskedDecoded;
+}
+
 /** The request's metadata and record, made by `observeRequests` for every request. */
 export function observed(res: ServerResponse): ObservedRequest {
   return observations.get(res) as ObservedRequest;
@@ -86,8 +105,7 @@ export function observeRequests(
         const line = {
           reqId: meta.id,
           method: req.method,
-          // A secret a client put in the path (`/graphql/sgp_…`) is logged as its display prefix.
-          path: maskSecrets(path),
+          path: loggedPath(path),
           status,
           durationMs: Math.round(seconds * 1e5) / 100,
           ...(gone ? { clientGone: true } : {}),

@@ -5,6 +5,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { GraphQLError } from 'graphql';
 import { ApolloErrorCode, ErrorCode } from '../core/errors';
 import type { HttpStep } from './http-steps';
+import { refuse } from './transport-errors';
 
 /** On every response: no browser guesses a content type other than the one sent. */
 export function securityHeaders(): HttpStep {
@@ -14,13 +15,38 @@ export function securityHeaders(): HttpStep {
   };
 }
 
-/** `OPTIONS /graphql` when no CORS origin is configured: what the endpoint allows, no CORS. */
-export function graphqlOptions(): RequestHandler {
-  return (_req: Request, res: Response) => {
-    res.setHeader('allow', 'GET, POST, OPTIONS');
-    res.status(204).end();
+/** The methods of `/graphql`: GraphQL over HTTP is GET and POST; OPTIONS says so. */
+const GRAPHQL_METHODS = 'GET, POST, OPTIONS';
+
+/**
+ * `OPTIONS /graphql`: what the endpoint allows, whether the CORS step then answers it as a
+ * preflight (which ends it) or, without CORS origins or a preflight, it ends here with 204.
+ */
+export function graphqlOptions(): { allow: HttpStep; answer: HttpStep } {
+  return {
+    allow: (_req, res, next) => {
+      res.setHeader('allow', GRAPHQL_METHODS);
+      next();
+    },
+    answer: (_req, res) => {
+      res.statusCode = 204;
+      res.end();
+    },
   };
 }
+
+/**
+ * Any method but GET, POST and OPTIONS on `/graphql`: 405 with Allow, before the token is read
+ * (Apollo answered it only after authentication, naming itself).
+ */
+export const graphqlMethods: HttpStep = (req, res, next) => {
+  if (req.method === 'GET' || req.method === 'POST') {
+    next();
+    return;
+  }
+  res.setHeader('allow', GRAPHQL_METHODS);
+  refuse(res, 405, ErrorCode.BAD_REQUEST, 'GraphQL is served over GET and POST only.');
+};
 
 /**
  * `/metrics` behind a bearer token (`METRICS_TOKEN`) when one is set; open otherwise. API tokens

@@ -33,7 +33,7 @@ const HEADERS = {
 export function tokenConsole(): Router {
   const root = projectRoot();
   const assets = join(root, 'src', 'server', 'console', 'assets');
-  const router = express.Router();
+  const router = express.Router({ caseSensitive: true });
   router.get(['/console', '/console/'], (_req, res) => {
     res.set(HEADERS).sendFile(join(assets, 'index.html'));
   });

@@ -35,7 +35,7 @@ function unknownExport(res: Response): void {
  * most two exports of a token at once, then the rows streamed. Not audited; counted in metrics.
  */
 export function exportRoutes(services: ExportServices): Router {
-  const router = Router();
+  const router = Router({ caseSensitive: true });
   const lists = exportLists(services);
   const authenticate = requestContext(services);
   const slots = new ExportSlots(2);

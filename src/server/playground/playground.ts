@@ -59,7 +59,7 @@ function wantsPage(req: Request): boolean {
  * start-up script. No request goes to any other host.
  */
 export function playground(): Router {
-  const router = express.Router();
+  const router = express.Router({ caseSensitive: true });
   router.get('/graphql', (req: Request, res: Response, next: NextFunction) => {
     // Any browser navigation gets the page, ?query=… included (GraphiQL keeps the edited query
     // in the URL, so a reload carries it); a navigation never sends Authorization, while a
