@@ -71,7 +71,10 @@ export const transportErrors =
       type?: string;
       status?: number;
     };
-    if (error.type === 'entity.too.large') {
+    if (error.type === 'request.aborted') {
+      // The client left while its body was being read: nobody to answer; logged as gone (499).
+      res.destroy();
+    } else if (error.type === 'entity.too.large') {
       refuse(
         res,
         413,
@@ -84,6 +87,20 @@ export const transportErrors =
         400,
         ErrorCode.BAD_REQUEST,
         'The request body could not be read: send JSON, compressed only as its Content-Encoding says.',
+      );
+    } else if (error.type === 'encoding.unsupported') {
+      refuse(
+        res,
+        415,
+        ErrorCode.BAD_REQUEST,
+        'The request body’s Content-Encoding is not supported: send it uncompressed, or as gzip, deflate or br.',
+      );
+    } else if (error.type === 'charset.unsupported') {
+      refuse(
+        res,
+        415,
+        ErrorCode.BAD_REQUEST,
+        'The request body’s charset is not supported: send UTF-8.',
       );
     } else if (error.status === 404 || (error.type === undefined && isClientError(error.status))) {
       // express.static refuses a path that climbs out of its folder (403) or does not decode

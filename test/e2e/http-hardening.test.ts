@@ -1,5 +1,7 @@
 import { PLAYGROUND_ASSETS } from '../../src/server/playground/playground';
+import { connect } from 'node:net';
 import { rawHttp } from '../helpers/http-client';
+import { until } from '../helpers/wait';
 import { capturedLogLines, requestLogLine, TestApp } from '../helpers/test-app';
 
 /** Issue 14 item 8: the smaller rough edges of the HTTP surface. */
@@ -184,6 +186,72 @@ describe('HTTP hardening', () => {
       status: 400,
       outcome: 'BAD_REQUEST',
     });
+  });
+
+  it.each([
+    [
+      'an encoding the server does not inflate',
+      { 'content-encoding': 'zstdx' },
+      415,
+      'The request body’s Content-Encoding is not supported: send it uncompressed, or as gzip, deflate or br.',
+    ],
+    [
+      'a charset other than UTF-8',
+      { 'content-type': 'application/json; charset=latin1' },
+      415,
+      'The request body’s charset is not supported: send UTF-8.',
+    ],
+  ])(
+    'refuses %s with its own reason, not "not valid JSON" (found by a hostile probe)',
+    async (_name, headers, status, message) => {
+      const since = capturedLogLines.length;
+      const response = await fetch(`${app.url}/graphql`, {
+        method: 'POST',
+        headers: { ...app.asReadOnly().headers(), ...headers },
+        body: '{"query":"{ viewer { permission } }"}',
+      });
+      expect(response.status).toBe(status);
+      const body = await json(response);
+      expect(body.errors).toEqual([{ message, extensions: { code: 'BAD_REQUEST' } }]);
+      expect(await requestLogLine(since, response.headers.get('x-request-id'))).toMatchObject({
+        status,
+        outcome: 'BAD_REQUEST',
+      });
+    },
+  );
+
+  it('logs a client that left in the middle of its body as gone, not as a bad request (found by a hostile probe)', async () => {
+    const since = capturedLogLines.length;
+    const { hostname, port } = new URL(app.url);
+    const socket = connect(Number(port), hostname);
+    await new Promise<void>((resolve) => socket.once('connect', resolve));
+    // A request before it on the same connection: once its answer is back, the server has read
+    // the POST's head too (a pipelined request is parsed as it arrives) and is reading its body.
+    const answered = new Promise<void>((resolve) =>
+      socket.on('data', (chunk: Buffer) => chunk.toString().includes(' 200 ') && resolve()),
+    );
+    socket.write(
+      [
+        'GET /healthz HTTP/1.1',
+        `Host: ${hostname}`,
+        '',
+        'POST /graphql HTTP/1.1',
+        `Host: ${hostname}`,
+        `Authorization: Bearer ${app.identities.readOnly.secret}`,
+        'Content-Type: application/json',
+        'Content-Length: 1000',
+        '',
+        '{"query":',
+      ].join('\r\n'),
+    );
+    await answered;
+    socket.destroy();
+    await until(
+      () => capturedLogLines.slice(since).some((line) => line.includes('"path":"/graphql"')),
+      'the request’s log line',
+    );
+    const line = capturedLogLines.slice(since).find((l) => l.includes('"path":"/graphql"')) ?? '';
+    expect(JSON.parse(line)).toMatchObject({ status: 499, clientGone: true });
   });
 
   it('refuses a subscription with 400 BAD_REQUEST', async () => {
