@@ -66,7 +66,7 @@ async function main(): Promise<void> {
   });
   // Listen before the first-start bootstrap, so a port in use stops us before a secret is printed.
   const server = await listen(listener, config.port, config.host ?? DEFAULT_HOST);
-  answerParserRefusals(server, services.metrics);
+  answerParserRefusals(server, services.metrics, services.logger);
   const connections = trackConnections(server);
   const host = config.host ?? DEFAULT_HOST;
   const base = localBaseUrl(host, (server.address() as AddressInfo).port);

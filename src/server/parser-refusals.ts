@@ -1,45 +1,78 @@
+import { randomUUID } from 'node:crypto';
 import { type IncomingMessage, type Server, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { ErrorCode } from '../core/errors';
+import type { Logger } from '../core/logger';
 import type { Metrics } from '../core/metrics';
 
 /**
  * Requests that Node's HTTP parser refuses before Express sees them — a request line and headers
  * over its 16 KB limit, bytes that are not HTTP, a CONNECT, which Node hands to no route — get the
- * same JSON refusal as every other, not Node's bare status line or a closed socket, and are counted.
+ * same JSON refusal as every other (with its request id and `nosniff`), not Node's bare status
+ * line or a closed socket, and are counted and logged.
  */
-export function answerParserRefusals(server: Server, metrics: Metrics): void {
+export function answerParserRefusals(server: Server, metrics: Metrics, logger: Logger): void {
+  const refuse = (socket: Duplex, refusal: Refusal) => {
+    const reqId = randomUUID();
+    refuseOnSocket(socket, reqId, refusal);
+    metrics.requests.inc({ operation_type: 'none', outcome: ErrorCode.BAD_REQUEST });
+    // Nothing of the request is logged but what the parser said of it: its bytes are not HTTP.
+    logger.info(
+      {
+        reqId,
+        method: refusal.method,
+        status: refusal.status,
+        outcome: ErrorCode.BAD_REQUEST,
+        reason: refusal.reason,
+      },
+      'request',
+    );
+  };
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
     if (error.code === 'ECONNRESET' || !socket.writable) {
       socket.destroy();
       return;
     }
     const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
-    refuseOnSocket(
-      socket,
-      tooLarge ? 431 : 400,
-      tooLarge
+    refuse(socket, {
+      status: tooLarge ? 431 : 400,
+      message: tooLarge
         ? 'The request line and headers are larger than 16 KB; send a long query in a POST body.'
         : 'The request is not valid HTTP.',
-    );
-    metrics.requests.inc({ operation_type: 'none', outcome: ErrorCode.BAD_REQUEST });
+      reason: error.code ?? 'HPE_UNKNOWN',
+    });
   });
   // CONNECT (a tunnel through a proxy) reaches no route: Node would close the socket unanswered.
   server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
-    refuseOnSocket(socket, 405, 'This is not a proxy: CONNECT is not served.', 'GET, POST');
-    metrics.requests.inc({ operation_type: 'none', outcome: ErrorCode.BAD_REQUEST });
+    refuse(socket, {
+      status: 405,
+      message: 'This is not a proxy: CONNECT is not served.',
+      allow: 'GET, POST',
+      method: 'CONNECT',
+    });
   });
 }
 
-function refuseOnSocket(socket: Duplex, status: number, message: string, allow?: string): void {
+interface Refusal {
+  status: number;
+  message: string;
+  allow?: string;
+  method?: string;
+  /** The parser's error code, when it refused. */
+  reason?: string;
+}
+
+function refuseOnSocket(socket: Duplex, reqId: string, refusal: Refusal): void {
   const body = JSON.stringify({
-    errors: [{ message, extensions: { code: ErrorCode.BAD_REQUEST } }],
+    errors: [{ message: refusal.message, extensions: { code: ErrorCode.BAD_REQUEST } }],
   });
   socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
+    `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status]}\r\n` +
       'Content-Type: application/json; charset=utf-8\r\n' +
       `Content-Length: ${Buffer.byteLength(body)}\r\n` +
-      (allow ? `Allow: ${allow}\r\n` : '') +
+      'X-Content-Type-Options: nosniff\r\n' +
+      `X-Request-Id: ${reqId}\r\n` +
+      (refusal.allow ? `Allow: ${refusal.allow}\r\n` : '') +
       'Connection: close\r\n\r\n' +
       body,
   );

@@ -15,6 +15,15 @@ export function securityHeaders(): HttpStep {
   };
 }
 
+/** An HTTP/1.1 request must name its host (RFC 9112 section 3.2): 400 without a Host header. */
+export const hostRequired: HttpStep = (req, res, next) => {
+  if (req.headers.host !== undefined || req.httpVersion !== '1.1') {
+    next();
+    return;
+  }
+  refuse(res, 400, ErrorCode.BAD_REQUEST, 'An HTTP/1.1 request needs a Host header.');
+};
+
 /** The methods of `/graphql`: GraphQL over HTTP is GET and POST; OPTIONS says so. */
 const GRAPHQL_METHODS = 'GET, POST, OPTIONS';
 

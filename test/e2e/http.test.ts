@@ -1,7 +1,7 @@
 import { Board } from '../../src/boards/board.entity';
 import { generateSecret } from '../../src/tokens/secret';
 import { rawHttp } from '../helpers/http-client';
-import { TestApp } from '../helpers/test-app';
+import { capturedLogLines, requestLogLine, TestApp } from '../helpers/test-app';
 
 interface ErrorJson {
   message: string;
@@ -128,18 +128,39 @@ describe('the HTTP surface', () => {
         /^HTTP\/1\.1 405 /,
         /not a proxy/,
       ],
+      // Found by a hostile probe: these had no request id, no nosniff and no log line.
+      [
+        'a target that is no path: 400',
+        'POST graphql HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}',
+        /^HTTP\/1\.1 400 /,
+        /not valid HTTP/,
+      ],
+      // Found by a hostile probe: Node answered an empty 400 of its own.
+      [
+        'an HTTP/1.1 request without a Host header: 400',
+        'POST /graphql HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}',
+        /^HTTP\/1\.1 400 /,
+        /Host header/,
+      ],
     ])(
-      'answers what the HTTP parser refuses, %s, as JSON',
+      'answers what the HTTP parser refuses, %s, as JSON, logged',
       async (_name, bytes, status, message) => {
+        const since = capturedLogLines.length;
         const answer = await raw(bytes);
         expect(answer).toMatch(status);
         expect(answer).toMatch(/content-type: application\/json/i);
+        expect(answer).toMatch(/x-content-type-options: nosniff/i);
         const body = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as {
           errors: ErrorJson[];
         };
         expect(body.errors).toEqual([
           { message: expect.stringMatching(message), extensions: { code: 'BAD_REQUEST' } },
         ]);
+        const requestId = /x-request-id: ([0-9a-f-]+)/i.exec(answer)?.[1] ?? null;
+        expect(await requestLogLine(since, requestId)).toMatchObject({
+          status: Number(/^HTTP\/1\.1 (\d+)/.exec(answer)?.[1]),
+          outcome: 'BAD_REQUEST',
+        });
       },
     );
 

@@ -111,7 +111,7 @@ export class TestApp {
       metricsToken: options.metricsToken,
     });
     const server = await listen(listener, 0, '127.0.0.1');
-    answerParserRefusals(server, services.metrics);
+    answerParserRefusals(server, services.metrics, services.logger);
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : 0;
     const { organization, token, secret } = await services.organizations.create(
