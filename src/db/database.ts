@@ -82,12 +82,18 @@ export class Database {
       return this.readSource.manager.query(text, values);
     }
     // Straight from the pool: a TypeORM query runner for one statement (created, connected,
-    // wrapped, broadcast, released) cost more CPU than the rest of `board(id)`. Logged where
-    // TypeORM logs its statements, counted, and bounded by the query's deadline as a runner's
-    // statements are.
-    this.readSource.logger.logQuery(text, values);
+    // wrapped, broadcast, released) cost more CPU than the rest of `board(id)`. Counted, bounded
+    // by the query's deadline, logged and failing as a runner's statements do.
     return this.statements.poolRead(pool, (client) =>
-      countedStatement(async () => (await client.query(text, values)).rows as T[]),
+      countedStatement(async () => {
+        this.readSource.logger.logQuery(text, values);
+        try {
+          return (await client.query(text, values)).rows as T[];
+        } catch (error) {
+          // With its SQL (not its parameters), as TypeORM's QueryFailedError is logged.
+          throw error instanceof Error ? Object.assign(error, { query: text }) : error;
+        }
+      }),
     );
   }
 

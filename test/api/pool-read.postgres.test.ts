@@ -69,4 +69,18 @@ describe('a read straight from the pool whose connection is lost', () => {
       await lock.end();
     }
   });
+
+  it('fails with its SQL, not its parameters, as TypeORM’s statements do', async () => {
+    const db = app.services.db;
+    const read = db.withDeadline(deadline, () =>
+      db.read('SELECT no_such_column FROM "board" WHERE id = :id', { id: 'a-parameter' }),
+    );
+    const error = (await read.then(
+      () => undefined,
+      (thrown: unknown) => thrown,
+    )) as Record<string, unknown>;
+    expect(error).toBeInstanceOf(Error);
+    expect(error.query).toBe('SELECT no_such_column FROM "board" WHERE id = $1');
+    expect(JSON.stringify(error)).not.toContain('a-parameter');
+  });
 });
