@@ -196,40 +196,31 @@ export class StatementGuard {
   }
 
   /**
-   * One read statement straight from PostgreSQL's pool (no TypeORM query runner), bounded as a
-   * runner's statement is: a client is checked out for it, and given back only once every cancel
-   * sent for it has been taken.
+   * One read statement straight from PostgreSQL's pool (no TypeORM query runner), on a client
+   * checked out for it; within a query's execution bounded as a runner's statement is, the client
+   * given back only once every cancel sent for it has been taken.
    */
-  async poolRead<R>(pool: Pool, send: (client: PgQueryable) => Promise<R>): Promise<R> {
+  async poolRead<R>(pool: Pool, send: (client: PoolClient) => Promise<R>): Promise<R> {
     const scope = current.getStore();
-    if (!scope) {
-      return send(pool);
-    }
     const held: { client?: PoolClient; lost?: Error } = {};
     // Checked out, a client has none of the pool's listeners: a connection lost meanwhile would
     // be an 'error' event nobody handles, the process's end. Noted instead, and the client is
     // given back with it, so the pool drops it (as TypeORM's query runner does).
     const lost = (error: Error) => (held.lost = error);
+    const run = async () => {
+      held.client = await pool.connect();
+      held.client.on('error', lost);
+      return send(held.client);
+    };
     try {
-      return await bounded(
-        scope,
-        () => cancelBackend(held.client as PgBackend | undefined),
-        async () => {
-          held.client = await pool.connect();
-          held.client.on('error', lost);
-          return send(held.client);
-        },
-      );
+      return await (scope
+        ? bounded(scope, () => cancelBackend(held.client as PgBackend | undefined), run)
+        : run());
     } finally {
       held.client?.release(held.lost);
       held.client?.removeListener('error', lost);
     }
   }
-}
-
-/** What a statement is sent through: the pool, or a client checked out of it. */
-export interface PgQueryable {
-  query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
 }
 
 /**
