@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type IncomingMessage, type Server, STATUS_CODES } from 'node:http';
+import { type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { ErrorCode } from '../core/errors';
 import type { Logger } from '../core/logger';
@@ -29,8 +29,18 @@ export function answerParserRefusals(server: Server, metrics: Metrics, logger: L
     );
   };
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
-    if (error.code === 'ECONNRESET' || !socket.writable) {
+    // The client closed the connection (mid-request, or after one): nobody to answer, and the
+    // request it left, if any, is logged as gone by its own step.
+    if (error.code === 'ECONNRESET' || error.code === 'HPE_INVALID_EOF_STATE' || !socket.writable) {
       socket.destroy();
+      return;
+    }
+    // Bytes that are not HTTP after a request still being answered: that answer goes first (its
+    // operation ran), then the connection ends; the bytes get none.
+    const answering = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage;
+    if (answering && !answering.writableFinished) {
+      answering.shouldKeepAlive = false;
+      answering.once('close', () => socket.destroy());
       return;
     }
     const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';

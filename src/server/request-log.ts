@@ -31,23 +31,24 @@ const CLIENT_GONE_STATUS = 499;
 
 const observations = new WeakMap<ServerResponse, ObservedRequest>();
 
+const ASCII_ESCAPE = /%[0-7][0-9A-Fa-f]/;
+const ASCII_ESCAPES = /%([0-7][0-9A-Fa-f])/g;
+
 /**
  * The path as logged: a secret a client put in it (`/graphql/sgp_…`) as its display prefix, also
- * when percent-encoded (`%73gp_…`; the path is then logged decoded).
+ * when percent-encoded (`%73gp_…`, up to three times over, among escapes that do not decode):
+ * the path is then logged with its ASCII escapes decoded.
  */
 function loggedPath(path: string): string {
-  const masked = maskSecrets(path);
-  if (!path.includes('%')) {
-    return masked;
+  let decoded = path;
+  // A secret is ASCII: decoding only `%00`–`%7F`, one at a time, cannot fail on the rest.
+  for (let pass = 0; pass < 3 && ASCII_ESCAPE.test(decoded); pass++) {
+    decoded = decoded.replace(ASCII_ESCAPES, (_, hex: string) =>
+      String.fromCharCode(parseInt(hex, 16)),
+    );
   }
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(path);
-  } catch {
-    return masked;
-  }
-  const maskedDecoded = maskSecrets(decoded);
-  return maskedDecoded === decoded ? masked : maskedDecoded;
+  const masked = maskSecrets(decoded);
+  return masked === decoded ? maskSecrets(path) : masked;
 }
 
 /** The request's metadata and record, made by `observeRequests` for every request. */

@@ -98,19 +98,33 @@ describe('the one path of the API', () => {
     }
   });
 
-  it('logs a secret sent percent-encoded in the path as its prefix', async () => {
+  it.each([
+    ['its first letter encoded', (s: string) => `/graphql/%73${s.slice(1)}`],
+    ['then a bad escape', (s: string) => `/graphql/%73${s.slice(1)}%zz`],
+    ['after a bad escape', (s: string) => `/graphql/%zz/%73${s.slice(1)}`],
+    ['after bytes that are not UTF-8', (s: string) => `/graphql/%C0%AF%73${s.slice(1)}`],
+    ['encoded twice', (s: string) => `/graphql/%2573${s.slice(1)}`],
+    [
+      'every letter encoded, then a lone %',
+      (s: string) =>
+        `/${[...s].map((c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`).join('')}%`,
+    ],
+  ])('logs a secret in the path, %s, as its prefix (hostile probes)', async (_name, pathOf) => {
     const secret = app.identities.readOnly.secret;
-    const encoded = `%${secret.charCodeAt(0).toString(16)}${secret.slice(1)}`;
     const since = capturedLogLines.length;
     const answer = await rawHttp(
       app.url,
-      [`GET /graphql/${encoded} HTTP/1.1`, 'Host: localhost', 'Connection: close', '', ''].join(
+      [`GET ${pathOf(secret)} HTTP/1.1`, 'Host: localhost', 'Connection: close', '', ''].join(
         '\r\n',
       ),
     );
-    expect(answer).toMatch(/^HTTP\/1\.1 404 /);
-    const logged = capturedLogLines.slice(since).join('\n');
-    expect(logged).toContain(secret.slice(1, 12));
-    expect(logged).not.toContain(secret.slice(1));
+    expect(answer).toMatch(/^HTTP\/1\.1 (400|404) /);
+    const requestId = /x-request-id: ([0-9a-f-]+)/i.exec(answer)?.[1] ?? null;
+    const line = JSON.stringify(await requestLogLine(since, requestId));
+    expect(line).toContain(secret.slice(4, 12));
+    expect(line).not.toContain(secret.slice(12));
+    expect(line).not.toContain(
+      [...secret.slice(12)].map((c) => `%${c.charCodeAt(0).toString(16)}`).join(''),
+    );
   });
 });

@@ -252,6 +252,40 @@ describe('HTTP hardening', () => {
     );
     const line = capturedLogLines.slice(since).find((l) => l.includes('"path":"/graphql"')) ?? '';
     expect(JSON.parse(line)).toMatchObject({ status: 499, clientGone: true });
+    // One line for the request, none for the parser's end of the connection (a second probe).
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(capturedLogLines.slice(since).filter((l) => l.includes('HPE_'))).toEqual([]);
+  });
+
+  it('answers a request followed by bytes that are not HTTP, and only then ends the connection (found by a hostile probe)', async () => {
+    const since = capturedLogLines.length;
+    const name = `pipelined ${Date.now()}`;
+    const body = JSON.stringify({
+      query: `mutation { createBoard(input: { name: "${name}" }) { name } }`,
+    });
+    const answer = await rawHttp(
+      app.url,
+      [
+        'POST /graphql HTTP/1.1',
+        'Host: localhost',
+        `Authorization: Bearer ${app.identities.full.secret}`,
+        'Content-Type: application/json',
+        `Content-Length: ${Buffer.byteLength(body)}`,
+        '',
+        body + 'JUNK',
+        '',
+        '',
+      ].join('\r\n'),
+    );
+    // The mutation ran: its answer is what the client gets, not the junk's refusal.
+    expect(answer).toMatch(/^HTTP\/1\.1 200 /);
+    expect(answer).toContain(`"name":"${name}"`);
+    const requestId = /x-request-id: ([0-9a-f-]+)/i.exec(answer)?.[1] ?? null;
+    expect(await requestLogLine(since, requestId)).toMatchObject({
+      status: 200,
+      operationType: 'mutation',
+      outcome: 'ok',
+    });
   });
 
   it('refuses a subscription with 400 BAD_REQUEST', async () => {
