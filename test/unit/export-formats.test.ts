@@ -105,7 +105,11 @@ describe('export parameters', () => {
     // Found by a new user: the message said "with a time zone" to someone who had sent one.
     ['startedAfter=2027-01-01T00:00:00+02:00', 'send it as %2B (e.g. %2B02:00)'],
     ['severity=MAJOR&severity=MINOR', 'severity may be given once.'],
-    ['first=10', 'A parameter this export does not know was given'],
+    // Found by a new user: the message did not say which parameter.
+    ['first=10', 'This export does not know the parameter first; it takes '],
+    ['boardID=x', 'This export does not know the parameter boardID; it takes boardId, '],
+    ['%3Cscript%3E=1', 'A parameter this export does not know was given; it takes '],
+    ['sgp_x=1', 'A parameter this export does not know was given; it takes '],
     ['access_token=sgp_x', 'A token is never taken from the URL (access_token)'],
   ])('refuses %s as BAD_USER_INPUT without echoing the value', (text, message) => {
     expect(() => parse(text)).toThrow(message);

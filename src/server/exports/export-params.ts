@@ -46,6 +46,12 @@ export function enumParam(values: Record<string, string>): ExportParam {
   };
 }
 
+/**
+ * What an unknown parameter's name must look like to be named in the refusal: a word no longer
+ * than any real one, and never a secret's beginning.
+ */
+const PARAMETER_NAME = /^(?!sgp_)[A-Za-z][A-Za-z0-9_]{0,29}$/i;
+
 /** What a token in the URL gets: never used, refused with what to do instead. */
 const TOKEN_PARAMS = new Set(['access_token', 'token', 'api_key', 'apikey', 'key', 'secret']);
 
@@ -73,8 +79,13 @@ export function parseParams(
   for (const name of new Set(query.keys())) {
     const param = Object.hasOwn(params, name) ? params[name] : undefined;
     if (param === undefined) {
+      const takes = `it takes ${Object.keys(params).join(', ')}.`;
+      // Named when it reads as a parameter's name (a misspelt one, usually); anything else a
+      // client wrote is not echoed.
       throw new UserInputError(
-        `A parameter this export does not know was given; it takes ${Object.keys(params).join(', ')}.`,
+        PARAMETER_NAME.test(name)
+          ? `This export does not know the parameter ${name}; ${takes}`
+          : `A parameter this export does not know was given; ${takes}`,
         'query',
       );
     }
