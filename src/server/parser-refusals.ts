@@ -28,27 +28,49 @@ export function answerParserRefusals(server: Server, metrics: Metrics, logger: L
       'request',
     );
   };
+  // The last request read on each connection, whose answer comes last (pipelined requests are
+  // answered in order), and the connections already ending after it.
+  const lastAnswer = new WeakMap<Duplex, ServerResponse>();
+  const ending = new WeakSet<Duplex>();
+  server.on('request', (req: IncomingMessage, res: ServerResponse) =>
+    lastAnswer.set(req.socket, res),
+  );
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    if (ending.has(socket)) {
+      return;
+    }
     // The client closed the connection (mid-request, or after one): nobody to answer, and the
     // request it left, if any, is logged as gone by its own step.
     if (error.code === 'ECONNRESET' || error.code === 'HPE_INVALID_EOF_STATE' || !socket.writable) {
       socket.destroy();
       return;
     }
-    // Bytes that are not HTTP after a request still being answered: that answer goes first (its
-    // operation ran), then the connection ends; the bytes get none.
-    const answering = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage;
-    if (answering && !answering.writableFinished) {
-      answering.shouldKeepAlive = false;
-      answering.once('close', () => socket.destroy());
+    // Bytes that are not HTTP after requests read whole and still being answered: their answers
+    // go first (their operations ran), then the connection ends; the bytes get none, and nothing
+    // more is read. A request still arriving (its body cut by the bytes, or late) is not waited
+    // for: its refusal is the answer.
+    const last = lastAnswer.get(socket);
+    if (last && !last.writableFinished && last.req.complete) {
+      ending.add(socket);
+      socket.pause();
+      last.shouldKeepAlive = false;
+      last.once('close', () => socket.destroy());
       return;
     }
-    const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+    const status =
+      error.code === 'HPE_HEADER_OVERFLOW'
+        ? 431
+        : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? 408
+          : 400;
     refuse(socket, {
-      status: tooLarge ? 431 : 400,
-      message: tooLarge
-        ? 'The request line and headers are larger than 16 KB; send a long query in a POST body.'
-        : 'The request is not valid HTTP.',
+      status,
+      message:
+        status === 431
+          ? 'The request line and headers are larger than 16 KB; send a long query in a POST body.'
+          : status === 408
+            ? 'The request did not arrive in time; send it whole.'
+            : 'The request is not valid HTTP.',
       reason: error.code ?? 'HPE_UNKNOWN',
     });
   });

@@ -257,6 +257,55 @@ describe('HTTP hardening', () => {
     expect(capturedLogLines.slice(since).filter((l) => l.includes('HPE_'))).toEqual([]);
   });
 
+  it('answers two pipelined mutations followed by bytes that are not HTTP, both, then ends the connection (review)', async () => {
+    const since = capturedLogLines.length;
+    const names = [`first ${Date.now()}`, `second ${Date.now()}`];
+    const request = (name: string) => {
+      const body = JSON.stringify({
+        query: `mutation { createBoard(input: { name: "${name}" }) { name } }`,
+      });
+      return [
+        'POST /graphql HTTP/1.1',
+        'Host: localhost',
+        `Authorization: Bearer ${app.identities.full.secret}`,
+        'Content-Type: application/json',
+        `Content-Length: ${Buffer.byteLength(body)}`,
+        '',
+        body,
+      ].join('\r\n');
+    };
+    const answer = await rawHttp(app.url, request(names[0]) + request(names[1]) + 'JUNK\r\n\r\n');
+    const ids = [...answer.matchAll(/x-request-id: ([0-9a-f-]+)/gi)].map((m) => m[1]);
+    expect(answer.match(/HTTP\/1\.1 200 /g)).toHaveLength(2);
+    for (const name of names) {
+      expect(answer).toContain(`"name":"${name}"`);
+    }
+    expect(ids).toHaveLength(2);
+    for (const id of ids) {
+      expect(await requestLogLine(since, id)).toMatchObject({ status: 200, outcome: 'ok' });
+    }
+  });
+
+  it('refuses a body that breaks the parser while its request waits for the rest, at once (review)', async () => {
+    // A chunked body whose first chunk size is not hex: the request waits for a body that
+    // never comes, so the refusal must not wait for its answer.
+    const answer = await rawHttp(
+      app.url,
+      [
+        'POST /graphql HTTP/1.1',
+        'Host: localhost',
+        `Authorization: Bearer ${app.identities.full.secret}`,
+        'Content-Type: application/json',
+        'Transfer-Encoding: chunked',
+        '',
+        'zz',
+        '',
+      ].join('\r\n'),
+    );
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect(answer).toContain('The request is not valid HTTP.');
+  });
+
   it('answers a request followed by bytes that are not HTTP, and only then ends the connection (found by a hostile probe)', async () => {
     const since = capturedLogLines.length;
     const name = `pipelined ${Date.now()}`;
