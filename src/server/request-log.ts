@@ -40,6 +40,9 @@ const ASCII_ESCAPES = /%([0-7][0-9A-Fa-f])/g;
  * the path is then logged with its ASCII escapes decoded.
  */
 function loggedPath(path: string): string {
+  if (!ASCII_ESCAPE.test(path)) {
+    return maskSecrets(path);
+  }
   let decoded = path;
   // A secret is ASCII: decoding only `%00`–`%7F`, one at a time, cannot fail on the rest.
   for (let pass = 0; pass < 3 && ASCII_ESCAPE.test(decoded); pass++) {
