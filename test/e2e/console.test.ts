@@ -647,6 +647,17 @@ describe('the token console in a real browser', () => {
     expect(await page.evaluate('fetch(location.href).then((r) => r.status)')).toBe(200);
   }
 
+  /** The console opened and a sign-in with `secret` begun, its request holding `marker` held. */
+  async function signInHolding(secret: string, marker: string) {
+    const opened = await openConsole();
+    const { page } = opened;
+    const hold = await holdFirst(page, marker);
+    await page.getByLabel('API token', { exact: true }).fill(secret);
+    await button(page, 'Sign in').click();
+    await hold.held;
+    return { opened, page, hold };
+  }
+
   const FIRST_PAGE = 'query Console(';
   const TOKEN_CHECK = 'query ConsoleViewer';
 
@@ -654,12 +665,7 @@ describe('the token console in a real browser', () => {
     'signs out with the API’s reason when the token is revoked while the page first loads',
     async () => {
       const temp = await app.createToken('temporary', TokenPermission.FULL_ACCESS);
-      const opened = await openConsole();
-      const { page } = opened;
-      const firstPage = await holdFirst(page, FIRST_PAGE);
-      await page.getByLabel('API token', { exact: true }).fill(temp.secret);
-      await button(page, 'Sign in').click();
-      await firstPage.held;
+      const { opened, page, hold: firstPage } = await signInHolding(temp.secret, FIRST_PAGE);
       await revoke(temp.token.id);
       firstPage.release();
 
@@ -673,12 +679,11 @@ describe('the token console in a real browser', () => {
   it(
     'drops an answer that comes back after the person signed out',
     async () => {
-      const opened = await openConsole();
-      const { page } = opened;
-      const firstPage = await holdFirst(page, FIRST_PAGE);
-      await page.getByLabel('API token', { exact: true }).fill(app.identities.full.secret);
-      await button(page, 'Sign in').click();
-      await firstPage.held;
+      const {
+        opened,
+        page,
+        hold: firstPage,
+      } = await signInHolding(app.identities.full.secret, FIRST_PAGE);
       await button(page, 'Sign out').click();
       const error = page.locator('#sign-in-error');
       await eventually(
@@ -699,12 +704,7 @@ describe('the token console in a real browser', () => {
     'a late refusal of an ended session leaves the next session alone (review)',
     async () => {
       const temp = await app.createToken('temporary', TokenPermission.FULL_ACCESS);
-      const opened = await openConsole();
-      const { page } = opened;
-      const firstPage = await holdFirst(page, FIRST_PAGE);
-      await page.getByLabel('API token', { exact: true }).fill(temp.secret);
-      await button(page, 'Sign in').click();
-      await firstPage.held;
+      const { opened, page, hold: firstPage } = await signInHolding(temp.secret, FIRST_PAGE);
       await revoke(temp.token.id);
       await button(page, 'Sign out').click();
       await signIn(page, app.identities.full.secret);
@@ -723,12 +723,7 @@ describe('the token console in a real browser', () => {
     'a late answer to an earlier sign-in leaves the newer session alone (review)',
     async () => {
       const temp = await app.createToken('temporary', TokenPermission.FULL_ACCESS);
-      const opened = await openConsole();
-      const { page } = opened;
-      const check = await holdFirst(page, TOKEN_CHECK);
-      await page.getByLabel('API token', { exact: true }).fill(temp.secret);
-      await button(page, 'Sign in').click();
-      await check.held;
+      const { opened, page, hold: check } = await signInHolding(temp.secret, TOKEN_CHECK);
       await revoke(temp.token.id);
       // The form is still there while the first token is checked: another sign-in goes first.
       await signIn(page, app.identities.full.secret);

@@ -257,6 +257,16 @@ describe('HTTP hardening', () => {
     expect(capturedLogLines.slice(since).filter((l) => l.includes('HPE_'))).toEqual([]);
   });
 
+  /** The head of a raw `POST /graphql` with the full-access token and `more` headers. */
+  const postHead = (...more: string[]) => [
+    'POST /graphql HTTP/1.1',
+    'Host: localhost',
+    `Authorization: Bearer ${app.identities.full.secret}`,
+    'Content-Type: application/json',
+    ...more,
+    '',
+  ];
+
   it('answers two pipelined mutations followed by bytes that are not HTTP, both, then ends the connection (review)', async () => {
     const since = capturedLogLines.length;
     const names = [`first ${Date.now()}`, `second ${Date.now()}`];
@@ -264,15 +274,7 @@ describe('HTTP hardening', () => {
       const body = JSON.stringify({
         query: `mutation { createBoard(input: { name: "${name}" }) { name } }`,
       });
-      return [
-        'POST /graphql HTTP/1.1',
-        'Host: localhost',
-        `Authorization: Bearer ${app.identities.full.secret}`,
-        'Content-Type: application/json',
-        `Content-Length: ${Buffer.byteLength(body)}`,
-        '',
-        body,
-      ].join('\r\n');
+      return [...postHead(`Content-Length: ${Buffer.byteLength(body)}`), body].join('\r\n');
     };
     const answer = await rawHttp(app.url, request(names[0]) + request(names[1]) + 'JUNK\r\n\r\n');
     const ids = [...answer.matchAll(/x-request-id: ([0-9a-f-]+)/gi)].map((m) => m[1]);
@@ -291,16 +293,7 @@ describe('HTTP hardening', () => {
     // never comes, so the refusal must not wait for its answer.
     const answer = await rawHttp(
       app.url,
-      [
-        'POST /graphql HTTP/1.1',
-        'Host: localhost',
-        `Authorization: Bearer ${app.identities.full.secret}`,
-        'Content-Type: application/json',
-        'Transfer-Encoding: chunked',
-        '',
-        'zz',
-        '',
-      ].join('\r\n'),
+      [...postHead('Transfer-Encoding: chunked'), 'zz', ''].join('\r\n'),
     );
     expect(answer).toMatch(/^HTTP\/1\.1 400 /);
     expect(answer).toContain('The request is not valid HTTP.');
@@ -314,17 +307,9 @@ describe('HTTP hardening', () => {
     });
     const answer = await rawHttp(
       app.url,
-      [
-        'POST /graphql HTTP/1.1',
-        'Host: localhost',
-        `Authorization: Bearer ${app.identities.full.secret}`,
-        'Content-Type: application/json',
-        `Content-Length: ${Buffer.byteLength(body)}`,
-        '',
-        body + 'JUNK',
-        '',
-        '',
-      ].join('\r\n'),
+      [...postHead(`Content-Length: ${Buffer.byteLength(body)}`), body + 'JUNK', '', ''].join(
+        '\r\n',
+      ),
     );
     // The mutation ran: its answer is what the client gets, not the junk's refusal.
     expect(answer).toMatch(/^HTTP\/1\.1 200 /);
