@@ -57,22 +57,7 @@ export function answerParserRefusals(server: Server, metrics: Metrics, logger: L
       last.once('close', () => socket.destroy());
       return;
     }
-    const status =
-      error.code === 'HPE_HEADER_OVERFLOW'
-        ? 431
-        : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-          ? 408
-          : 400;
-    refuse(socket, {
-      status,
-      message:
-        status === 431
-          ? 'The request line and headers are larger than 16 KB; send a long query in a POST body.'
-          : status === 408
-            ? 'The request did not arrive in time; send it whole.'
-            : 'The request is not valid HTTP.',
-      reason: error.code ?? 'HPE_UNKNOWN',
-    });
+    refuse(socket, { ...(PARSER_ERRORS[error.code ?? ''] ?? NOT_HTTP), reason: error.code });
   });
   // CONNECT (a tunnel through a proxy) reaches no route: Node would close the socket unanswered.
   server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
@@ -84,6 +69,20 @@ export function answerParserRefusals(server: Server, metrics: Metrics, logger: L
     });
   });
 }
+
+/** The answer to what the parser refused, by its error's code; anything else is not HTTP. */
+const PARSER_ERRORS: Record<string, { status: number; message: string }> = {
+  HPE_HEADER_OVERFLOW: {
+    status: 431,
+    message:
+      'The request line and headers are larger than 16 KB; send a long query in a POST body.',
+  },
+  ERR_HTTP_REQUEST_TIMEOUT: {
+    status: 408,
+    message: 'The request did not arrive in time; send it whole.',
+  },
+};
+const NOT_HTTP = { status: 400, message: 'The request is not valid HTTP.' };
 
 interface Refusal {
   status: number;
